@@ -148,7 +148,7 @@ extension Parser {
         let s = ranged(start, 0xFFFF_FFFF, "start sequence number", at: startToken)
         let e = ranged(end, 0xFFFF_FFFF, "end sequence number", at: endToken)
         let l = ranged(length, 0xFFFF, "payload length", at: lengthToken)
-        if e != s + l {
+        if (s, e, l) == (start, end, length) && e != s + l {
             semanticError("inconsistent sequence numbers and payload length: \(s) + \(l) is not \(e)", at: startToken.location)
         }
         return SequenceRange(start: UInt32(s), length: UInt16(l))

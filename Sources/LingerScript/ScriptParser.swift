@@ -61,7 +61,9 @@ struct Parser {
         self.rawTokens = rawTokens
         self.fileName = fileName
         self.commandLineDefinitions = commandLineDefinitions
-        self.tokens = rawTokens.map { Parser.substitute($0, commandLineDefinitions) }
+        // Option lines are read as written: a definition applies to the events only
+        // (packetdrill would also rewrite the name in `--define=NAME=...`).
+        self.tokens = rawTokens
     }
 
     static func substitute(_ token: Token, _ definitions: [String: String]) -> Token {

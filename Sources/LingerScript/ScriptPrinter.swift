@@ -234,7 +234,7 @@ public struct ScriptPrinter: Sendable {
     }
 
     /// An expression.
-    public func format(_ expression: Expression) -> String {
+    public func format(_ expression: SyscallExpression) -> String {
         switch expression.kind {
         case .ellipsis: return "..."
         case .integer(let n, .decimal): return String(n)

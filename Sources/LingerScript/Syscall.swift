@@ -6,9 +6,9 @@ public struct SyscallSpec: Hashable, Sendable {
     /// The call's name, e.g. `setsockopt`.
     public var name: String
     /// The arguments (empty for `name()`).
-    public var arguments: [Expression]
+    public var arguments: [SyscallExpression]
     /// The expected return value.
-    public var result: Expression
+    public var result: SyscallExpression
     /// `EPIPE (Broken pipe)`: the expected errno, if written.
     public var errno: ErrnoSpec?
     /// A trailing `(note)` after the result, if written.
@@ -18,7 +18,7 @@ public struct SyscallSpec: Hashable, Sendable {
 
     /// Creates a system call line.
     public init(
-        blockingEndMicroseconds: Int64? = nil, name: String, arguments: [Expression], result: Expression,
+        blockingEndMicroseconds: Int64? = nil, name: String, arguments: [SyscallExpression], result: SyscallExpression,
         errno: ErrnoSpec? = nil, note: String? = nil, location: SourceLocation = SourceLocation(line: 0, column: 0)
     ) {
         self.blockingEndMicroseconds = blockingEndMicroseconds
@@ -46,7 +46,7 @@ public struct ErrnoSpec: Hashable, Sendable {
 }
 
 /// An argument or result of a system call.
-public struct Expression: Hashable, Sendable {
+public struct SyscallExpression: Hashable, Sendable {
     /// What the expression is.
     public var kind: Kind
     /// Where it starts.
@@ -73,13 +73,13 @@ public struct Expression: Hashable, Sendable {
         /// `"text"...`: a string followed by an ellipsis (a buffer that starts so).
         case stringPrefix(String)
         /// `a|b`: bitwise OR.
-        case bitwiseOr(Expression, Expression)
+        case bitwiseOr(SyscallExpression, SyscallExpression)
         /// `name=value`: a named field (`{l_onoff=1, l_linger=0}`, `tcpi_state=...`).
-        case assignment(name: String, value: Expression)
+        case assignment(name: String, value: SyscallExpression)
         /// `[a, b]`: an array (also a pointer to one value, `[1]`).
-        case array([Expression])
+        case array([SyscallExpression])
         /// `{a, b}`: a struct given as a list of values or named fields.
-        case structure([Expression])
+        case structure([SyscallExpression])
         /// `inet_addr("1.2.3.4")`
         case inetAddress(String)
         /// `inet6_addr("::1")`
@@ -91,15 +91,15 @@ public struct Expression: Hashable, Sendable {
         /// `{..., LEN}`: an iovec whose base is left to the runner.
         case ioVector(length: Int64)
         /// `{fd=FD, events=EV[, revents=REV]}`
-        case pollDescriptor(fd: Expression, events: Expression, returnedEvents: Expression?)
+        case pollDescriptor(fd: SyscallExpression, events: SyscallExpression, returnedEvents: SyscallExpression?)
         /// `{events=EV, fd|ptr|u32|u64=DATA}`
-        case epollEvent(events: Expression, data: EpollData)
+        case epollEvent(events: SyscallExpression, data: EpollData)
         /// `{onoff=N, linger=N}`: struct linger in packetdrill's own spelling.
         case linger(onOff: Int64, seconds: Int64)
         /// `{(label ...) ...}`: an MPLS label stack (`{}` is an empty one).
         case mplsStack([MPLSLabelStackEntry])
         /// `{cmsg_level=L, cmsg_type=T, cmsg_data=D}`
-        case controlMessage(level: Expression, type: Expression, data: Expression)
+        case controlMessage(level: SyscallExpression, type: SyscallExpression, data: SyscallExpression)
         /// `{scm_sec=S, scm_nsec=N}`: a SCM_TIMESTAMPING time.
         case timestamping(seconds: Int64, nanoseconds: Int64)
         /// `{ee_errno=..., ee_origin=..., ee_type=..., ee_code=..., ee_info=..., ee_data=...}`
@@ -117,24 +117,24 @@ public enum IntegerRadix: Hashable, Sendable {
 
 /// The data member of an epoll_event.
 public enum EpollData: Hashable, Sendable {
-    case fd(Expression)
-    case ptr(Expression)
-    case u32(Expression)
-    case u64(Expression)
+    case fd(SyscallExpression)
+    case ptr(SyscallExpression)
+    case u32(SyscallExpression)
+    case u64(SyscallExpression)
 }
 
 /// A struct msghdr argument. `msg_name` and its length are always `...`.
 public struct MessageHeader: Hashable, Sendable {
     /// The `N` of `msg_iov(N)`.
     public var iovCount: Int64
-    /// The iovec array (normally of ``Expression/Kind/ioVector(length:)``).
-    public var iov: [Expression]
-    public var flags: Expression
+    /// The iovec array (normally of ``SyscallExpression/Kind/ioVector(length:)``).
+    public var iov: [SyscallExpression]
+    public var flags: SyscallExpression
     /// `msg_control=[...]`, if written.
-    public var control: [Expression]?
+    public var control: [SyscallExpression]?
 
     /// Creates a message header.
-    public init(iovCount: Int64, iov: [Expression], flags: Expression, control: [Expression]?) {
+    public init(iovCount: Int64, iov: [SyscallExpression], flags: SyscallExpression, control: [SyscallExpression]?) {
         self.iovCount = iovCount
         self.iov = iov
         self.flags = flags
@@ -144,15 +144,15 @@ public struct MessageHeader: Hashable, Sendable {
 
 /// A struct sock_extended_err value.
 public struct ExtendedError: Hashable, Sendable {
-    public var errno: Expression
-    public var origin: Expression
-    public var type: Expression
-    public var code: Expression
-    public var info: Expression
-    public var data: Expression
+    public var errno: SyscallExpression
+    public var origin: SyscallExpression
+    public var type: SyscallExpression
+    public var code: SyscallExpression
+    public var info: SyscallExpression
+    public var data: SyscallExpression
 
     /// Creates an extended error.
-    public init(errno: Expression, origin: Expression, type: Expression, code: Expression, info: Expression, data: Expression) {
+    public init(errno: SyscallExpression, origin: SyscallExpression, type: SyscallExpression, code: SyscallExpression, info: SyscallExpression, data: SyscallExpression) {
         self.errno = errno
         self.origin = origin
         self.type = type

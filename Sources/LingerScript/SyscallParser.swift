@@ -9,7 +9,7 @@ extension Parser {
         let nameToken = peek()
         let name = try expectWord("a system call name")
         try expectPunctuation("(")
-        var arguments: [Expression] = []
+        var arguments: [SyscallExpression] = []
         if !isPunctuation(")") {
             arguments = try parseExpressionList(depth: 0)
         }
@@ -56,7 +56,7 @@ extension Parser {
         return words.joined(separator: " ")
     }
 
-    mutating func parseExpressionList(depth: Int) throws -> [Expression] {
+    mutating func parseExpressionList(depth: Int) throws -> [SyscallExpression] {
         var list = [try parseExpression(depth: depth)]
         while isPunctuation(",") {
             advance()
@@ -70,13 +70,13 @@ extension Parser {
     /// Both `|` and `NAME=` group to the right, as packetdrill's parser resolves
     /// them: `A=B|C` is `A=(B|C)`, `A|B|C` is `A|(B|C)`. Chains are read in a loop,
     /// not by recursion, so long ones cannot exhaust the stack.
-    mutating func parseExpression(depth: Int) throws -> Expression {
+    mutating func parseExpression(depth: Int) throws -> SyscallExpression {
         enum Pending {
-            case or(Expression)
+            case or(SyscallExpression)
             case assignment(String, SourceLocation)
         }
         var pending: [Pending] = []
-        var result: Expression
+        var result: SyscallExpression
         while true {
             if case .word(let name) = peek().kind, isPunctuation("=", 1) {
                 pending.append(.assignment(name, peek().location))
@@ -96,60 +96,60 @@ extension Parser {
         for item in pending.reversed() {
             switch item {
             case .or(let lhs):
-                result = Expression(.bitwiseOr(lhs, result), location: lhs.location)
+                result = SyscallExpression(.bitwiseOr(lhs, result), location: lhs.location)
             case .assignment(let name, let location):
-                result = Expression(.assignment(name: name, value: result), location: location)
+                result = SyscallExpression(.assignment(name: name, value: result), location: location)
             }
         }
         return result
     }
 
-    mutating func parseOperand(depth: Int) throws -> Expression {
+    mutating func parseOperand(depth: Int) throws -> SyscallExpression {
         let token = peek()
         let location = token.location
         switch token.kind {
         case .ellipsis:
             advance()
-            return Expression(.ellipsis, location: location)
+            return SyscallExpression(.ellipsis, location: location)
         case .integer(let n):
             advance()
-            return Expression(.integer(n, .decimal), location: location)
+            return SyscallExpression(.integer(n, .decimal), location: location)
         case .hexInteger(let n):
             advance()
-            return Expression(.integer(n, .hexadecimal), location: location)
+            return SyscallExpression(.integer(n, .hexadecimal), location: location)
         case .word(let w):
             advance()
-            return Expression(.word(w), location: location)
+            return SyscallExpression(.word(w), location: location)
         case .string(let s):
             advance()
             if peek().kind == .ellipsis {
                 advance()
-                return Expression(.stringPrefix(s), location: location)
+                return SyscallExpression(.stringPrefix(s), location: location)
             }
             var parts = [s]
             while case .string(let more) = peek().kind {
                 advance()
                 parts.append(more)
             }
-            return Expression(parts.count == 1 ? .string(s) : .stringConcatenation(parts), location: location)
+            return SyscallExpression(parts.count == 1 ? .string(s) : .stringConcatenation(parts), location: location)
         case .punctuation("["):
             guard depth < Parser.maximumNesting else { throw syntaxError(expected: "less deeply nested brackets") }
-            return Expression(.array(try parseArray(depth: depth + 1)), location: location)
+            return SyscallExpression(.array(try parseArray(depth: depth + 1)), location: location)
         case .keyword("inet_addr"), .keyword("inet6_addr"):
             advance()
             try expectPunctuation("(")
             let address = try expectString("an address in double quotes")
             try expectPunctuation(")")
-            return Expression(token.kind == .keyword("inet_addr") ? .inetAddress(address) : .inet6Address(address), location: location)
+            return SyscallExpression(token.kind == .keyword("inet_addr") ? .inetAddress(address) : .inet6Address(address), location: location)
         case .punctuation("{"):
             guard depth < Parser.maximumNesting else { throw syntaxError(expected: "less deeply nested braces") }
-            return Expression(try parseBraced(depth: depth + 1), location: location)
+            return SyscallExpression(try parseBraced(depth: depth + 1), location: location)
         default:
             throw syntaxError(expected: "an expression (a number, a NAME, a \"string\", ..., [array] or {struct})")
         }
     }
 
-    mutating func parseArray(depth: Int) throws -> [Expression] {
+    mutating func parseArray(depth: Int) throws -> [SyscallExpression] {
         try expectPunctuation("[")
         if isPunctuation("]") {
             advance()
@@ -167,9 +167,9 @@ extension Parser {
 
     /// Everything that starts with `{`: the special structs are told apart by the
     /// reserved word after the brace; anything else is a plain list of values.
-    mutating func parseBraced(depth: Int) throws -> Expression.Kind {
+    mutating func parseBraced(depth: Int) throws -> SyscallExpression.Kind {
         try expectPunctuation("{")
-        let kind: Expression.Kind
+        let kind: SyscallExpression.Kind
         switch peek().kind {
         case .keyword("sa_family"):
             try expectField("sa_family")
@@ -210,7 +210,7 @@ extension Parser {
             try expectPunctuation(",")
             try expectField("msg_flags")
             let flags = try parseExpression(depth: depth)
-            var control: [Expression]?
+            var control: [SyscallExpression]?
             if isPunctuation(",") {
                 advance()
                 try expectField("msg_control")
@@ -235,7 +235,7 @@ extension Parser {
             let nanoseconds = try expectInteger("nanoseconds").0
             kind = .timestamping(seconds: seconds, nanoseconds: nanoseconds)
         case .keyword("ee_errno"):
-            var values: [Expression] = []
+            var values: [SyscallExpression] = []
             for field in ["ee_errno", "ee_origin", "ee_type", "ee_code", "ee_info", "ee_data"] {
                 if !values.isEmpty { try expectPunctuation(",") }
                 try expectField(field)
@@ -254,7 +254,7 @@ extension Parser {
             try expectPunctuation(",")
             try expectField("events")
             let events = try parseExpression(depth: depth)
-            var returned: Expression?
+            var returned: SyscallExpression?
             if isPunctuation(",") {
                 advance()
                 try expectField("revents")
