@@ -93,7 +93,9 @@ public enum PacketBody: Hashable, Sendable {
 
 /// Source and destination ports written as `SRC > DST`.
 public struct PortPair: Hashable, Sendable {
+    /// The source port.
     public var source: UInt16
+    /// The destination port.
     public var destination: UInt16
 
     /// Creates a port pair.
@@ -124,11 +126,17 @@ public struct SequenceRange: Hashable, Sendable {
 
 /// TCP header flags as written (`S.`, `F.`, `P.`, `R`, `.`, `-`, `SEW`, `S.2` ...).
 public struct TCPFlags: Hashable, Sendable {
+    /// `F`: FIN.
     public var fin = false
+    /// `S`: SYN.
     public var syn = false
+    /// `R`: RST.
     public var rst = false
+    /// `P`: PSH.
     public var psh = false
+    /// `.`: ACK.
     public var ack = false
+    /// `U`: URG.
     public var urg = false
     /// `E`: ECN-Echo.
     public var ece = false
@@ -174,7 +182,9 @@ public struct TCPSegmentSpec: Hashable, Sendable {
     public var pspSPI: Int64?
     /// `SRC > DST` ports, if written.
     public var ports: PortPair?
+    /// The header flags.
     public var flags: TCPFlags
+    /// `start:end(length)`.
     public var sequence: SequenceRange
     /// `ack N`, if written (packetdrill uses 0 when it is not).
     public var ackNumber: UInt32?
@@ -182,6 +192,7 @@ public struct TCPSegmentSpec: Hashable, Sendable {
     public var window: UInt16?
     /// `urg N`, if written.
     public var urgentPointer: UInt16?
+    /// The `<...>` option list.
     public var options: TCPOptionsSpec
 
     /// Creates a TCP segment line.
@@ -222,7 +233,8 @@ public struct TCPOption: Hashable, Sendable {
         case sack([SACKBlock])
         /// `TS val N ecr N`
         case timestamp(value: UInt32, echoReply: UInt32)
-        /// `md5 HEX`: digest as hex text.
+        /// `md5 HEX`: digest as hex text. Cookies and digests are kept as written and
+        /// not checked to be hex here; packetdrill checks them when it builds the packet.
         case md5(String)
         /// `FO [HEX]`: TCP Fast Open (option 34); cookie as hex text, empty for none.
         case fastOpen(cookie: String)
@@ -241,7 +253,9 @@ public struct TCPOption: Hashable, Sendable {
 
 /// One SACK block `left:right`.
 public struct SACKBlock: Hashable, Sendable {
+    /// The first sequence number of the block.
     public var left: UInt32
+    /// The sequence number after the block.
     public var right: UInt32
 
     /// Creates a SACK block.
@@ -263,6 +277,7 @@ public struct AccECNField: Hashable, Sendable {
         case ceBytes = "ceb"
     }
 
+    /// Which counter.
     public var counter: Counter
     /// A 24-bit counter value.
     public var value: UInt32
@@ -276,6 +291,7 @@ public struct AccECNField: Hashable, Sendable {
 
 /// A UDP packet line: `udp [SRC > DST] (LENGTH)`.
 public struct UDPDatagramSpec: Hashable, Sendable {
+    /// `SRC > DST` ports, if written.
     public var ports: PortPair?
     /// The payload length in bytes.
     public var payloadLength: UInt16
@@ -324,9 +340,13 @@ public enum ICMPEchoedPacket: Hashable, Sendable {
 public struct GREHeader: Hashable, Sendable {
     /// The flags, as a list of names or as one number.
     public var flags: GREFlags
+    /// `sum N`.
     public var checksum: Int64
+    /// `off N`.
     public var offset: Int64
+    /// `key N`.
     public var key: Int64
+    /// `seq N`.
     public var sequence: Int64
 
     /// Creates a GRE header.
@@ -357,10 +377,13 @@ public enum GREFlag: String, Hashable, Sendable {
 
 /// One MPLS label stack entry: `(label L, tc T, [S], ttl N)`.
 public struct MPLSLabelStackEntry: Hashable, Sendable {
+    /// The 20-bit label.
     public var label: Int64
+    /// The 3-bit traffic class (`tc`).
     public var trafficClass: Int64
     /// `[S]`: the bottom of the stack.
     public var isBottomOfStack: Bool
+    /// The time to live.
     public var ttl: Int64
 
     /// Creates an entry.

@@ -129,6 +129,7 @@ public struct MessageHeader: Hashable, Sendable {
     public var iovCount: Int64
     /// The iovec array (normally of ``SyscallExpression/Kind/ioVector(length:)``).
     public var iov: [SyscallExpression]
+    /// `msg_flags`.
     public var flags: SyscallExpression
     /// `msg_control=[...]`, if written.
     public var control: [SyscallExpression]?
@@ -144,11 +145,17 @@ public struct MessageHeader: Hashable, Sendable {
 
 /// A struct sock_extended_err value.
 public struct ExtendedError: Hashable, Sendable {
+    /// `ee_errno`.
     public var errno: SyscallExpression
+    /// `ee_origin`.
     public var origin: SyscallExpression
+    /// `ee_type`.
     public var type: SyscallExpression
+    /// `ee_code`.
     public var code: SyscallExpression
+    /// `ee_info`.
     public var info: SyscallExpression
+    /// `ee_data`.
     public var data: SyscallExpression
 
     /// Creates an extended error.

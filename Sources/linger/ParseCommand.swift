@@ -19,10 +19,9 @@ struct ParseCommand: ParsableCommand {
             The exit status is 0 only when every script parses.
 
             Examples:
-              linger parse close.pkt                    print the normalized script
-              linger parse Tests/Scripts --quiet        check a folder, print only errors and a summary
-              linger parse -D TFO_COOKIE=3021b9d889017eeb fastopen.pkt
-                                                        define a symbol as packetdrill's -D does
+              linger parse close.pkt             print the normalized script
+              linger parse Tests/Scripts -q      check a folder: errors and a summary
+              linger parse -D MSS=1412 psp/      define a symbol, as packetdrill -D does
             """
     )
 
@@ -33,8 +32,10 @@ struct ParseCommand: ParsableCommand {
     var quiet = false
 
     @Option(
-        name: .customShort("D", allowingJoined: true),
-        help: ArgumentHelp("Define a symbol, as packetdrill's -D: a word NAME in the scripts reads as value.", valueName: "NAME=value"))
+        name: [.customShort("D"), .customLong("define")],
+        help: ArgumentHelp(
+            "Define a symbol, as packetdrill's -D/--define: the word NAME in the scripts' events reads as value (repeatable).",
+            valueName: "NAME=value"))
     var definitions: [String] = []
 
     func validate() throws {
