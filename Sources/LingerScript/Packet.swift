@@ -125,7 +125,7 @@ public struct SequenceRange: Hashable, Sendable {
 }
 
 /// TCP header flags as written (`S.`, `F.`, `P.`, `R`, `.`, `-`, `SEW`, `S.2` ...).
-public struct TCPFlags: Hashable, Sendable {
+public struct TCPFlagsSpec: Hashable, Sendable {
     /// `F`: FIN.
     public var fin = false
     /// `S`: SYN.
@@ -165,13 +165,13 @@ public struct TCPFlags: Hashable, Sendable {
     }
 
     /// Whether no flag at all is set.
-    public var isEmpty: Bool { self == TCPFlags() }
+    public var isEmpty: Bool { self == TCPFlagsSpec() }
 }
 
 /// The TCP options a packet line specifies.
 public enum TCPOptionsSpec: Hashable, Sendable {
     /// Exactly these options, in this order (empty when no `<...>` list is written).
-    case exactly([TCPOption])
+    case exactly([TCPOptionSpec])
     /// `<...>`: any options (outbound packets only; the options are not checked).
     case any
 }
@@ -183,7 +183,7 @@ public struct TCPSegmentSpec: Hashable, Sendable {
     /// `SRC > DST` ports, if written.
     public var ports: PortPair?
     /// The header flags.
-    public var flags: TCPFlags
+    public var flags: TCPFlagsSpec
     /// `start:end(length)`.
     public var sequence: SequenceRange
     /// `ack N`, if written (packetdrill uses 0 when it is not).
@@ -197,7 +197,7 @@ public struct TCPSegmentSpec: Hashable, Sendable {
 
     /// Creates a TCP segment line.
     public init(
-        pspSPI: Int64? = nil, ports: PortPair? = nil, flags: TCPFlags, sequence: SequenceRange,
+        pspSPI: Int64? = nil, ports: PortPair? = nil, flags: TCPFlagsSpec, sequence: SequenceRange,
         ackNumber: UInt32? = nil, window: UInt16? = nil, urgentPointer: UInt16? = nil,
         options: TCPOptionsSpec = .exactly([])
     ) {
@@ -213,7 +213,7 @@ public struct TCPSegmentSpec: Hashable, Sendable {
 }
 
 /// One TCP option in a `<...>` list.
-public struct TCPOption: Hashable, Sendable {
+public struct TCPOptionSpec: Hashable, Sendable {
     /// Which option, with its values.
     public var kind: Kind
     /// Where the option starts.
@@ -230,7 +230,7 @@ public struct TCPOption: Hashable, Sendable {
         /// `sackOK`
         case sackPermitted
         /// `sack L:R L:R ...`
-        case sack([SACKBlock])
+        case sack([SACKBlockSpec])
         /// `TS val N ecr N`
         case timestamp(value: UInt32, echoReply: UInt32)
         /// `md5 HEX`: digest as hex text. Cookies and digests are kept as written and
@@ -252,7 +252,7 @@ public struct TCPOption: Hashable, Sendable {
 }
 
 /// One SACK block `left:right`.
-public struct SACKBlock: Hashable, Sendable {
+public struct SACKBlockSpec: Hashable, Sendable {
     /// The first sequence number of the block.
     public var left: UInt32
     /// The sequence number after the block.

@@ -202,7 +202,7 @@ extension Parser {
 
     /// Flags: a word (`S`, `FP`), optionally followed by `.` or by `.N` (AccECN ACE),
     /// a bare `.N`, `.` alone, or `-` for none.
-    mutating func parseFlags() throws -> TCPFlags {
+    mutating func parseFlags() throws -> TCPFlagsSpec {
         let token = peek()
         var text: String
         switch token.kind {
@@ -228,7 +228,7 @@ extension Parser {
         default:
             throw syntaxError(expected: "TCP flags (such as S, S., P., F., R, . or -)")
         }
-        var flags = TCPFlags()
+        var flags = TCPFlagsSpec()
         var hasECNFlag = false
         for c in text {
             switch c {
@@ -269,55 +269,55 @@ extension Parser {
         }
     }
 
-    mutating func parseTCPOption() throws -> TCPOption {
+    mutating func parseTCPOption() throws -> TCPOptionSpec {
         let token = peek()
         let location = token.location
         switch token.kind {
         case .keyword("nop"):
             advance()
-            return TCPOption(.nop, location: location)
+            return TCPOptionSpec(.nop, location: location)
         case .keyword("eol"):
             advance()
-            return TCPOption(.eol, location: location)
+            return TCPOptionSpec(.eol, location: location)
         case .keyword("mss"):
             advance()
-            return TCPOption(.mss(UInt16(try integerField("mss", maximum: 0xFFFF))), location: location)
+            return TCPOptionSpec(.mss(UInt16(try integerField("mss", maximum: 0xFFFF))), location: location)
         case .keyword("wscale"):
             advance()
-            return TCPOption(.windowScale(UInt8(try integerField("window scale shift count", maximum: 0xFF))), location: location)
+            return TCPOptionSpec(.windowScale(UInt8(try integerField("window scale shift count", maximum: 0xFF))), location: location)
         case .keyword("sackOK"):
             advance()
-            return TCPOption(.sackPermitted, location: location)
+            return TCPOptionSpec(.sackPermitted, location: location)
         case .keyword("sack"):
             advance()
-            var blocks: [SACKBlock] = []
+            var blocks: [SACKBlockSpec] = []
             repeat {
                 let left = try integerField("SACK left edge", maximum: 0xFFFF_FFFF)
                 try expectPunctuation(":")
                 let right = try integerField("SACK right edge", maximum: 0xFFFF_FFFF)
-                blocks.append(SACKBlock(left: UInt32(left), right: UInt32(right)))
+                blocks.append(SACKBlockSpec(left: UInt32(left), right: UInt32(right)))
             } while peek().isInteger
-            return TCPOption(.sack(blocks), location: location)
+            return TCPOptionSpec(.sack(blocks), location: location)
         case .keyword("md5"):
             advance()
             guard let digest = parseHexBlob() else { throw syntaxError(expected: "an MD5 digest in hex") }
-            return TCPOption(.md5(digest), location: location)
+            return TCPOptionSpec(.md5(digest), location: location)
         case .keyword("TS"):
             advance()
             try expectKeyword("val")
             let value = try integerField("TS val", maximum: 0xFFFF_FFFF)
             try expectKeyword("ecr")
             let echo = try integerField("TS ecr", maximum: 0xFFFF_FFFF)
-            return TCPOption(.timestamp(value: UInt32(value), echoReply: UInt32(echo)), location: location)
+            return TCPOptionSpec(.timestamp(value: UInt32(value), echoReply: UInt32(echo)), location: location)
         case .keyword("FO"):
             advance()
-            return TCPOption(.fastOpen(cookie: parseHexBlob() ?? ""), location: location)
+            return TCPOptionSpec(.fastOpen(cookie: parseHexBlob() ?? ""), location: location)
         case .keyword("FOEXP"):
             advance()
-            return TCPOption(.fastOpenExperimental(cookie: parseHexBlob() ?? ""), location: location)
+            return TCPOptionSpec(.fastOpenExperimental(cookie: parseHexBlob() ?? ""), location: location)
         case .keyword("ECN"):
             advance()
-            return TCPOption(.accECN(try parseAccECNFields()), location: location)
+            return TCPOptionSpec(.accECN(try parseAccECNFields()), location: location)
         default:
             throw syntaxError(expected: "a TCP option (nop, eol, mss, wscale, sackOK, sack, TS, md5, FO, FOEXP or ECN)")
         }

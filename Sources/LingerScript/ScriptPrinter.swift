@@ -178,7 +178,7 @@ public struct ScriptPrinter: Sendable {
     }
 
     /// Flags as written in a packet line.
-    public func format(_ flags: TCPFlags) -> String {
+    public func format(_ flags: TCPFlagsSpec) -> String {
         var text = ""
         if flags.fin { text += "F" }
         if flags.syn { text += "S" }
@@ -194,7 +194,7 @@ public struct ScriptPrinter: Sendable {
     }
 
     /// One TCP option as written inside `<...>`.
-    public func format(_ option: TCPOption) -> String {
+    public func format(_ option: TCPOptionSpec) -> String {
         switch option.kind {
         case .nop: return "nop"
         case .eol: return "eol"

@@ -8,31 +8,31 @@ struct PacketTests {
         #expect(packet.direction == .inbound)
         #expect(packet.location == LingerScript.SourceLocation(line: 1, column: 7))
         let expected = TCPSegmentSpec(
-            flags: TCPFlags(syn: true), sequence: SequenceRange(start: 0, length: 0), window: 32792,
+            flags: TCPFlagsSpec(syn: true), sequence: SequenceRange(start: 0, length: 0), window: 32792,
             options: .exactly([
-                TCPOption(.mss(1460)), TCPOption(.sackPermitted), TCPOption(.nop), TCPOption(.nop), TCPOption(.nop),
-                TCPOption(.windowScale(7)),
+                TCPOptionSpec(.mss(1460)), TCPOptionSpec(.sackPermitted), TCPOptionSpec(.nop), TCPOptionSpec(.nop), TCPOptionSpec(.nop),
+                TCPOptionSpec(.windowScale(7)),
             ]))
         #expect(packet.body == .tcp(expected))
     }
 
     @Test(arguments: [
-        ("S.", TCPFlags(syn: true, ack: true)),
-        ("F.", TCPFlags(fin: true, ack: true)),
-        ("P.", TCPFlags(psh: true, ack: true)),
-        ("R", TCPFlags(rst: true)),
-        ("R.", TCPFlags(rst: true, ack: true)),
-        (".", TCPFlags(ack: true)),
-        ("-", TCPFlags()),
-        ("SEW", TCPFlags(syn: true, ece: true, cwr: true)),
-        ("SA.", TCPFlags(syn: true, ack: true, ae: true)),
-        ("U.", TCPFlags(ack: true, urg: true)),
-        ("FPU", TCPFlags(fin: true, psh: true, urg: true)),
-        ("S.2", TCPFlags(syn: true, ack: true, ace: 2)),
-        (".5", TCPFlags(ack: true, ace: 5)),
-        ("S4", TCPFlags(syn: true, ace: 4)),
+        ("S.", TCPFlagsSpec(syn: true, ack: true)),
+        ("F.", TCPFlagsSpec(fin: true, ack: true)),
+        ("P.", TCPFlagsSpec(psh: true, ack: true)),
+        ("R", TCPFlagsSpec(rst: true)),
+        ("R.", TCPFlagsSpec(rst: true, ack: true)),
+        (".", TCPFlagsSpec(ack: true)),
+        ("-", TCPFlagsSpec()),
+        ("SEW", TCPFlagsSpec(syn: true, ece: true, cwr: true)),
+        ("SA.", TCPFlagsSpec(syn: true, ack: true, ae: true)),
+        ("U.", TCPFlagsSpec(ack: true, urg: true)),
+        ("FPU", TCPFlagsSpec(fin: true, psh: true, urg: true)),
+        ("S.2", TCPFlagsSpec(syn: true, ack: true, ace: 2)),
+        (".5", TCPFlagsSpec(ack: true, ace: 5)),
+        ("S4", TCPFlagsSpec(syn: true, ace: 4)),
     ])
-    func flags(text: String, expected: TCPFlags) throws {
+    func flags(text: String, expected: TCPFlagsSpec) throws {
         let segment = try onlyTCP("0 > \(text) 1:1(0) ack 1\n")
         #expect(segment.flags == expected)
     }
@@ -61,9 +61,9 @@ struct PacketTests {
             md5 000102030405060708090a0b0c0d0e0f,FO,FO abcd1234,FOEXP,FOEXP 0123456789abcdef,FO 12345678,\
             ECN e0b 1,ECN e1b 2 ceb 3 e0b 4,ECN e0b 5 ceb 6>
             """)
-        let expected: [TCPOption.Kind] = [
+        let expected: [TCPOptionSpec.Kind] = [
             .nop, .eol, .mss(1000), .windowScale(14), .sackPermitted,
-            .sack([SACKBlock(left: 1, right: 2), SACKBlock(left: 3, right: 4), SACKBlock(left: 5, right: 6)]),
+            .sack([SACKBlockSpec(left: 1, right: 2), SACKBlockSpec(left: 3, right: 4), SACKBlockSpec(left: 5, right: 6)]),
             .timestamp(value: 4_294_967_295, echoReply: 0),
             .md5("000102030405060708090a0b0c0d0e0f"),
             .fastOpen(cookie: ""), .fastOpen(cookie: "abcd1234"),
@@ -144,7 +144,7 @@ struct PacketTests {
             .gre(GREHeader(flags: .named([.checksumPresent, .keyPresent]), checksum: 0, offset: 0, key: 5, sequence: 9)),
             .gre(GREHeader(flags: .value(0x2000), checksum: 1, offset: 2, key: 3, sequence: 4)),
         ])
-        #expect(packet.body == .tcp(TCPSegmentSpec(flags: TCPFlags(syn: true), sequence: SequenceRange(start: 0, length: 0))))
+        #expect(packet.body == .tcp(TCPSegmentSpec(flags: TCPFlagsSpec(syn: true), sequence: SequenceRange(start: 0, length: 0))))
     }
 
     @Test func sequenceRangesMustAddUp() {

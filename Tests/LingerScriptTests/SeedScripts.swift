@@ -61,7 +61,7 @@ struct SeedScriptTests {
             return
         }
         #expect(fin.direction == .inbound)
-        #expect(segment.flags == TCPFlags(fin: true, ack: true))
+        #expect(segment.flags == TCPFlagsSpec(fin: true, ack: true))
         #expect(segment.ackNumber == 1001 && segment.window == 260)
     }
 
