@@ -1,2 +1,0 @@
-// Placeholder until the script module lands; delete when real files exist.
-enum LingerScriptPlaceholder {}
