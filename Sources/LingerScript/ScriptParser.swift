@@ -75,6 +75,10 @@ struct Parser {
 
     // MARK: tokens
 
+    /// The first token of the option or event being parsed; errors inside it that
+    /// meet the next line are reported at the end of this one.
+    var statementStart = 0
+
     func peek(_ offset: Int = 0) -> Token {
         let i = position + offset
         if i < tokens.count { return tokens[i] }
@@ -100,10 +104,26 @@ struct Parser {
 
     mutating func syntaxError(expected: String) -> SyntaxFailure {
         let token = peek()
+        var location = token.location
+        var found = token.displayName
+        // A line that stops short is reported where it stops, not at the next line's
+        // first token, so the position names the line that needs fixing.
+        if token.startsLine, token.kind != .endOfFile, position > statementStart,
+            let end = Self.endLocation(of: tokens[position - 1])
+        {
+            location = end
+            found = "end of line"
+        }
         diagnostics.append(Diagnostic(
-            fileName: fileName, location: token.location, kind: .syntax,
-            message: "expected \(expected), found \(token.displayName)"))
+            fileName: fileName, location: location, kind: .syntax,
+            message: "expected \(expected), found \(found)"))
         return SyntaxFailure()
+    }
+
+    /// The position just after a single-line token; nil for one spanning lines.
+    static func endLocation(of token: Token) -> SourceLocation? {
+        guard !token.text.contains("\n") else { return nil }
+        return SourceLocation(line: token.location.line, column: token.location.column + token.text.unicodeScalars.count)
     }
 
     mutating func semanticError(_ message: String, at location: SourceLocation) {
@@ -170,6 +190,7 @@ struct Parser {
         var script = Script()
         while case .option = peek().kind {
             let start = position
+            statementStart = start
             do {
                 script.options.append(try parseOption())
             } catch {
@@ -205,6 +226,7 @@ struct Parser {
                 break
             }
             let start = position
+            statementStart = start
             do {
                 let event = try parseEvent()
                 script.events.append(event)

@@ -24,10 +24,13 @@ struct DiagnosticTests {
             +0.2 close(4) = 0
             """
         let result = ScriptParser.parse(source: source, fileName: "r.pkt")
-        #expect(result.diagnostics.map(\.location.line) == [3, 4, 7])
+        // A line that stops short is reported on that line, where it stops.
+        #expect(result.diagnostics.map(\.location.line) == [2, 4, 6])
+        let equalsColumn = try #require(column(of: "=", inLine: 2, of: source))
+        #expect(result.diagnostics[0].location.column == equalsColumn + 1)
         #expect(result.diagnostics[0].message.hasPrefix("expected an expression"))
         #expect(result.diagnostics[1].message.hasPrefix("expected a TCP option"))
-        #expect(result.diagnostics[2].message == "expected '=' and the expected result, found '+'")
+        #expect(result.diagnostics[2].message == "expected '=' and the expected result, found end of line")
         // Events before and after the broken lines survive; the broken ones are dropped.
         #expect(result.script.events.map(\.location.line) == [1, 3, 5, 7])
     }
