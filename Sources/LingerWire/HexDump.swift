@@ -26,14 +26,24 @@ public enum HexDump {
     /// If any line starts with an offset (`0x0000:`), the text is read as tcpdump output:
     /// an offset of zero starts a packet, each offset line adds the hex groups after it
     /// (up to 16 bytes; an ASCII column after them is ignored), and any other line
-    /// (such as tcpdump's summary line) ends the packet. Otherwise the text is plain hex
-    /// and blank lines separate packets.
+    /// (such as tcpdump's summary line) ends the packet. Otherwise the text is plain hex:
+    /// a blank line ends a packet, and so does the end of a line at which the bytes so
+    /// far make exactly the length the IP header declares (so one packet per line works).
     public static func packets(in text: String) throws(HexDumpError) -> [Chunk] {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array($0.utf8) }
         if lines.contains(where: { offsetPrefix($0) != nil }) {
             return try offsetPackets(lines)
         }
         return try plainPackets(lines)
+    }
+
+    /// The packet length an IP header declares (IPv4 total length, IPv6 40 + payload
+    /// length), once enough bytes are present to read it.
+    static func declaredLength(_ b: [UInt8]) -> Int? {
+        guard let first = b.first else { return nil }
+        if first >> 4 == 4, b.count >= 4 { return Int(b[2]) << 8 | Int(b[3]) }
+        if first >> 4 == 6, b.count >= 6 { return 40 + (Int(b[4]) << 8 | Int(b[5])) }
+        return nil
     }
 
     /// The offset at the start of a tcpdump hex line and the index after its colon.
@@ -139,6 +149,9 @@ public enum HexDump {
                 i += 1
             }
             if !sawDigit, line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
+                try finish()
+            } else if pendingNibble == nil, let bytes = current?.bytes, let declared = declaredLength(bytes), declared == bytes.count {
+                // The packet is complete by its own length field: the next line starts another.
                 try finish()
             }
         }

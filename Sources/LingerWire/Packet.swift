@@ -18,6 +18,19 @@ public enum MalformedOptionPolicy: Sendable, Hashable {
     case keepAsUnparsed
 }
 
+/// Whether parsing checks checksums.
+public enum ChecksumPolicy: Sendable, Hashable {
+    /// Do not look at checksums (packets from a TUN device or a loopback capture may carry
+    /// partial, offloaded checksums).
+    case ignore
+    /// Check the IPv4 header, TCP, UDP, ICMP and ICMPv6 checksums; fragments are not checked.
+    case verify
+    /// Like ``verify``, but also accept a TCP, UDP or ICMPv6 checksum field that holds
+    /// only the pseudo-header sum: what Linux leaves in packets whose checksum is to be
+    /// completed by offload (CHECKSUM_PARTIAL), as seen in captures on `lo`.
+    case verifyAllowingPartial
+}
+
 /// An IP packet: the IP header, the transport header and the payload after it.
 ///
 /// Parsing never traps: any byte string either gives a packet or throws a ``WireError``
@@ -127,22 +140,21 @@ extension Packet {
     /// - Parameters:
     ///   - bytes: the packet, starting with the IP header and ending where the IP length
     ///     field says it ends.
-    ///   - verifyChecksums: check the IPv4 header checksum and the TCP, UDP, ICMP and
-    ///     ICMPv6 checksums (fragments excepted), throwing ``WireError/badChecksum(_:expected:found:offset:)``.
+    ///   - checksums: whether to check checksums, throwing ``WireError/badChecksum(_:expected:found:offset:)``.
     ///     Off by default: packets read from a TUN device or captured on loopback may carry
     ///     partial (offloaded) checksums.
     ///   - malformedOptions: what to do with a malformed TCP option.
-    public init(parsing bytes: UnsafeRawBufferPointer, verifyChecksums: Bool = false,
+    public init(parsing bytes: UnsafeRawBufferPointer, checksums: ChecksumPolicy = .ignore,
                 malformedOptions: MalformedOptionPolicy = .reject) throws(WireError) {
-        self = try PacketParser(b: bytes, verify: verifyChecksums, lenient: malformedOptions == .keepAsUnparsed).parse()
+        self = try PacketParser(b: bytes, policy: checksums, lenient: malformedOptions == .keepAsUnparsed).parse()
     }
 
-    /// Parses an IPv4 or IPv6 packet; see ``init(parsing:verifyChecksums:malformedOptions:)-(UnsafeRawBufferPointer,_,_)``.
-    public init(parsing bytes: [UInt8], verifyChecksums: Bool = false,
+    /// Parses an IPv4 or IPv6 packet held in an array.
+    public init(parsing bytes: [UInt8], checksums: ChecksumPolicy = .ignore,
                 malformedOptions: MalformedOptionPolicy = .reject) throws(WireError) {
         let result: Result<Packet, WireError> = bytes.withUnsafeBytes { raw in
             do throws(WireError) {
-                return .success(try Packet(parsing: raw, verifyChecksums: verifyChecksums, malformedOptions: malformedOptions))
+                return .success(try Packet(parsing: raw, checksums: checksums, malformedOptions: malformedOptions))
             } catch {
                 return .failure(error)
             }
@@ -150,24 +162,26 @@ extension Packet {
         self = try result.get()
     }
 
-    /// Parses an IPv4 or IPv6 packet from any collection of bytes.
-    public init(parsing bytes: some Collection<UInt8>, verifyChecksums: Bool = false,
+    /// Parses an IPv4 or IPv6 packet from any collection of bytes (copied first).
+    public init(parsing bytes: some Collection<UInt8>, checksums: ChecksumPolicy = .ignore,
                 malformedOptions: MalformedOptionPolicy = .reject) throws(WireError) {
-        try self.init(parsing: Array(bytes), verifyChecksums: verifyChecksums, malformedOptions: malformedOptions)
+        try self.init(parsing: Array(bytes), checksums: checksums, malformedOptions: malformedOptions)
     }
 
-    /// Parses an IPv4 or IPv6 packet; the same as ``init(parsing:verifyChecksums:malformedOptions:)-(UnsafeRawBufferPointer,_,_)``.
+    /// Parses an IPv4 or IPv6 packet, checking every checksum when `verifyChecksums` is set.
     public static func parse(_ bytes: [UInt8], verifyChecksums: Bool = false,
                              malformedOptions: MalformedOptionPolicy = .reject) throws(WireError) -> Packet {
-        try Packet(parsing: bytes, verifyChecksums: verifyChecksums, malformedOptions: malformedOptions)
+        try Packet(parsing: bytes, checksums: verifyChecksums ? .verify : .ignore, malformedOptions: malformedOptions)
     }
 }
 
 /// One parse of one buffer. Every read is preceded by a length check against `b.count`.
 private struct PacketParser {
     let b: UnsafeRawBufferPointer
-    let verify: Bool
+    let policy: ChecksumPolicy
     let lenient: Bool
+
+    var verify: Bool { policy != .ignore }
 
     func parse() throws(WireError) -> Packet {
         guard b.count > 0 else { throw .empty }
@@ -284,7 +298,7 @@ private struct PacketParser {
                 options: options, urgentPointer: readBE16(segment, 18), checksum: readBE16(segment, 16),
                 reservedBits: (segment[12] >> 1) & 7)
             if verify, checkable {
-                try check(.tcp, pseudoHeader, segment, found: header.checksum, at: start + 16)
+                try check(.tcp, pseudoHeader, segment, found: header.checksum, at: start + 16, partialAllowed: true)
             }
             return Packet(ip: ip, transport: .tcp(header), payload: copyBytes(segment, headerLength, available - headerLength))
         case IPProtocolNumber.udp:
@@ -304,7 +318,8 @@ private struct PacketParser {
                 case .v4(let h): ps.addPseudoHeader(source: h.source, destination: h.destination, protocol: IPProtocolNumber.udp, length: covered)
                 case .v6(let h): ps.addPseudoHeader(source: h.source, destination: h.destination, nextHeader: IPProtocolNumber.udp, length: covered)
                 }
-                try check(.udp, ps, UnsafeRawBufferPointer(rebasing: segment[0..<covered]), found: header.checksum, at: start + 6)
+                try check(.udp, ps, UnsafeRawBufferPointer(rebasing: segment[0..<covered]), found: header.checksum, at: start + 6,
+                          partialAllowed: true)
             }
             return Packet(ip: ip, transport: .udp(header), payload: copyBytes(segment, 8, available - 8))
         case IPProtocolNumber.icmp:
@@ -321,7 +336,7 @@ private struct PacketParser {
             let header = ICMPv6Header(type: segment[0], code: segment[1], restOfHeader: readBE32(segment, 4),
                                       checksum: readBE16(segment, 2))
             if verify, checkable {
-                try check(.icmpv6, pseudoHeader, segment, found: header.checksum, at: start + 2)
+                try check(.icmpv6, pseudoHeader, segment, found: header.checksum, at: start + 2, partialAllowed: true)
             }
             return Packet(ip: ip, transport: .icmpv6(header), payload: copyBytes(segment, 8, available - 8))
         default:
@@ -329,9 +344,11 @@ private struct PacketParser {
         }
     }
 
-    /// Throws unless the pseudo-header plus `covered` sums to all ones.
+    /// Throws unless the pseudo-header plus `covered` sums to all ones (or, when allowed,
+    /// the field holds just the pseudo-header sum of a partial checksum).
     func check(_ kind: ChecksumKind, _ pseudo: InternetChecksum, _ covered: UnsafeRawBufferPointer,
-               found: UInt16, at offset: Int) throws(WireError) {
+               found: UInt16, at offset: Int, partialAllowed: Bool = false) throws(WireError) {
+        if partialAllowed, policy == .verifyAllowingPartial, found == pseudo.sum16 { return }
         var sum = pseudo
         sum.add(covered)
         let residue = sum.checksum

@@ -84,6 +84,10 @@ public struct TcpdumpFormatter: Sendable {
                 : "\(h.sourcePort) > \(h.destinationPort): "
             return ends + "UDP, length \(Int(h.length) - 8)"
         case .icmpv4(let h):
+            // Errors whose quoted IP header is missing: tcpdump reports truncation only.
+            if h.type == ICMPv4Header.destinationUnreachableType, packet.payload.count < 20 {
+                return (addressesShown ? "\(src) > \(dst): " : "") + " [|icmp]"
+            }
             return (addressesShown ? "\(src) > \(dst): " : "") + Self.describeICMPv4(h, body: packet.payload)
         case .icmpv6(let h):
             return (addressesShown ? "\(src) > \(dst): " : "") + Self.describeICMPv6(h, body: packet.payload)
@@ -492,6 +496,10 @@ public struct TcpdumpFormatter: Sendable {
             text = "\(q?.destination ?? "?") unreachable - need to frag" + (h.nextHopMTU != 0 ? " (mtu \(h.nextHopMTU))" : "")
         case (3, 10): text = "host \(q?.destination ?? "?") unreachable - admin prohibited"
         case (3, 13): text = "host \(q?.destination ?? "?") unreachable - admin prohibited filter"
+        case (5, 0), (5, 1):
+            let gateway = IPv4Address(h.restOfHeader)
+            text = "redirect \(q?.destination ?? "?") to \(h.code == 0 ? "net" : "host") \(gateway)"
+        case (12, 0): text = "parameter problem - octet \(h.restOfHeader >> 24)"
         case (11, 0): text = "time exceeded in-transit"
         case (11, 1): text = "ip reassembly time exceeded"
         default: text = "type-#\(h.type)"
@@ -513,9 +521,16 @@ public struct TcpdumpFormatter: Sendable {
                 let proto = q.protocolNumber == 6 || q.protocolNumber == 17 ? protocolName(q.protocolNumber) : "protocol \(q.protocolNumber)"
                 text = "destination unreachable, unreachable port, \(q.destination) \(proto) port \(port)"
             } else {
-                text = "destination unreachable, unreachable port"
+                return "ICMP6, destination unreachable, unreachable port [|icmp6]"
             }
+        case (1, 2):
+            var source = "?"
+            if body.count >= 40, let a = IPv6Address(bytes: body[8..<24]) { source = a.description }
+            text = "destination unreachable, beyond scope \(dst), source address \(source)"
         case (2, _): text = "packet too big, mtu \(h.mtu)"
+        case (4, 0...2):
+            let what = ["erroneous", "next header", "option"][Int(h.code)]
+            text = "parameter problem, \(what) - octet \(h.restOfHeader)"
         case (3, 0): text = "time exceeded in-transit for \(dst)"
         case (3, 1): text = "time exceeded in-transit (reassembly)"
         case (128, _): text = "echo request, id \(h.identifier), seq \(h.sequence)"

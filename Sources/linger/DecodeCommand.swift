@@ -37,6 +37,9 @@ struct DecodeCommand: ParsableCommand {
     @Flag(name: .long, help: "Check the IPv4 header, TCP, UDP and ICMP checksums; a wrong one is an error.")
     var verifyChecksums = false
 
+    @Flag(name: .long, help: "With --verify-checksums, accept TCP/UDP checksums that hold only the pseudo-header sum (offloaded, as captured on lo).")
+    var allowPartialChecksums = false
+
     @Flag(name: [.customShort("S"), .long], help: "Print absolute TCP sequence numbers (like tcpdump -S).")
     var absolute = false
 
@@ -74,7 +77,8 @@ struct DecodeCommand: ParsableCommand {
         var drill = PacketdrillFormatter(showEndpoints: true)
         for (index, chunk) in chunks.enumerated() {
             do {
-                let packet = try Packet(parsing: chunk.bytes, verifyChecksums: verifyChecksums,
+                let policy: ChecksumPolicy = verifyChecksums ? (allowPartialChecksums ? .verifyAllowingPartial : .verify) : .ignore
+                let packet = try Packet(parsing: chunk.bytes, checksums: policy,
                                         malformedOptions: lenientOptions ? .keepAsUnparsed : .reject)
                 print(tcpdump.format(packet))
                 if packetdrill {
