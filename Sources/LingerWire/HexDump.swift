@@ -7,6 +7,13 @@ public struct HexDumpError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What is wrong there.
     public var reason: String
 
+    /// The error at `line`:`column` for `reason`.
+    public init(line: Int, column: Int, reason: String) {
+        self.line = line
+        self.column = column
+        self.reason = reason
+    }
+
     public var description: String { "line \(line), column \(column): \(reason)" }
 }
 
@@ -25,7 +32,7 @@ public enum HexDump {
     ///
     /// If any line starts with an offset (`0x0000:`), the text is read as tcpdump output:
     /// an offset of zero starts a packet, each offset line adds the hex groups after it
-    /// (up to 16 bytes; an ASCII column after them is ignored), and any other line
+    /// (up to 16 bytes, one space apart; an ASCII column after a wider gap is ignored), and any other line
     /// (such as tcpdump's summary line) ends the packet. Otherwise the text is plain hex:
     /// a blank line ends a packet, and so does the end of a line at which the bytes so
     /// far make exactly the length the IP header declares (so one packet per line works).
@@ -87,7 +94,10 @@ public enum HexDump {
             var i = end
             var taken = 0
             while taken < 16 {
+                let gapStart = i
                 while i < line.count, line[i] == 0x20 || line[i] == 0x09 { i += 1 }
+                // Groups are one space apart; a wider gap leads to tcpdump -X's ASCII column.
+                if taken > 0, i - gapStart > 1 { break }
                 var j = i
                 while j < line.count, line[j] != 0x20, line[j] != 0x09 { j += 1 }
                 let group = line[i..<j]
