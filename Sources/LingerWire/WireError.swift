@@ -70,7 +70,8 @@ public enum WireError: Error, Sendable, Hashable, CustomStringConvertible {
         case .badIHL(let ihl, let o):
             return "byte \(o): bad IPv4 IHL \(ihl) (\(Int(ihl) * 4) bytes): must be at least 5 and fit in the packet"
         case .truncatedIPv6Header(let o, let a):
-            return "byte \(o): truncated IPv6 header: needs more bytes than the \(a) present"
+            if o == 0 { return "byte 0: truncated IPv6 header: needs 40 bytes, only \(a) present" }
+            return "byte \(o): truncated IPv6 extension header: only \(a) bytes left, fewer than it needs"
         case .lengthLargerThanBuffer(let d, let b, let o):
             return "byte \(o): IP length field says \(d) bytes but the buffer has only \(b)"
         case .lengthSmallerThanBuffer(let d, let b, let o):

@@ -95,13 +95,16 @@ import LingerWire
     }
 
     @Test func truncatedIPv6Header() throws {
-        #expect(parseError([0x60] + [UInt8](repeating: 0, count: 30)) == .truncatedIPv6Header(offset: 0, available: 31))
+        let e = parseError([0x60] + [UInt8](repeating: 0, count: 30))
+        #expect(e == .truncatedIPv6Header(offset: 0, available: 31))
+        #expect(e?.description == "byte 0: truncated IPv6 header: needs 40 bytes, only 31 present")
         // A hop-by-hop header announcing 16 bytes where 8 are present.
         let src = try #require(IPv6Address("fd3d::1")), dst = try #require(IPv6Address("fd3d::2"))
         var ip = IPv6Header(source: src, destination: dst, nextHeader: 0)
         ip.extensionHeaders = [IPv6ExtensionHeader(kind: 0, bytes: [59, 1, 1, 4, 0, 0, 0, 0])]
         let b = Packet(ip: .v6(ip), transport: .other(protocolNumber: 59)).serialize()
         #expect(parseError(b) == .truncatedIPv6Header(offset: 40, available: 8))
+        #expect(parseError(b)?.description.hasPrefix("byte 40: truncated IPv6 extension header") == true)
     }
 
     @Test func ipv6PayloadLengthMismatch() throws {
