@@ -18,6 +18,9 @@ struct Token: Sendable {
         case backQuoted(String)
         /// The text of a `%{ ... }%` block, spaces and tabs at both ends removed.
         case code(String)
+        /// `${NAME}`: a reference to a definition (Linger's spelling; packetdrill
+        /// substitutes bare words only). Replaced before parsing when NAME is defined.
+        case reference(String)
         case ipv4Address(String)
         case ipv6Address(String)
         /// `--name`: the name without the dashes.
@@ -51,6 +54,7 @@ struct Token: Sendable {
         case .string: return "string \(Lexer.abbreviate(text))"
         case .backQuoted: return "shell command \(Lexer.abbreviate(text))"
         case .code: return "code block"
+        case .reference(let name): return "undefined ${\(name)} (define it with -D \(name)=value)"
         case .ipv4Address(let a): return "IPv4 address \(a)"
         case .ipv6Address(let a): return "IPv6 address \(a)"
         case .option(let o): return "option '--\(o)'"
@@ -220,6 +224,12 @@ struct Lexer {
                 }
                 let inner = text(index + 1, end)
                 return make(c == UInt8(ascii: "`") ? .backQuoted(inner) : .string(inner), length: end + 1 - index)
+            }
+            if c == UInt8(ascii: "$"), byte(1) == UInt8(ascii: "{") {
+                let nameLength = runLength(from: index + 2, Lexer.isWordByte)
+                if nameLength > 0, byte(2 + nameLength) == UInt8(ascii: "}") {
+                    return make(.reference(text(index + 2, index + 2 + nameLength)), length: nameLength + 3)
+                }
             }
             if c == UInt8(ascii: "."), byte(1) == UInt8(ascii: "."), byte(2) == UInt8(ascii: ".") {
                 return make(.ellipsis, length: 3)
@@ -432,6 +442,26 @@ struct Lexer {
 /// How a definition's value reads when it replaces a word, as packetdrill does it:
 /// `"text"` is a string, `` `text` `` a shell command, a C integer (decimal, 0x hex,
 /// 0 octal) is an integer, anything else a word.
+/// `text` with every `${NAME}` whose NAME is defined replaced by its value; other
+/// `$` forms (`${PPID}` with no such definition, `$1`) are left for the shell.
+func expandingReferences(in text: String, _ definitions: [String: String]) -> String {
+    guard !definitions.isEmpty, text.contains("${") else { return text }
+    var result = ""
+    var rest = Substring(text)
+    while let open = rest.firstRange(of: "${") {
+        result += rest[..<open.lowerBound]
+        let afterOpen = rest[open.upperBound...]
+        if let close = afterOpen.firstIndex(of: "}"), let value = definitions[String(afterOpen[..<close])] {
+            result += value
+            rest = afterOpen[afterOpen.index(after: close)...]
+        } else {
+            result += "${"
+            rest = afterOpen
+        }
+    }
+    return result + rest
+}
+
 func substitutedKind(forDefinition value: String) -> Token.Kind {
     if value.hasPrefix("\"") || value.hasPrefix("`") {
         let inner = value.count >= 2 ? String(value.dropFirst().dropLast()) : ""

@@ -67,9 +67,20 @@ struct Parser {
     }
 
     static func substitute(_ token: Token, _ definitions: [String: String]) -> Token {
-        guard case .word(let word) = token.kind, let value = definitions[word] else { return token }
         var substituted = token
-        substituted.kind = substitutedKind(forDefinition: value)
+        switch token.kind {
+        case .word(let name), .reference(let name):
+            guard let value = definitions[name] else { return token }
+            substituted.kind = substitutedKind(forDefinition: value)
+        case .backQuoted(let command):
+            substituted.kind = .backQuoted(expandingReferences(in: command, definitions))
+        case .code(let code):
+            substituted.kind = .code(expandingReferences(in: code, definitions))
+        case .string(let string):
+            substituted.kind = .string(expandingReferences(in: string, definitions))
+        default:
+            return token
+        }
         return substituted
     }
 

@@ -68,6 +68,32 @@ struct ScriptStructureTests {
         #expect(call.arguments == [ellipsis, word("SOCK_DGRAM"), word("IPPROTO_TCP")])
     }
 
+    @Test func braceReferencesExpandInEventsCommandsStringsAndCode() throws {
+        let source = """
+            0 `sysctl -q net.ipv4.tcp_fin_timeout=${FIN}; echo ${PPID}`
+            +0 setsockopt(3, SOL_TCP, TCP_LINGER2, [${FIN}], 4) = 0
+            +0 setsockopt(3, SOL_TCP, TCP_CONGESTION, "${CC}", 5) = 0
+            +0 %{ assert tcpi_rto == ${RTO} }%
+            """
+        let script = try parseOK(source, definitions: ["FIN": "5", "CC": "reno", "RTO": "200000"])
+        let actions = script.events.map(\.action)
+        try #require(actions.count == 4)
+        // Undefined references (${PPID}) are left for the shell.
+        #expect(actions[0] == .command(ShellCommand(commandLine: "sysctl -q net.ipv4.tcp_fin_timeout=5; echo ${PPID}")))
+        guard case .syscall(let linger2) = actions[1], case .syscall(let congestion) = actions[2] else {
+            Issue.record("expected two system calls")
+            return
+        }
+        #expect(linger2.arguments[3] == SyscallExpression(.array([int(5)])))
+        #expect(congestion.arguments[3] == SyscallExpression(.string("reno")))
+        #expect(actions[3] == .code(CodeBlock(text: "assert tcpi_rto == 200000")))
+    }
+
+    @Test func undefinedBraceReferenceInAnEventIsAnError() {
+        let found = diagnostics("0 close(${FD}) = 0\n")
+        #expect(found.map(\.description) == ["bad.pkt:1:9: expected an expression (a number, a NAME, a \"string\", ..., [array] or {struct}), found undefined ${FD} (define it with -D FD=value)"])
+    }
+
     @Test func reservedWordsAreNeverSubstituted() throws {
         let segment = try onlyTCP("0 < . 1:1(0) ack 5 win 7\n")
         let substituted = ScriptParser.parse(
