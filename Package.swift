@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "linger", targets: ["linger"]),
         .library(name: "LingerWire", targets: ["LingerWire"]),
         .library(name: "LingerScript", targets: ["LingerScript"]),
+        .library(name: "LingerRun", targets: ["LingerRun"]),
+        .library(name: "LingerKernel", targets: ["LingerKernel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -25,18 +27,35 @@ let package = Package(
         .target(name: "LingerWire", swiftSettings: strictSettings),
         // The packetdrill script language: lexer, parser, AST, diagnostics.
         .target(name: "LingerScript", swiftSettings: strictSettings),
+        // The script runner: executes a parsed script against a Backend (the live
+        // kernel or Linger's stack), maps sequence numbers, matches packets, checks
+        // system calls and timing, reports like packetdrill.
+        .target(name: "LingerRun", dependencies: ["LingerWire", "LingerScript"], swiftSettings: strictSettings),
+        // Linux system interfaces Swift's Glibc module does not import (unshare, TUN
+        // ioctls, struct tcp_info): a thin C shim, no logic.
+        .target(name: "CLingerLinux"),
+        // The live-kernel backend: private network namespace, TUN device, real sockets.
+        .target(
+            name: "LingerKernel",
+            dependencies: ["LingerRun", "LingerWire", "CLingerLinux"],
+            swiftSettings: strictSettings
+        ),
         // The command-line tool.
         .executableTarget(
             name: "linger",
             dependencies: [
                 "LingerWire",
                 "LingerScript",
+                "LingerRun",
+                "LingerKernel",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "LingerWireTests", dependencies: ["LingerWire"], swiftSettings: strictSettings),
         .testTarget(name: "LingerScriptTests", dependencies: ["LingerScript"], swiftSettings: strictSettings),
+        .testTarget(name: "LingerRunTests", dependencies: ["LingerRun", "LingerWire", "LingerScript"], swiftSettings: strictSettings),
+        .testTarget(name: "LingerKernelTests", dependencies: ["LingerKernel", "LingerRun", "LingerWire"], swiftSettings: strictSettings),
         .testTarget(
             name: "LingerCLITests",
             dependencies: ["linger"],
