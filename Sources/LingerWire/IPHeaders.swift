@@ -12,15 +12,25 @@ public enum ECN: UInt8, Sendable, Hashable, CaseIterable {
 
 /// IP protocol numbers Linger knows by name.
 public enum IPProtocolNumber {
+    /// IPv6 hop-by-hop options header.
     public static let hopByHop: UInt8 = 0
+    /// ICMP for IPv4.
     public static let icmp: UInt8 = 1
+    /// TCP.
     public static let tcp: UInt8 = 6
+    /// UDP.
     public static let udp: UInt8 = 17
+    /// IPv6 routing header.
     public static let routing: UInt8 = 43
+    /// IPv6 fragment header.
     public static let fragment: UInt8 = 44
+    /// IP authentication header.
     public static let authentication: UInt8 = 51
+    /// ICMP for IPv6.
     public static let icmpv6: UInt8 = 58
+    /// IPv6: nothing follows.
     public static let noNextHeader: UInt8 = 59
+    /// IPv6 destination options header.
     public static let destinationOptions: UInt8 = 60
 }
 

@@ -40,9 +40,13 @@ public struct ICMPv4Header: Hashable, Sendable {
         self.checksum = checksum
     }
 
+    /// Echo reply.
     public static let echoReplyType: UInt8 = 0
+    /// Destination unreachable.
     public static let destinationUnreachableType: UInt8 = 3
+    /// Echo request.
     public static let echoRequestType: UInt8 = 8
+    /// Time exceeded.
     public static let timeExceededType: UInt8 = 11
 
     /// Destination unreachable with `code` (0 net, 1 host, 2 protocol, 3 port, ...).
@@ -98,11 +102,17 @@ public struct ICMPv6Header: Hashable, Sendable {
         self.checksum = checksum
     }
 
+    /// Destination unreachable.
     public static let destinationUnreachableType: UInt8 = 1
+    /// Packet too big.
     public static let packetTooBigType: UInt8 = 2
+    /// Time exceeded.
     public static let timeExceededType: UInt8 = 3
+    /// Parameter problem.
     public static let parameterProblemType: UInt8 = 4
+    /// Echo request.
     public static let echoRequestType: UInt8 = 128
+    /// Echo reply.
     public static let echoReplyType: UInt8 = 129
 
     /// Destination unreachable with `code` (0 no route, 1 prohibited, 3 address, 4 port, ...).
