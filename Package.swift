@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "LingerScript", targets: ["LingerScript"]),
         .library(name: "LingerRun", targets: ["LingerRun"]),
         .library(name: "LingerKernel", targets: ["LingerKernel"]),
+        .library(name: "LingerStack", targets: ["LingerStack"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -31,6 +32,9 @@ let package = Package(
         // kernel or Linger's stack), maps sequence numbers, matches packets, checks
         // system calls and timing, reports like packetdrill.
         .target(name: "LingerRun", dependencies: ["LingerWire", "LingerScript"], swiftSettings: strictSettings),
+        // Linger's own TCP/IP stack: Linux's TCP life cycle in pure Swift, on a
+        // virtual (or real) clock, with the sim Backend. No Foundation.
+        .target(name: "LingerStack", dependencies: ["LingerWire", "LingerRun"], swiftSettings: strictSettings),
         // Linux system interfaces Swift's Glibc module does not import (unshare, TUN
         // ioctls, struct tcp_info): a thin C shim, no logic.
         .target(name: "CLingerLinux"),
@@ -48,6 +52,7 @@ let package = Package(
                 "LingerScript",
                 "LingerRun",
                 "LingerKernel",
+                "LingerStack",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -55,6 +60,7 @@ let package = Package(
         .testTarget(name: "LingerWireTests", dependencies: ["LingerWire"], swiftSettings: strictSettings),
         .testTarget(name: "LingerScriptTests", dependencies: ["LingerScript"], swiftSettings: strictSettings),
         .testTarget(name: "LingerRunTests", dependencies: ["LingerRun", "LingerWire", "LingerScript"], swiftSettings: strictSettings),
+        .testTarget(name: "LingerStackTests", dependencies: ["LingerStack", "LingerRun", "LingerWire"], swiftSettings: strictSettings),
         .testTarget(name: "LingerKernelTests", dependencies: ["LingerKernel", "LingerRun", "LingerWire"], swiftSettings: strictSettings),
         .testTarget(
             name: "LingerCLITests",

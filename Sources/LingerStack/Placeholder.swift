@@ -1,0 +1,2 @@
+// Placeholder until the stack lands; delete when real files exist.
+enum LingerStackPlaceholder {}
