@@ -1,0 +1,179 @@
+/// A growable circular byte buffer: the bytes of a send or receive queue.
+///
+/// Appends at the back and drops from the front without moving the rest; storage
+/// grows by doubling and is reused, so a connection in steady state allocates nothing.
+struct ByteRing {
+    private var storage: [UInt8]
+    private var head = 0
+    private(set) var count = 0
+
+    init(capacity: Int = 0) {
+        storage = capacity > 0 ? [UInt8](repeating: 0, count: Self.roundUp(capacity)) : []
+    }
+
+    private static func roundUp(_ n: Int) -> Int {
+        var size = 256
+        while size < n { size <<= 1 }
+        return size
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    private mutating func reserve(_ total: Int) {
+        guard total > storage.count else { return }
+        var bigger = [UInt8](repeating: 0, count: Self.roundUp(total))
+        let cap = storage.count
+        for i in 0..<count { bigger[i] = storage[(head + i) & (cap - 1)] }
+        storage = bigger
+        head = 0
+    }
+
+    /// Appends `bytes`.
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count > 0 else { return }
+        reserve(count + bytes.count)
+        let cap = storage.count
+        var tail = (head + count) & (cap - 1)
+        storage.withUnsafeMutableBufferPointer { dst in
+            for byte in bytes {
+                dst[tail] = byte
+                tail = (tail + 1) & (cap - 1)
+            }
+        }
+        count += bytes.count
+    }
+
+    /// Appends `n` zero bytes (data whose content the stack never looks at).
+    mutating func appendZeros(_ n: Int) {
+        guard n > 0 else { return }
+        reserve(count + n)
+        let cap = storage.count
+        var tail = (head + count) & (cap - 1)
+        storage.withUnsafeMutableBufferPointer { dst in
+            for _ in 0..<n {
+                dst[tail] = 0
+                tail = (tail + 1) & (cap - 1)
+            }
+        }
+        count += n
+    }
+
+    mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append($0) }
+    }
+
+    /// Drops `n` bytes from the front (all of them if `n` is larger).
+    mutating func removeFirst(_ n: Int) {
+        let k = min(max(0, n), count)
+        guard k > 0, !storage.isEmpty else { return }
+        head = (head + k) & (storage.count - 1)
+        count -= k
+        if count == 0 { head = 0 }
+    }
+
+    /// Copies `length` bytes starting `offset` bytes from the front into `out`.
+    func copy(offset: Int, length: Int, into out: inout [UInt8]) {
+        guard length > 0, offset >= 0, offset + length <= count, !storage.isEmpty else { return }
+        let cap = storage.count
+        out.reserveCapacity(out.count + length)
+        var i = (head + offset) & (cap - 1)
+        for _ in 0..<length {
+            out.append(storage[i])
+            i = (i + 1) & (cap - 1)
+        }
+    }
+
+    /// Calls `body` with the bytes `offset..<offset+length` as one contiguous buffer
+    /// (copied only when they wrap around the end of the storage).
+    func withBytes<R>(offset: Int, length: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        guard length > 0, offset >= 0, offset + length <= count, !storage.isEmpty else {
+            return body(UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+        let cap = storage.count
+        let start = (head + offset) & (cap - 1)
+        if start + length <= cap {
+            return storage.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<(start + length)])) }
+        }
+        var tmp: [UInt8] = []
+        copy(offset: offset, length: length, into: &tmp)
+        return tmp.withUnsafeBytes { body($0) }
+    }
+
+    mutating func removeAll() {
+        head = 0
+        count = 0
+    }
+}
+
+/// A queue of values with indexed access, cheap removal at the front (the dead
+/// prefix is compacted now and then) and insertion anywhere: the queues of
+/// segment records.
+struct RingQueue<Element> {
+    private var elements: [Element] = []
+    private var head = 0
+
+    init() {}
+
+    var count: Int { elements.count - head }
+    var isEmpty: Bool { count == 0 }
+
+    mutating func append(_ e: Element) { elements.append(e) }
+
+    mutating func prepend(_ e: Element) {
+        if head > 0 {
+            head -= 1
+            elements[head] = e
+        } else {
+            elements.insert(e, at: 0)
+        }
+    }
+
+    @discardableResult
+    mutating func removeFirst() -> Element? {
+        guard head < elements.count else { return nil }
+        let e = elements[head]
+        head += 1
+        if head == elements.count {
+            elements.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 64, head * 2 >= elements.count {
+            elements.removeFirst(head)
+            head = 0
+        }
+        return e
+    }
+
+    @discardableResult
+    mutating func removeLast() -> Element? {
+        guard head < elements.count else { return nil }
+        let e = elements.removeLast()
+        if head == elements.count {
+            elements.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        return e
+    }
+
+    var first: Element? { head < elements.count ? elements[head] : nil }
+    var last: Element? { head < elements.count ? elements.last : nil }
+
+    /// The element at `i` (0..<count); callers check the bound.
+    subscript(i: Int) -> Element {
+        get { elements[head + i] }
+        set { elements[head + i] = newValue }
+    }
+
+    /// Inserts `e` at position `i` (0...count).
+    mutating func insert(_ e: Element, at i: Int) { elements.insert(e, at: head + i) }
+
+    /// Removes the element at `i`.
+    mutating func remove(at i: Int) {
+        guard i >= 0, i < count else { return }
+        if i == 0 { removeFirst() } else { elements.remove(at: head + i) }
+    }
+
+    mutating func removeAll() {
+        elements.removeAll(keepingCapacity: true)
+        head = 0
+    }
+}

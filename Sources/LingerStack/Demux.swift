@@ -1,0 +1,225 @@
+import LingerWire
+
+/// Finding the socket a segment belongs to, binding ports, and answering segments
+/// that find no socket (inet_hashtables.c, tcp_ipv4.c).
+extension NetworkStack {
+    /// The entry point for every inbound TCP segment. Mirrors tcp_v4_rcv.
+    func tcpReceive(_ seg: InboundSegment, _ raw: UnsafeRawBufferPointer) {
+        let tuple = seg.tuple
+        if let sk = established[tuple] {
+            sk.segsIn &+= 1
+            if seg.payloadCount > 0 { sk.dataSegsIn &+= 1 }
+            let needsReset = sk.state == .established ? sk.receiveEstablished(seg, raw) : sk.receiveStateProcess(seg, raw)
+            if needsReset { sendResetForSegment(seg) }
+            return
+        }
+        if timeWait[tuple] != nil {
+            timeWaitReceive(seg, raw, tuple: tuple)
+            return
+        }
+        guard let listener = lookupListener(address: seg.destination, port: seg.destinationPort) else {
+            noSocket(seg)
+            return
+        }
+        if listener.synQueue[tuple] != nil {
+            listener.checkRequest(seg, raw, tuple: tuple)
+            return
+        }
+        listener.segsIn &+= 1
+        if listener.listenReceive(seg, raw) { sendResetForSegment(seg) }
+    }
+
+    /// The "no socket" path: count and answer with a reset unless the segment is one.
+    func noSocket(_ seg: InboundSegment) {
+        sendResetForSegment(seg)
+    }
+
+    /// A listener for `address:port` (inet_lookup_listener): exact address first,
+    /// then the wildcard.
+    func lookupListener(address: IPAddress, port: UInt16) -> TCPSocket? {
+        guard let list = listeners[port] else { return nil }
+        var wildcard: TCPSocket?
+        for sk in list where sk.state == .listen {
+            let isV6Packet: Bool = { if case .v6 = address { return true } else { return false } }()
+            if isV6Packet && !sk.isIPv6 { continue }
+            if !isV6Packet && sk.isIPv6 && sk.ipv6Only { continue }
+            if let bound = sk.localAddress, !sk.bindAddressWasAny {
+                if addressesMatch(bound, address) { return sk }
+            } else if wildcard == nil {
+                wildcard = sk
+            }
+        }
+        return wildcard
+    }
+
+    /// Whether a socket's bound address accepts packets to `address` (an IPv4-mapped
+    /// IPv6 address matches its IPv4 form).
+    func addressesMatch(_ bound: IPAddress, _ address: IPAddress) -> Bool {
+        if bound == address { return true }
+        switch (bound, address) {
+        case (.v6(let b), .v4(let a)): return b.high == 0 && b.low == (0xFFFF_0000_0000 | UInt64(a.value))
+        case (.v4(let b), .v6(let a)): return a.high == 0 && a.low == (0xFFFF_0000_0000 | UInt64(b.value))
+        default: return false
+        }
+    }
+
+    // MARK: - Tables
+
+    func hashEstablished(_ sk: TCPSocket) {
+        guard let t = sk.tuple else { return }
+        established[t] = sk
+        sk.inEstablishedTable = true
+    }
+
+    func unhashEstablished(_ sk: TCPSocket) {
+        guard sk.inEstablishedTable, let t = sk.tuple else { return }
+        if established[t] === sk { established[t] = nil }
+        sk.inEstablishedTable = false
+    }
+
+    func addListener(_ sk: TCPSocket) {
+        var list = listeners[sk.localPort] ?? []
+        if !list.contains(where: { $0 === sk }) { list.append(sk) }
+        listeners[sk.localPort] = list
+    }
+
+    func removeListener(_ sk: TCPSocket) {
+        guard var list = listeners[sk.localPort] else { return }
+        list.removeAll { $0 === sk }
+        listeners[sk.localPort] = list.isEmpty ? nil : list
+    }
+
+    func addBound(_ sk: TCPSocket) {
+        var list = bound[sk.localPort] ?? []
+        if !list.contains(where: { $0 === sk }) { list.append(sk) }
+        bound[sk.localPort] = list
+        sk.isBound = true
+    }
+
+    /// Releases the socket's port (inet_put_port).
+    func removeBound(_ sk: TCPSocket) {
+        guard sk.isBound else { return }
+        if var list = bound[sk.localPort] {
+            list.removeAll { $0 === sk }
+            bound[sk.localPort] = list.isEmpty ? nil : list
+        }
+        sk.isBound = false
+    }
+
+    /// Whether binding `sk` to `address:port` conflicts with another socket or a
+    /// time-wait entry. Mirrors inet_csk_bind_conflict / inet_bind_conflict.
+    func bindConflicts(_ sk: TCPSocket, address: IPAddress?, port: UInt16) -> Bool {
+        func overlaps(_ other: IPAddress?, _ otherAny: Bool) -> Bool {
+            guard let address, let other, !otherAny else { return true }
+            return addressesMatch(address, other)
+        }
+        for other in bound[port] ?? [] where other !== sk {
+            guard overlaps(other.localAddress, other.bindAddressWasAny) else { continue }
+            if sk.reuseAddress && other.reuseAddress && other.state != .listen { continue }
+            if sk.reusePort && other.reusePort { continue }
+            return true
+        }
+        for (tuple, entry) in timeWait where tuple.local.port == port {
+            guard overlaps(tuple.local.address, false) else { continue }
+            if sk.reuseAddress && entry.reuse { continue }
+            return true
+        }
+        return false
+    }
+
+    /// Picks a free ephemeral port for bind(port 0) (inet_csk_find_open_port).
+    func ephemeralPortForBind(_ sk: TCPSocket, address: IPAddress?) -> UInt16? {
+        let range = sysctls.ipLocalPortRange
+        let low = range.first ?? 32768
+        let high = range.count > 1 ? range[1] : 60999
+        guard low <= high, low > 0, high < 65536 else { return nil }
+        let span = high - low + 1
+        let start = randomInt(below: span)
+        for i in 0..<span {
+            let port = UInt16(truncatingIfNeeded: low + (start + i) % span)
+            if !bindConflicts(sk, address: address, port: port) && bound[port] == nil { return port }
+        }
+        return nil
+    }
+
+    /// Picks a local port for connect() to `remote` (__inet_hash_connect): a port is
+    /// usable when no socket is bound to it and no connection or time-wait entry
+    /// uses the 4-tuple it would make.
+    func ephemeralPortForConnect(local: IPAddress, remote: TCPEndpoint) -> UInt16? {
+        let range = sysctls.ipLocalPortRange
+        let low = range.first ?? 32768
+        let high = range.count > 1 ? range[1] : 60999
+        guard low <= high, low > 0, high < 65536 else { return nil }
+        let span = high - low + 1
+        let start = randomInt(below: span)
+        for i in 0..<span {
+            let port = UInt16(truncatingIfNeeded: low + (start + i) % span)
+            if bound[port] != nil && !(bound[port] ?? []).allSatisfy({ $0.state != .listen && $0.inEstablishedTable }) {
+                continue
+            }
+            let tuple = FourTuple(local: TCPEndpoint(local, port), remote: remote)
+            if established[tuple] != nil { continue }
+            if let tw = timeWait[tuple] {
+                if !timeWaitCanBeReused(tw) { continue }
+                killTimeWait(tuple)
+            }
+            return port
+        }
+        return nil
+    }
+
+    /// tcp_twsk_unique: connect() may reuse a TIME_WAIT 4-tuple when tcp_tw_reuse
+    /// allows and timestamps protect the new connection.
+    func timeWaitCanBeReused(_ tw: TimeWaitEntry) -> Bool {
+        let reuse = sysctls.tcpTwReuse
+        guard reuse != 0 else { return false }
+        if reuse == 2 {
+            // Loopback only.
+            switch tw.tuple.remote.address {
+            case .v4(let a): if a.value >> 24 != 127 { return false }
+            case .v6(let a): if a != .loopback { return false }
+            }
+        }
+        return tw.tsRecentStamp != 0 && seconds - tw.tsRecentStamp >= 1
+    }
+
+    // MARK: - Resets for segments without a socket
+
+    /// Answers `seg` with a reset (tcp_v4_send_reset): seq = its ACK field when it
+    /// has one, else seq 0 with an ACK of everything it occupied. Never answers a RST.
+    func sendResetForSegment(_ seg: InboundSegment) {
+        guard !seg.isRst else { return }
+        var header = OutboundHeader(
+            tuple: seg.tuple, seq: SequenceNumber(0), ack: SequenceNumber(0), flags: [.rst], window: 0)
+        if seg.hasAck {
+            header.seq = seg.ack
+        } else {
+            header.flags.insert(.ack)
+            header.ack = seg.endSeq
+        }
+        counters.increment("TcpOutSegs")
+        counters.increment("TcpOutRsts")
+        emit(SegmentBuilder.build(header, payload: UnsafeRawBufferPointer(start: nil, count: 0)))
+    }
+
+    /// A bare ACK on behalf of a request or time-wait entry (tcp_v4_send_ack).
+    func sendBareAck(tuple: FourTuple, seq: SequenceNumber, ack: SequenceNumber, window: UInt16,
+                     timestamp: (UInt32, UInt32)?, tos: UInt8 = 0) {
+        var header = OutboundHeader(tuple: tuple, seq: seq, ack: ack, flags: [.ack], window: window)
+        header.timestamp = timestamp
+        header.tos = tos
+        counters.increment("TcpOutSegs")
+        emit(SegmentBuilder.build(header, payload: UnsafeRawBufferPointer(start: nil, count: 0)))
+    }
+
+    /// Whether out-of-window ACKs are being sent too often (__tcp_oow_rate_limited).
+    func outOfWindowRateLimited(_ seg: InboundSegment, last: inout Int64) -> Bool {
+        if seg.seq != seg.endSeq && !seg.isSyn { return false }
+        let elapsed = now - last
+        if elapsed >= 0 && elapsed < Int64(sysctls.tcpInvalidRatelimit) * 1000 {
+            return true
+        }
+        last = now
+        return false
+    }
+}

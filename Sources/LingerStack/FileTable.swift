@@ -1,0 +1,97 @@
+/// What an open file description refers to.
+enum OpenFileKind {
+    /// A TCP socket.
+    case socket(TCPSocket)
+    /// One end of a pipe.
+    case pipe(PipeBuffer, isReadEnd: Bool)
+    /// An epoll instance.
+    case epoll(EpollInstance)
+    /// Standard input, output or error: present so numbering starts at 3.
+    case terminal
+}
+
+/// An open file description (Linux's struct file): what descriptors point to.
+/// dup() and dup2() add references; the object is released when the last
+/// descriptor referring to it is closed (fput -> __fput).
+final class OpenFile {
+    var kind: OpenFileKind
+    /// File status flags (O_NONBLOCK, O_RDWR, ...), as fcntl(F_GETFL) reports them.
+    var statusFlags: Int32
+    /// How many descriptors refer to this description.
+    var references = 0
+
+    init(kind: OpenFileKind, statusFlags: Int32) {
+        self.kind = kind
+        self.statusFlags = statusFlags
+    }
+
+    var isNonBlocking: Bool { statusFlags & O_NONBLOCK != 0 }
+
+    var socket: TCPSocket? {
+        if case .socket(let s) = kind { return s }
+        return nil
+    }
+}
+
+/// A pipe's buffer (64 KiB, as Linux's default pipe size).
+final class PipeBuffer {
+    var bytes = ByteRing()
+    var readersOpen = 1
+    var writersOpen = 1
+    let capacity = 65536
+    var wakeCount: UInt64 = 0
+}
+
+/// One process's descriptor table (struct files_struct): descriptor numbers to
+/// open file descriptions, plus the close-on-exec flag of each descriptor.
+public final class ProcessFiles {
+    private(set) var table: [Int32: OpenFile] = [:]
+    private(set) var closeOnExec: Set<Int32> = []
+    /// RLIMIT_NOFILE.
+    var limit: Int32 = 1024
+
+    /// A table with descriptors 0, 1 and 2 open on the terminal.
+    public init() {
+        for fd: Int32 in 0...2 {
+            let f = OpenFile(kind: .terminal, statusFlags: O_RDWR)
+            install(f, at: fd)
+        }
+    }
+
+    /// The open file description of `fd`, if open.
+    func file(_ fd: Int32) -> OpenFile? { table[fd] }
+
+    /// The lowest free descriptor at or above `minimum` (get_unused_fd_flags).
+    func lowestFree(from minimum: Int32 = 0) -> Int32? {
+        var fd = max(0, minimum)
+        while fd < limit {
+            if table[fd] == nil { return fd }
+            fd += 1
+        }
+        return nil
+    }
+
+    /// Points `fd` at `file`, adding a reference (fd_install).
+    func install(_ file: OpenFile, at fd: Int32, cloexec: Bool = false) {
+        file.references += 1
+        table[fd] = file
+        if cloexec { closeOnExec.insert(fd) } else { closeOnExec.remove(fd) }
+    }
+
+    /// Removes `fd` and returns the description it referred to, with its
+    /// reference already dropped (filp_close -> fput). The caller releases the
+    /// description when its count reached zero.
+    func remove(_ fd: Int32) -> OpenFile? {
+        guard let f = table.removeValue(forKey: fd) else { return nil }
+        closeOnExec.remove(fd)
+        f.references -= 1
+        return f
+    }
+
+    func setCloseOnExec(_ fd: Int32, _ on: Bool) {
+        if on { closeOnExec.insert(fd) } else { closeOnExec.remove(fd) }
+    }
+
+    /// Every open descriptor, lowest first.
+    var openDescriptors: [Int32] { table.keys.sorted() }
+}

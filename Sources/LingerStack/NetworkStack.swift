@@ -1,0 +1,256 @@
+public import LingerWire
+
+/// The addresses and link of the simulated host: one interface, as packetdrill's
+/// TUN device, with the remote network routed through it.
+public struct StackAddresses: Sendable, Hashable {
+    /// The host's IPv4 address, if any.
+    public var ipv4: IPv4Address?
+    /// The host's IPv6 address, if any.
+    public var ipv6: IPv6Address?
+    /// The interface MTU: MSS is derived from it (1500 gives 1460 on IPv4, 1440 on IPv6).
+    public var mtu: Int
+
+    /// Creates an address set.
+    public init(ipv4: IPv4Address? = nil, ipv6: IPv6Address? = nil, mtu: Int = 1500) {
+        self.ipv4 = ipv4
+        self.ipv6 = ipv6
+        self.mtu = mtu
+    }
+}
+
+/// A packet the stack sent, with the virtual time it left.
+public struct SentPacket: Sendable, Hashable {
+    /// The IP packet.
+    public var bytes: [UInt8]
+    /// When it was sent, microseconds.
+    public var time: Int64
+}
+
+/// What the stack's timers run.
+enum StackTimer {
+    case retransmit(TCPSocket)
+    case delayedAck(TCPSocket)
+    case keepalive(TCPSocket)
+    case synAck(listener: TCPSocket, tuple: FourTuple)
+    case timeWait(FourTuple)
+    case wakeup(UInt64)
+}
+
+/// Linger's TCP/IP stack: one Linux network namespace's TCP in pure Swift.
+///
+/// It has no clock and does no I/O: packets come in through ``receive(_:)``, time
+/// moves forward through ``advance(to:)``, and what the stack sends collects in
+/// ``outbound``; ``nextDeadline()`` says when it next needs to run. System calls
+/// enter through a ``SocketLayer`` bound to a ``ProcessFiles`` table.
+public final class NetworkStack {
+    /// The sysctls in force; change them with ``setSysctl(name:value:)``.
+    public internal(set) var sysctls: Sysctls
+    /// nstat counters.
+    public internal(set) var counters = Counters()
+    /// The host's addresses.
+    public let addresses: StackAddresses
+    /// Now, in microseconds.
+    public private(set) var now: Int64
+    /// Packets sent and not yet taken, oldest first.
+    public internal(set) var outbound: [SentPacket] = []
+
+    var timers: TimerWheel<StackTimer>
+    var random: SplitMix64
+    var nextSocketID: UInt64 = 1
+    /// The monotonic clock's value at time zero, in microseconds (Linux's boot-relative
+    /// clock is never zero when a connection starts; timestamps derive from it).
+    let clockBase: Int64
+
+    // Demux tables (inet_hashtables).
+    var established: [FourTuple: TCPSocket] = [:]
+    var timeWait: [FourTuple: TimeWaitEntry] = [:]
+    var listeners: [UInt16: [TCPSocket]] = [:]
+    var bound: [UInt16: [TCPSocket]] = [:]
+    var orphanCount = 0
+    var lastChallengeAckTime: Int64 = 0
+    var challengeAckCount = 0
+    /// Called after every input and timer so blocked calls can be re-checked.
+    var wakeups: [UInt64: () -> Void] = [:]
+    var nextWakeupID: UInt64 = 1
+
+    /// Creates a stack.
+    ///
+    /// - Parameters:
+    ///   - addresses: the host's addresses and MTU.
+    ///   - sysctls: the sysctls (Linux defaults unless changed).
+    ///   - seed: the seed of every "random" choice (ISNs, ports, timestamp offsets).
+    ///   - now: the starting time, microseconds.
+    public init(addresses: StackAddresses, sysctls: Sysctls = Sysctls(), seed: UInt64 = 1, now: Int64 = 0) {
+        self.addresses = addresses
+        self.sysctls = sysctls
+        self.now = now
+        timers = TimerWheel(now: now)
+        random = SplitMix64(seed: seed)
+        clockBase = 4_294_000_000 + Int64(random.next() % 1_000_000_000)
+    }
+
+    /// Sets a sysctl by its Linux name (`net.ipv4.tcp_fin_timeout` or the bare name).
+    public func setSysctl(name: String, value: String) throws(SysctlError) {
+        try sysctls.set(name: name, value: value)
+    }
+
+    // MARK: - Time
+
+    /// The earliest time a timer is due, if any.
+    public func nextDeadline() -> Int64? { timers.nextDeadline() }
+
+    /// Moves time forward to `time`, running every timer that falls due on the way in
+    /// order, each at its own instant.
+    public func advance(to time: Int64) {
+        while let next = timers.nextDeadline(), next <= time {
+            now = max(now, next)
+            var due: [(TimerHandle, StackTimer)] = []
+            timers.advance(to: next) { handle, payload in due.append((handle, payload)) }
+            for (handle, payload) in due { fire(handle, payload) }
+            runWakeups()
+        }
+        now = max(now, time)
+        var due: [(TimerHandle, StackTimer)] = []
+        timers.advance(to: now) { handle, payload in due.append((handle, payload)) }
+        for (handle, payload) in due { fire(handle, payload) }
+    }
+
+    func schedule(at deadline: Int64, _ payload: StackTimer) -> TimerHandle {
+        timers.schedule(at: max(deadline, now), payload)
+    }
+
+    func cancel(_ handle: inout TimerHandle?) {
+        if let h = handle { timers.cancel(h) }
+        handle = nil
+    }
+
+    private func fire(_ handle: TimerHandle, _ payload: StackTimer) {
+        switch payload {
+        case .retransmit(let sk):
+            guard sk.retransmitTimer == handle else { return }
+            sk.retransmitTimer = nil
+            sk.writeTimerFired()
+        case .delayedAck(let sk):
+            guard sk.delackTimer == handle else { return }
+            sk.delackTimer = nil
+            sk.delayedAckTimerFired()
+        case .keepalive(let sk):
+            guard sk.keepaliveTimer == handle else { return }
+            sk.keepaliveTimer = nil
+            sk.keepaliveTimerFired()
+        case .synAck(let listener, let tuple):
+            listener.synAckTimerFired(tuple: tuple, handle: handle)
+        case .timeWait(let tuple):
+            timeWaitTimerFired(tuple: tuple, handle: handle)
+        case .wakeup:
+            break
+        }
+    }
+
+    /// Runs every registered wakeup (blocked calls re-check their condition).
+    func runWakeups() {
+        guard !wakeups.isEmpty else { return }
+        for id in wakeups.keys.sorted() {
+            wakeups[id]?()
+        }
+    }
+
+    /// Registers `body` to run after every input and timer until removed.
+    func addWakeup(_ body: @escaping () -> Void) -> UInt64 {
+        let id = nextWakeupID
+        nextWakeupID += 1
+        wakeups[id] = body
+        return id
+    }
+
+    func removeWakeup(_ id: UInt64) { wakeups[id] = nil }
+
+    // MARK: - Clocks as TCP sees them
+
+    /// tcp_time_stamp_ms: the millisecond clock TCP timestamps count.
+    var timestampClock: UInt32 { UInt32(truncatingIfNeeded: (clockBase + now) / 1000) }
+
+    /// jiffies-like seconds, for ts_recent_stamp.
+    var seconds: Int64 { (clockBase + now) / 1_000_000 }
+
+    // MARK: - Output
+
+    /// Hands a built packet to the "device".
+    func emit(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty else { return }
+        outbound.append(SentPacket(bytes: bytes, time: now))
+    }
+
+    /// Removes and returns the oldest packet not yet taken.
+    public func takeOutbound() -> SentPacket? {
+        outbound.isEmpty ? nil : outbound.removeFirst()
+    }
+
+    // MARK: - Input
+
+    /// Delivers an inbound IP packet now (tcp_v4_rcv / tcp_v6_rcv). Packets that are
+    /// not TCP for a local address, or are malformed, are dropped as Linux drops them.
+    public func receive(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { raw in
+            receive(raw)
+        }
+        runWakeups()
+    }
+
+    func receive(_ raw: UnsafeRawBufferPointer) {
+        let segment: InboundSegment
+        do {
+            segment = try SegmentParser.parse(raw)
+        } catch {
+            if case .badChecksum = error {
+                counters.increment("TcpInCsumErrors")
+                counters.increment("TcpInErrs")
+            }
+            return
+        }
+        guard isLocal(segment.destination) else { return }
+        counters.increment("TcpInSegs")
+        tcpReceive(segment, raw)
+    }
+
+    func isLocal(_ address: IPAddress) -> Bool {
+        switch address {
+        case .v4(let a): return a == addresses.ipv4 || a.value >> 24 == 127
+        case .v6(let a): return a == addresses.ipv6 || a == .loopback
+        }
+    }
+
+    // MARK: - Randomness
+
+    func randomUInt32() -> UInt32 { UInt32(truncatingIfNeeded: random.next() >> 16) }
+    func randomInt(below n: Int) -> Int { n <= 0 ? 0 : Int(random.next() % UInt64(n)) }
+
+    func makeSocketID() -> UInt64 {
+        defer { nextSocketID += 1 }
+        return nextSocketID
+    }
+
+    /// The MSS the route gives for `address`'s family: MTU minus IP and TCP headers.
+    func routeMSS(ipv6: Bool) -> Int {
+        addresses.mtu - (ipv6 ? 60 : 40)
+    }
+
+    /// The host's address for a family.
+    func localAddress(ipv6: Bool) -> IPAddress? {
+        if ipv6 { return addresses.ipv6.map { .v6($0) } }
+        return addresses.ipv4.map { .v4($0) }
+    }
+}
+
+/// A small, fast, seedable generator (SplitMix64) for the stack's random choices.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

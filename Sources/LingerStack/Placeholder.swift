@@ -1,2 +1,0 @@
-// Placeholder until the stack lands; delete when real files exist.
-enum LingerStackPlaceholder {}

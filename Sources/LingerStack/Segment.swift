@@ -1,0 +1,339 @@
+public import LingerWire
+
+/// The TCP options of one segment that the stack acts on, parsed without allocating.
+///
+/// Up to four SACK blocks are kept (a 40-byte option area holds at most four).
+struct SegmentOptions {
+    var mss: UInt16?
+    var windowScale: UInt8?
+    var sackPermitted = false
+    var hasTimestamp = false
+    var tsVal: UInt32 = 0
+    var tsEcr: UInt32 = 0
+    var sackCount = 0
+    var sack0 = (SequenceNumber(0), SequenceNumber(0))
+    var sack1 = (SequenceNumber(0), SequenceNumber(0))
+    var sack2 = (SequenceNumber(0), SequenceNumber(0))
+    var sack3 = (SequenceNumber(0), SequenceNumber(0))
+
+    /// The SACK block at `index` (0..<sackCount).
+    func sackBlock(_ index: Int) -> (start: SequenceNumber, end: SequenceNumber) {
+        switch index {
+        case 0: return sack0
+        case 1: return sack1
+        case 2: return sack2
+        default: return sack3
+        }
+    }
+
+    mutating func appendSack(_ start: SequenceNumber, _ end: SequenceNumber) {
+        switch sackCount {
+        case 0: sack0 = (start, end)
+        case 1: sack1 = (start, end)
+        case 2: sack2 = (start, end)
+        case 3: sack3 = (start, end)
+        default: return
+        }
+        sackCount += 1
+    }
+}
+
+/// The two ends of a connection as seen from the stack: local address and port,
+/// remote address and port. The key of the established and time-wait tables.
+public struct FourTuple: Hashable, Sendable, CustomStringConvertible {
+    /// The stack's end.
+    public var local: TCPEndpoint
+    /// The peer's end.
+    public var remote: TCPEndpoint
+
+    /// The pair `local`, `remote`.
+    public init(local: TCPEndpoint, remote: TCPEndpoint) {
+        self.local = local
+        self.remote = remote
+    }
+
+    public var description: String { "\(local) <-> \(remote)" }
+}
+
+/// One inbound TCP segment, parsed from the IP packet that carried it. The payload
+/// stays in the packet's bytes (`payloadStart..<payloadStart+payloadCount`).
+struct InboundSegment {
+    var source: IPAddress
+    var destination: IPAddress
+    var sourcePort: UInt16
+    var destinationPort: UInt16
+    var seq: SequenceNumber
+    var ack: SequenceNumber
+    var flags: TCPFlags
+    var window: UInt16
+    var options: SegmentOptions
+    var payloadStart: Int
+    var payloadCount: Int
+    var ecn: UInt8
+    /// The IPv6 traffic class or IPv4 TOS byte.
+    var tos: UInt8
+
+    var isSyn: Bool { flags.contains(.syn) }
+    var isFin: Bool { flags.contains(.fin) }
+    var isRst: Bool { flags.contains(.rst) }
+    var hasAck: Bool { flags.contains(.ack) }
+
+    /// The sequence number after this segment: data, SYN and FIN each count.
+    var endSeq: SequenceNumber {
+        seq + (payloadCount + (isSyn ? 1 : 0) + (isFin ? 1 : 0))
+    }
+
+    /// The connection this segment belongs to, from the stack's side.
+    var tuple: FourTuple {
+        FourTuple(local: TCPEndpoint(destination, destinationPort), remote: TCPEndpoint(source, sourcePort))
+    }
+}
+
+/// Why an inbound packet was not handed to TCP.
+enum InboundDrop: Error {
+    case malformed(String)
+    case notTCP
+    case badChecksum
+}
+
+/// Reading IP packets into ``InboundSegment``s.
+enum SegmentParser {
+    @inline(__always)
+    static func be16(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt16 { UInt16(b[o]) << 8 | UInt16(b[o + 1]) }
+
+    @inline(__always)
+    static func be32(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt32 {
+        UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3])
+    }
+
+    /// Parses an IPv4 or IPv6 packet carrying TCP; checks lengths and the TCP checksum.
+    /// Mirrors the checks of ip_rcv_core, ipv6_rcv and tcp_v4_rcv before the lookup.
+    static func parse(_ bytes: UnsafeRawBufferPointer) throws(InboundDrop) -> InboundSegment {
+        guard bytes.count >= 1 else { throw .malformed("empty packet") }
+        let version = bytes[0] >> 4
+        var source: IPAddress
+        var destination: IPAddress
+        var tcpStart: Int
+        var tcpEnd: Int
+        var tos: UInt8
+        var pseudo = InternetChecksum()
+        if version == 4 {
+            guard bytes.count >= 20 else { throw .malformed("IPv4 header truncated") }
+            let ihl = Int(bytes[0] & 0x0F) * 4
+            let total = Int(be16(bytes, 2))
+            guard ihl >= 20, total >= ihl, total <= bytes.count else { throw .malformed("bad IPv4 lengths") }
+            guard bytes[9] == IPProtocolNumber.tcp else { throw .notTCP }
+            let fragment = be16(bytes, 6)
+            guard fragment & 0x3FFF == 0 else { throw .malformed("IPv4 fragment") }
+            let s = IPv4Address(be32(bytes, 12))
+            let d = IPv4Address(be32(bytes, 16))
+            source = .v4(s)
+            destination = .v4(d)
+            tcpStart = ihl
+            tcpEnd = total
+            tos = bytes[1]
+            pseudo.addPseudoHeader(source: s, destination: d, protocol: IPProtocolNumber.tcp, length: total - ihl)
+        } else if version == 6 {
+            guard bytes.count >= 40 else { throw .malformed("IPv6 header truncated") }
+            let payload = Int(be16(bytes, 4))
+            guard 40 + payload <= bytes.count else { throw .malformed("bad IPv6 payload length") }
+            var next = bytes[6]
+            var offset = 40
+            // Hop-by-hop, routing and destination options headers are skipped.
+            while next == 0 || next == 43 || next == 60 {
+                guard offset + 2 <= 40 + payload else { throw .malformed("IPv6 extension header truncated") }
+                let length = (Int(bytes[offset + 1]) + 1) * 8
+                next = bytes[offset]
+                offset += length
+            }
+            guard next == IPProtocolNumber.tcp else { throw .notTCP }
+            guard offset <= 40 + payload else { throw .malformed("IPv6 extension header truncated") }
+            let s = IPv6Address(high: UInt64(be32(bytes, 8)) << 32 | UInt64(be32(bytes, 12)),
+                                low: UInt64(be32(bytes, 16)) << 32 | UInt64(be32(bytes, 20)))
+            let d = IPv6Address(high: UInt64(be32(bytes, 24)) << 32 | UInt64(be32(bytes, 28)),
+                                low: UInt64(be32(bytes, 32)) << 32 | UInt64(be32(bytes, 36)))
+            source = .v6(s)
+            destination = .v6(d)
+            tcpStart = offset
+            tcpEnd = 40 + payload
+            tos = UInt8(truncatingIfNeeded: (be32(bytes, 0) >> 20) & 0xFF)
+            pseudo.addPseudoHeader(source: s, destination: d, nextHeader: IPProtocolNumber.tcp, length: tcpEnd - tcpStart)
+        } else {
+            throw .malformed("IP version \(version)")
+        }
+        guard tcpEnd - tcpStart >= 20 else { throw .malformed("TCP header truncated") }
+        let dataOffset = Int(bytes[tcpStart + 12] >> 4) * 4
+        guard dataOffset >= 20, tcpStart + dataOffset <= tcpEnd else { throw .malformed("bad TCP data offset") }
+        var sum = pseudo
+        sum.add(UnsafeRawBufferPointer(rebasing: bytes[tcpStart..<tcpEnd]))
+        guard sum.checksum == 0 else { throw .badChecksum }
+        var options = SegmentOptions()
+        parseOptions(bytes, from: tcpStart + 20, to: tcpStart + dataOffset, into: &options)
+        let flagBits = (UInt16(bytes[tcpStart + 12] & 0x01) << 8) | UInt16(bytes[tcpStart + 13])
+        return InboundSegment(
+            source: source, destination: destination,
+            sourcePort: be16(bytes, tcpStart), destinationPort: be16(bytes, tcpStart + 2),
+            seq: SequenceNumber(be32(bytes, tcpStart + 4)), ack: SequenceNumber(be32(bytes, tcpStart + 8)),
+            flags: TCPFlags(rawValue: flagBits), window: be16(bytes, tcpStart + 14), options: options,
+            payloadStart: tcpStart + dataOffset, payloadCount: tcpEnd - tcpStart - dataOffset,
+            ecn: tos & 3, tos: tos)
+    }
+
+    /// Reads the option area as Linux does: a malformed length ends the walk, options
+    /// with a wrong length are ignored. Mirrors tcp_parse_options.
+    static func parseOptions(_ b: UnsafeRawBufferPointer, from start: Int, to end: Int, into o: inout SegmentOptions) {
+        var i = start
+        while i < end {
+            let kind = b[i]
+            if kind == 0 { return }
+            if kind == 1 { i += 1; continue }
+            guard i + 1 < end else { return }
+            let length = Int(b[i + 1])
+            guard length >= 2, i + length <= end else { return }
+            switch (kind, length) {
+            case (2, 4): o.mss = be16(b, i + 2)
+            case (3, 3): o.windowScale = b[i + 2]
+            case (4, 2): o.sackPermitted = true
+            case (8, 10):
+                o.hasTimestamp = true
+                o.tsVal = be32(b, i + 2)
+                o.tsEcr = be32(b, i + 6)
+            case (5, _) where length >= 10 && (length - 2) % 8 == 0:
+                var k = i + 2
+                while k + 8 <= i + length {
+                    o.appendSack(SequenceNumber(be32(b, k)), SequenceNumber(be32(b, k + 4)))
+                    k += 8
+                }
+            default: break
+            }
+            i += length
+        }
+    }
+}
+
+/// One outbound TCP segment's header fields, before it becomes bytes.
+struct OutboundHeader {
+    var tuple: FourTuple
+    var seq: SequenceNumber
+    var ack: SequenceNumber
+    var flags: TCPFlags
+    var window: UInt16
+    var mss: UInt16?
+    var windowScale: UInt8?
+    var sackPermitted = false
+    var timestamp: (value: UInt32, echo: UInt32)?
+    var sackBlocks: [(start: SequenceNumber, end: SequenceNumber)] = []
+    var tos: UInt8 = 0
+    var ipID: UInt16 = 0
+    var flowLabel: UInt32 = 0
+}
+
+/// Building IP packets from ``OutboundHeader``s, with Linux's option layout
+/// (tcp_options_write).
+enum SegmentBuilder {
+    @inline(__always)
+    static func put16(_ out: inout [UInt8], _ v: UInt16) {
+        out.append(UInt8(truncatingIfNeeded: v >> 8))
+        out.append(UInt8(truncatingIfNeeded: v))
+    }
+
+    @inline(__always)
+    static func put32(_ out: inout [UInt8], _ v: UInt32) {
+        out.append(UInt8(truncatingIfNeeded: v >> 24))
+        out.append(UInt8(truncatingIfNeeded: v >> 16))
+        out.append(UInt8(truncatingIfNeeded: v >> 8))
+        out.append(UInt8(truncatingIfNeeded: v))
+    }
+
+    /// The option bytes in Linux's order: MSS; SACK-permitted folded with timestamps
+    /// (or NOP,NOP,TS); NOP,NOP,SACK-permitted without timestamps; NOP,wscale;
+    /// NOP,NOP,SACK blocks. Mirrors tcp_options_write.
+    static func optionBytes(_ h: OutboundHeader, into out: inout [UInt8]) {
+        if let mss = h.mss {
+            out.append(2); out.append(4); put16(&out, mss)
+        }
+        var sackPermitted = h.sackPermitted
+        if let ts = h.timestamp {
+            if sackPermitted {
+                out.append(4); out.append(2)
+                sackPermitted = false
+            } else {
+                out.append(1); out.append(1)
+            }
+            out.append(8); out.append(10)
+            put32(&out, ts.value)
+            put32(&out, ts.echo)
+        }
+        if sackPermitted {
+            out.append(1); out.append(1); out.append(4); out.append(2)
+        }
+        if let ws = h.windowScale {
+            out.append(1); out.append(3); out.append(3); out.append(ws)
+        }
+        if !h.sackBlocks.isEmpty {
+            out.append(1); out.append(1); out.append(5)
+            out.append(UInt8(truncatingIfNeeded: 2 + 8 * h.sackBlocks.count))
+            for block in h.sackBlocks {
+                put32(&out, block.start.rawValue)
+                put32(&out, block.end.rawValue)
+            }
+        }
+    }
+
+    /// The whole IP packet for `h` carrying `payload` (may be empty).
+    static func build(_ h: OutboundHeader, payload: UnsafeRawBufferPointer) -> [UInt8] {
+        var options: [UInt8] = []
+        options.reserveCapacity(40)
+        optionBytes(h, into: &options)
+        let tcpLength = 20 + options.count + payload.count
+        var out: [UInt8] = []
+        var pseudo = InternetChecksum()
+        switch (h.tuple.local.address, h.tuple.remote.address) {
+        case (.v4(let s), .v4(let d)):
+            out.reserveCapacity(20 + tcpLength)
+            out.append(0x45); out.append(h.tos)
+            put16(&out, UInt16(truncatingIfNeeded: 20 + tcpLength))
+            put16(&out, h.ipID)
+            put16(&out, 0x4000)  // DF: path MTU discovery is on
+            out.append(64); out.append(IPProtocolNumber.tcp)
+            put16(&out, 0)
+            put32(&out, s.value)
+            put32(&out, d.value)
+            let sum = out.withUnsafeBytes { InternetChecksum.checksum($0) }
+            out[10] = UInt8(truncatingIfNeeded: sum >> 8)
+            out[11] = UInt8(truncatingIfNeeded: sum)
+            pseudo.addPseudoHeader(source: s, destination: d, protocol: IPProtocolNumber.tcp, length: tcpLength)
+        case (.v6(let s), .v6(let d)):
+            out.reserveCapacity(40 + tcpLength)
+            put32(&out, 6 << 28 | UInt32(h.tos) << 20 | (h.flowLabel & 0xF_FFFF))
+            put16(&out, UInt16(truncatingIfNeeded: tcpLength))
+            out.append(IPProtocolNumber.tcp); out.append(64)
+            put32(&out, UInt32(truncatingIfNeeded: s.high >> 32)); put32(&out, UInt32(truncatingIfNeeded: s.high))
+            put32(&out, UInt32(truncatingIfNeeded: s.low >> 32)); put32(&out, UInt32(truncatingIfNeeded: s.low))
+            put32(&out, UInt32(truncatingIfNeeded: d.high >> 32)); put32(&out, UInt32(truncatingIfNeeded: d.high))
+            put32(&out, UInt32(truncatingIfNeeded: d.low >> 32)); put32(&out, UInt32(truncatingIfNeeded: d.low))
+            pseudo.addPseudoHeader(source: s, destination: d, nextHeader: IPProtocolNumber.tcp, length: tcpLength)
+        default:
+            return []
+        }
+        let tcpStart = out.count
+        put16(&out, h.tuple.local.port)
+        put16(&out, h.tuple.remote.port)
+        put32(&out, h.seq.rawValue)
+        put32(&out, h.flags.contains(.ack) ? h.ack.rawValue : 0)
+        let offsetWords = UInt8(truncatingIfNeeded: (20 + options.count) / 4)
+        out.append(offsetWords << 4 | UInt8(truncatingIfNeeded: (h.flags.rawValue >> 8) & 1))
+        out.append(UInt8(truncatingIfNeeded: h.flags.rawValue))
+        put16(&out, h.window)
+        put16(&out, 0)
+        put16(&out, 0)
+        out.append(contentsOf: options)
+        out.append(contentsOf: payload)
+        var sum = pseudo
+        out.withUnsafeBytes { sum.add(UnsafeRawBufferPointer(rebasing: $0[tcpStart...])) }
+        let checksum = sum.checksum
+        out[tcpStart + 16] = UInt8(truncatingIfNeeded: checksum >> 8)
+        out[tcpStart + 17] = UInt8(truncatingIfNeeded: checksum)
+        return out
+    }
+}

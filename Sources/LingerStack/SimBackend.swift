@@ -1,0 +1,151 @@
+public import LingerRun
+import LingerWire
+
+/// LingerRun's ``Backend`` on Linger's own stack and a virtual clock.
+///
+/// The script plays the remote peer; the stack sits at the configuration's local
+/// address. Time moves only when the runner asks it to: waiting 10,000 s costs
+/// only the timers that fall due on the way. Every run with the same script and
+/// seed is the same, byte for byte.
+public final class SimBackend: Backend {
+    /// The network the runner configured.
+    public let network: NetworkConfiguration
+    /// The stack under test.
+    public let stack: NetworkStack
+    /// The script's process: its descriptors and system calls.
+    public let process: SocketLayer
+    /// Commands that were skipped because they only concern a real host.
+    public private(set) var skippedCommands: [String] = []
+
+    private let readFile: (String) -> String?
+    private var blocked: BlockedCall?
+    private var blockedCompletion: CallCompletion?
+    private var wakeupID: UInt64?
+
+    /// A simulated host for `network`.
+    ///
+    /// - Parameters:
+    ///   - network: addresses, MTU and ports, as the runner set them up.
+    ///   - seed: the seed of the stack's random choices (ISNs, ports, timestamps).
+    ///   - readFile: reads a file a command refers to (a shell script of sysctls);
+    ///     the stack itself does no I/O.
+    public init(network: NetworkConfiguration, seed: UInt64 = 1, readFile: @escaping (String) -> String? = { _ in nil }) {
+        self.network = network
+        var addresses = StackAddresses(mtu: network.mtu)
+        switch network.localAddress {
+        case .v4(let a): addresses.ipv4 = a
+        case .v6(let a): addresses.ipv6 = a
+        }
+        stack = NetworkStack(addresses: addresses, seed: seed, now: 0)
+        process = SocketLayer(stack: stack)
+        self.readFile = readFile
+    }
+
+    public func now() -> Int64 { stack.now }
+
+    public func wait(until time: Int64) { advance(to: time) }
+
+    /// Runs every timer and blocked-call deadline up to `time`, in order.
+    private func advance(to time: Int64) {
+        while true {
+            var next = stack.nextDeadline() ?? Int64.max
+            if blockedCompletion == nil, let d = blocked?.deadline { next = min(next, d) }
+            guard next <= time else { break }
+            stack.advance(to: next)
+            if let b = blocked, blockedCompletion == nil, let d = b.deadline, d <= stack.now {
+                complete(b.poll() ?? b.expire())
+            }
+        }
+        stack.advance(to: max(time, stack.now))
+    }
+
+    public func inject(_ packet: [UInt8]) throws(BackendError) {
+        stack.receive(packet)
+    }
+
+    public func nextOutboundPacket(deadline: Int64) throws(BackendError) -> CapturedPacket? {
+        while true {
+            if let p = stack.takeOutbound() { return CapturedPacket(bytes: p.bytes, time: p.time) }
+            var next = stack.nextDeadline() ?? Int64.max
+            if blockedCompletion == nil, let d = blocked?.deadline { next = min(next, d) }
+            if next > deadline {
+                advance(to: max(deadline, stack.now))
+                return stack.takeOutbound().map { CapturedPacket(bytes: $0.bytes, time: $0.time) }
+            }
+            advance(to: next)
+        }
+    }
+
+    public func start(_ call: SocketCall) -> CallStart {
+        switch process.start(call) {
+        case .completed(let result):
+            return .finished(CallCompletion(result: result, time: stack.now))
+        case .blocked(let b):
+            blocked = b
+            blockedCompletion = nil
+            wakeupID = stack.addWakeup { [unowned self] in
+                guard let b = self.blocked, self.blockedCompletion == nil, let r = b.poll() else { return }
+                self.complete(r)
+            }
+            return .blocked
+        }
+    }
+
+    private func complete(_ result: SocketCallResult) {
+        blockedCompletion = CallCompletion(result: result, time: stack.now)
+        if let id = wakeupID { stack.removeWakeup(id) }
+        wakeupID = nil
+    }
+
+    public func awaitBlockedCall(deadline: Int64) -> CallCompletion? {
+        guard blocked != nil else { return nil }
+        while blockedCompletion == nil {
+            var next = stack.nextDeadline() ?? Int64.max
+            if let d = blocked?.deadline { next = min(next, d) }
+            if next > deadline {
+                advance(to: max(deadline, stack.now))
+                break
+            }
+            advance(to: next)
+        }
+        guard let c = blockedCompletion else { return nil }
+        blocked = nil
+        blockedCompletion = nil
+        return c
+    }
+
+    public func runCommand(_ commandLine: String, in directory: String) throws(BackendError) -> CommandOutcome {
+        let reader: (String) -> String? = { [readFile] path in
+            if path.hasPrefix("/") { return readFile(path) }
+            return readFile(directory + "/" + path)
+        }
+        let actions: [SysctlAction]
+        do {
+            actions = try SysctlCommands.interpret(commandLine, readFile: reader)
+        } catch {
+            throw BackendError("sim backend cannot run `\(commandLine)`: \(error)")
+        }
+        var output = ""
+        for action in actions {
+            switch action {
+            case .assign(let name, let value):
+                do {
+                    try stack.setSysctl(name: name, value: value)
+                } catch {
+                    throw BackendError("sim backend: sysctl \(name)=\(value) in `\(commandLine)`: \(error)")
+                }
+            case .skip(let command, let reason):
+                skippedCommands.append(command)
+                output += "skipped on the sim backend: \(command) (\(reason))\n"
+            }
+        }
+        return CommandOutcome(status: 0, output: output)
+    }
+
+    public func finish() {
+        if let id = wakeupID { stack.removeWakeup(id) }
+        blocked = nil
+        blockedCompletion = nil
+        process.exitProcess()
+    }
+}

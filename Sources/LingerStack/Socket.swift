@@ -1,0 +1,505 @@
+import LingerWire
+
+/// TCP states, numbered as in Linux's include/net/tcp_states.h (tcpi_state shows these).
+public enum TCPState: UInt8, Sendable, Hashable, CustomStringConvertible {
+    case established = 1
+    case synSent = 2
+    case synReceived = 3
+    case finWait1 = 4
+    case finWait2 = 5
+    case timeWait = 6
+    case close = 7
+    case closeWait = 8
+    case lastAck = 9
+    case listen = 10
+    case closing = 11
+    case newSynReceived = 12
+
+    /// The name `ss` prints.
+    public var description: String {
+        switch self {
+        case .established: "ESTAB"
+        case .synSent: "SYN-SENT"
+        case .synReceived: "SYN-RECV"
+        case .finWait1: "FIN-WAIT-1"
+        case .finWait2: "FIN-WAIT-2"
+        case .timeWait: "TIME-WAIT"
+        case .close: "CLOSE"
+        case .closeWait: "CLOSE-WAIT"
+        case .lastAck: "LAST-ACK"
+        case .listen: "LISTEN"
+        case .closing: "CLOSING"
+        case .newSynReceived: "NEW-SYN-RECV"
+        }
+    }
+}
+
+/// Congestion-avoidance states (tcpi_ca_state), as Linux's enum tcp_ca_state.
+enum CAState: UInt8 {
+    case open = 0
+    case disorder = 1
+    case cwr = 2
+    case recovery = 3
+    case loss = 4
+}
+
+/// The kind of the event the retransmission timer is armed for (icsk_pending).
+enum PendingTimer: UInt8 {
+    case none = 0
+    case retrans = 1
+    case reorder = 2  // RACK reordering timeout
+    case lossProbe = 3
+    case probe0 = 4  // zero-window probe
+}
+
+/// sk_shutdown bits.
+struct ShutdownMask: OptionSet {
+    var rawValue: UInt8
+    static let receive = ShutdownMask(rawValue: 1)
+    static let send = ShutdownMask(rawValue: 2)
+    static let both: ShutdownMask = [.receive, .send]
+}
+
+/// Per-record SACK state bits (TCPCB_SACKED_*).
+struct SackedBits: OptionSet {
+    var rawValue: UInt8
+    static let acked = SackedBits(rawValue: 1)
+    static let retrans = SackedBits(rawValue: 2)
+    static let lost = SackedBits(rawValue: 4)
+    static let everRetrans = SackedBits(rawValue: 8)
+}
+
+/// One piece of the send queue: Linux's skb in the write or retransmission queue.
+/// Records that have been sent are at most one MSS long, so each is one segment
+/// on the wire; unsent records may be longer and are cut when they go out.
+struct SendRecord {
+    var seq: SequenceNumber
+    var endSeq: SequenceNumber
+    /// SYN, FIN, PSH as they will go on the wire.
+    var flags: TCPFlags
+    var sacked: SackedBits = []
+    /// When it was last sent (skb->skb_mstamp), microseconds; 0 when never.
+    var txTime: Int64 = 0
+    /// When it was first sent.
+    var firstTxTime: Int64 = 0
+    /// MSG_EOR: nothing may be appended to it.
+    var eor = false
+    /// Delivery-rate state at transmission (tcp_rate_skb_sent).
+    var txDelivered: UInt32 = 0
+    var txDeliveredTime: Int64 = 0
+    var txFirstTime: Int64 = 0
+    var txAppLimited = false
+    /// Segments sent together as one TSO burst share an id.
+    var skbID: UInt32 = 0
+
+    /// Bytes of data (SYN and FIN excluded).
+    var dataLength: Int {
+        var n = Int(seq.distance(to: endSeq))
+        if flags.contains(.syn) { n -= 1 }
+        if flags.contains(.fin) { n -= 1 }
+        return max(0, n)
+    }
+
+    /// Sequence space covered (data + SYN + FIN).
+    var length: Int { Int(seq.distance(to: endSeq)) }
+}
+
+/// A received segment's bytes waiting in the receive queue (accounting only: the
+/// bytes themselves are in the receive ring).
+struct ReceiveRecord {
+    var endSeq: SequenceNumber
+    var truesize: Int
+}
+
+/// An out-of-order segment held until the hole before it is filled.
+struct OutOfOrderSegment {
+    var seq: SequenceNumber
+    var bytes: [UInt8]
+    var fin: Bool
+    var truesize: Int
+    var endSeq: SequenceNumber { seq + (bytes.count + (fin ? 1 : 0)) }
+}
+
+/// A SYN_RECV request (request_sock): the minimal state a listener keeps for a
+/// connection that has sent its SYN but not yet completed the handshake.
+struct RequestSock {
+    var tuple: FourTuple
+    var iss: SequenceNumber
+    var irs: SequenceNumber
+    var mss: Int  // peer's MSS clamp
+    var sackOK: Bool
+    var timestampOK: Bool
+    var tsRecent: UInt32
+    var tsOffset: UInt32
+    var wscaleOK: Bool
+    var sndWscale: UInt8
+    var rcvWscale: UInt8
+    var rcvWindow: UInt32
+    var windowClamp: UInt32
+    var peerWindow: UInt16
+    var synTime: Int64
+    var synAckTime: Int64
+    var retransmits = 0
+    var numTimeout = 0
+    var timer: TimerHandle?
+    var acked = false  // TCP_DEFER_ACCEPT style: ack seen but dropped
+    var ecnOK = false
+}
+
+/// A TCP socket: Linux's struct sock, inet_connection_sock and tcp_sock in one
+/// object. Its logic is spread over files by concern (input, output, timers,
+/// close) as the kernel's is.
+final class TCPSocket {
+    unowned let stack: NetworkStack
+    /// AF_INET or AF_INET6.
+    let family: Int32
+    var ipv6Only = false
+    /// A unique number for this socket (inode-like), for ordering and inspection.
+    let id: UInt64
+
+    // MARK: identity and state
+    var state: TCPState = .close
+    var localAddress: IPAddress?
+    var localPort: UInt16 = 0
+    var remoteAddress: IPAddress?
+    var remotePort: UInt16 = 0
+    var isBound = false  // bind() or autobind took a port
+    /// bind() chose the port (SOCK_BINDPORT_LOCK): it stays reserved until close.
+    var explicitlyBound = false
+    /// The BSD socket state (SS_*).
+    var connectState = SocketConnectState.unconnected
+    /// Bumped on every wakeup; epoll's edge-triggered mode compares it.
+    var wakeCount: UInt64 = 0
+    var bindAddressWasAny = true
+    var inEstablishedTable = false
+    var shutdownMask: ShutdownMask = []
+    /// SOCK_DEAD: orphaned, no process refers to it.
+    var isOrphan = false
+    /// SOCK_DONE: the peer's FIN was received or the connection reset.
+    var sockDone = false
+    /// sk_err and sk_err_soft.
+    var error: Int32 = 0
+    var softError: Int32 = 0
+    /// Whether this socket's file is still referenced (the socket has an owner).
+    var hasFile = true
+    var isDestroyed = false
+
+    // MARK: socket options
+    var reuseAddress = false
+    var reusePort = false
+    var keepaliveEnabled = false
+    var lingerOn = false
+    var lingerSeconds: Int32 = 0
+    var noDelay = false
+    /// TCP_NAGLE_PUSH in tp->nonagle: set by TCP_NODELAY, cleared by the next new record.
+    var nonaglePush = false
+    var cork = false
+    var userMSS = 0  // TCP_MAXSEG
+    var keepaliveTime: Int64 = 0  // us; 0: sysctl
+    var keepaliveInterval: Int64 = 0
+    var keepaliveProbes = 0
+    var linger2: Int64 = 0  // us; 0: sysctl; < 0: reset
+    var userTimeout: Int64 = 0  // us
+    var sendBufferSize: Int  // sk_sndbuf
+    var receiveBufferSize: Int  // sk_rcvbuf
+    var sendBufferLocked = false
+    var receiveBufferLocked = false
+    var receiveLowat = 1
+    var notsentLowat: Int = 0  // 0: sysctl
+    var quickAckRequested = false
+    var deferAcceptSeconds = 0
+    var synRetriesOption = 0
+    var windowClampOption = 0
+    var thinLinearTimeouts = false
+    var congestionAlgorithm: CongestionAlgorithm
+    var receiveTimeout: Int64 = 0  // SO_RCVTIMEO, us; 0: forever
+    var sendTimeout: Int64 = 0
+    var oobInline = false
+    var broadcast = false
+    var maxPacingRate: UInt64 = .max
+    var pacingRate: UInt64 = .max
+    var lastTransmitTime: Int64 = -1_000_000_000
+    var nextSkbID: UInt32 = 1
+    var cwndUsed: UInt32 = 0
+    var priority: Int32 = 0
+    var tosByte: UInt8 = 0
+    var recvErr = false
+    var timestampingFlags: UInt32 = 0
+    var inqEnabled = false  // TCP_INQ
+
+    // MARK: listener
+    var backlog = 0
+    var acceptQueue: [TCPSocket] = []
+    var synQueue: [FourTuple: RequestSock] = [:]
+    weak var listener: TCPSocket?
+    /// A child created by the handshake that no accept() has taken yet.
+    var inAcceptQueue = false
+
+    // MARK: send sequence space
+    var iss = SequenceNumber(0)
+    var sndUna = SequenceNumber(0)
+    var sndNxt = SequenceNumber(0)
+    var sndUp = SequenceNumber(0)
+    var writeSeq = SequenceNumber(0)  // end of data written by the application
+    var pushedSeq = SequenceNumber(0)
+    var sndWnd: UInt32 = 0
+    var maxWindow: UInt32 = 0
+    var sndWl1 = SequenceNumber(0)
+    var sndSml = SequenceNumber(0)  // end of the last small segment sent (Minshall)
+    var bytesAcked: UInt64 = 0
+    var bytesSent: UInt64 = 0
+    var bytesRetrans: UInt64 = 0
+    var bytesReceived: UInt64 = 0
+    var segsOut: UInt32 = 0
+    var segsIn: UInt32 = 0
+    var dataSegsOut: UInt32 = 0
+    var dataSegsIn: UInt32 = 0
+    /// The send queue, oldest first; `sendHead` is the first record not yet sent.
+    var sendQueue = RingQueue<SendRecord>()
+    var sendHead = 0
+    /// The bytes of the send queue from `sendDataBase` on.
+    var sendBytes = ByteRing()
+    var sendDataBase = SequenceNumber(0)
+    var wmemQueued = 0  // sk_wmem_queued
+    var finQueued = false
+
+    // MARK: options negotiated
+    var mssCache = 536
+    var advmss = 536
+    var mssClamp = 536  // rx_opt.mss_clamp: peer's MSS
+    var userMSSClamp = 0
+    var timestampOK = false
+    var sackOK = false
+    var wscaleOK = false
+    var sndWscale: UInt8 = 0
+    var rcvWscale: UInt8 = 0
+    var tsRecent: UInt32 = 0
+    var tsRecentStamp: Int64 = 0  // seconds
+    var tsOffset: UInt32 = 0
+    var sawTimestamp = false
+    var rcvTsval: UInt32 = 0
+    var rcvTsecr: UInt32 = 0
+    var dsackOK = false
+    var ecnOK = false
+    var ipID: UInt16 = 0
+
+    // MARK: congestion control and recovery
+    var cwnd: UInt32 = 10
+    var cwndCount: UInt32 = 0
+    var ssthresh: UInt32 = 0x7fff_ffff
+    var cwndClamp: UInt32 = 0xffff_ffff
+    var cwndStamp: Int64 = 0
+    var priorCwnd: UInt32 = 0
+    var priorSsthresh: UInt32 = 0
+    var caState: CAState = .open
+    var packetsOut: UInt32 = 0
+    var sackedOut: UInt32 = 0
+    var lostOut: UInt32 = 0
+    var retransOut: UInt32 = 0
+    var highSeq = SequenceNumber(0)
+    var undoMarker = SequenceNumber(0)
+    var undoMarkerValid = false
+    var undoRetrans: Int32 = -1
+    var reordering: UInt32 = 3
+    var reordSeen: UInt32 = 0
+    var totalRetrans: UInt32 = 0
+    var delivered: UInt32 = 0
+    var deliveredCE: UInt32 = 0
+    var lost: UInt32 = 0
+    var deliveredTime: Int64 = 0
+    var firstTxTime: Int64 = 0
+    var appLimited: UInt32 = 0
+    var lastSndTime: Int64 = 0  // lsndtime
+    var lastRcvTime: Int64 = 0
+    var lastAckRecvTime: Int64 = 0  // rcv_tstamp
+    var retransStamp: Int64 = 0
+    var prrDelivered: UInt32 = 0
+    var prrOut: UInt32 = 0
+    var isCwndLimited = false
+    var maxPacketsOut: UInt32 = 0
+    var cwndUsageSeq = SequenceNumber(0)
+    var tlpHighSeq = SequenceNumber(0)
+    var tlpHighSeqSet = false
+    var lastRTTSample: Int64 = -1
+    var tlpRetrans = false
+    var highestSackSeq: SequenceNumber?
+    var fackedEnd: SequenceNumber?
+    var rack = RACKState()
+    var frtoActive = false
+    var isSackReneg = false
+    var dsackDups: UInt32 = 0
+    var cubic = CubicState()
+    var undoState = UndoState()
+    var compressedAck = 0
+    var receivedCE = false
+    var ecnFlags: UInt8 = 0
+    var chronoStart: Int64 = 0
+    var busyTime: Int64 = 0
+    var rwndLimitedTime: Int64 = 0
+    var sndbufLimitedTime: Int64 = 0
+    var chronoType: UInt8 = 0
+    var totalRTO: UInt16 = 0
+    var totalRTORecoveries: UInt16 = 0
+    var totalRTOTime: UInt32 = 0
+    var rtoStamp: Int64 = 0
+
+    // MARK: RTT and timers
+    var srttUs: UInt32 = 0  // <<3
+    var mdevUs: UInt32 = 0  // <<2
+    var mdevMaxUs: UInt32 = 0
+    var rttvarUs: UInt32 = 0
+    var rttSeq = SequenceNumber(0)
+    var minRTT = MinRTTFilter()
+    var rto: Int64 = 1_000_000
+    var backoff = 0
+    var retransmits = 0
+    var probesOut = 0
+    var probesTstamp: Int64 = 0
+    var pending: PendingTimer = .none
+    var retransmitTimer: TimerHandle?
+    var delackTimer: TimerHandle?
+    var keepaliveTimer: TimerHandle?
+    var timeoutAt: Int64 = 0  // icsk_timeout
+    var synRetransmits = 0
+    var synSentTime: Int64 = 0
+
+    // MARK: receive side
+    var irs = SequenceNumber(0)
+    var rcvNxt = SequenceNumber(0)
+    var copiedSeq = SequenceNumber(0)
+    var rcvWup = SequenceNumber(0)
+    var rcvWnd: UInt32 = 0
+    var rcvSsthresh: UInt32 = 0
+    var windowClamp: UInt32 = 0
+    var scalingRatio: Int = 128
+    var rmemAlloc = 0
+    var receiveBytes = ByteRing()
+    var receiveRecords = RingQueue<ReceiveRecord>()
+    var outOfOrder: [OutOfOrderSegment] = []
+    var selectiveAcks: [(start: SequenceNumber, end: SequenceNumber)] = []
+    var duplicateSack: (start: SequenceNumber, end: SequenceNumber)?
+    var rcvSpace = ReceiveSpace()
+    var rcvRTT = ReceiveRTT()
+    var urgData = false
+    var finReceived = false  // a FIN is in the receive queue (in order)
+    var rcvOOOPackets: UInt32 = 0
+    var lastOOWAckTime: Int64 = -1_000_000_000
+    var lastDataRecvTime: Int64 = 0
+
+    // MARK: delayed ACK (icsk_ack)
+    var ackPending: UInt8 = 0  // ICSK_ACK_* bits
+    var ackQuick: UInt32 = 0
+    var ackPingpong: UInt32 = 0
+    var ackAto: Int64 = 0  // us
+    var ackTimeout: Int64 = 0
+    var ackLrcvtime: Int64 = 0
+    var ackLastSegSize = 0
+    var ackRcvMss = 536
+    var lastAckSentSeq = SequenceNumber(0)
+
+    // MARK: blocking and readiness
+    var epollWatchers: [ObjectIdentifier: EpollInstance] = [:]
+
+    init(stack: NetworkStack, family: Int32, id: UInt64) {
+        self.stack = stack
+        self.family = family
+        self.id = id
+        let s = stack.sysctls
+        sendBufferSize = s.tcpWmem.count > 1 ? s.tcpWmem[1] : 16384
+        receiveBufferSize = s.tcpRmem.count > 1 ? s.tcpRmem[1] : 131072
+        congestionAlgorithm = CongestionAlgorithm(named: s.tcpCongestionControl) ?? .cubic
+        reordering = UInt32(max(1, s.tcpReordering))
+    }
+
+    var isIPv6: Bool { family == 10 }
+
+    /// The four-tuple once both ends are known.
+    var tuple: FourTuple? {
+        guard let l = localAddress, let r = remoteAddress else { return nil }
+        return FourTuple(local: TCPEndpoint(l, localPort), remote: TCPEndpoint(r, remotePort))
+    }
+
+    /// Bytes the application can read now.
+    var readableBytes: Int { Int(copiedSeq.distance(to: rcvNxt)) - (finReceived ? 1 : 0) }
+
+    /// Records sent and not yet acknowledged.
+    var unackedCount: Int { sendHead }
+}
+
+/// ICSK_ACK_* bits.
+enum AckPendingBits {
+    static let sched: UInt8 = 1
+    static let timer: UInt8 = 2
+    static let pushed: UInt8 = 4
+    static let pushed2: UInt8 = 8
+    static let now: UInt8 = 16
+    static let nomem: UInt8 = 32
+}
+
+/// tcp_sock.rcvq_space: the receive-buffer autotuning state.
+struct ReceiveSpace {
+    var space: Int = 0
+    var seq = SequenceNumber(0)
+    var time: Int64 = 0
+}
+
+/// tcp_sock.rcv_rtt_est.
+struct ReceiveRTT {
+    var rttUs: UInt32 = 0
+    var seq = SequenceNumber(0)
+    var time: Int64 = 0
+}
+
+/// A windowed minimum of RTT samples (lib/win_minmax.c), kept for `min_rtt`.
+struct MinRTTFilter {
+    var samples: [(time: Int64, value: UInt32)] = [(0, .max), (0, .max), (0, .max)]
+
+    var value: UInt32 { samples[0].value }
+
+    /// Mirrors minmax_running_min.
+    mutating func update(window: Int64, time: Int64, value: UInt32) {
+        if value <= samples[0].value || time - samples[2].time > window {
+            samples = [(time, value), (time, value), (time, value)]
+            return
+        }
+        if value <= samples[1].value {
+            samples[1] = (time, value)
+            samples[2] = (time, value)
+        } else if value <= samples[2].value {
+            samples[2] = (time, value)
+        }
+        let dt = time - samples[0].time
+        if dt > window {
+            samples[0] = samples[1]
+            samples[1] = samples[2]
+            samples[2] = (time, value)
+            if time - samples[0].time > window {
+                samples[0] = samples[1]
+                samples[1] = samples[2]
+                samples[2] = (time, value)
+            }
+        } else if samples[1].time == samples[0].time, dt > window / 4 {
+            samples[1] = (time, value)
+            samples[2] = (time, value)
+        } else if samples[2].time == samples[1].time, dt > window / 2 {
+            samples[2] = (time, value)
+        }
+    }
+}
+
+/// RACK loss-detection state (tcp_sock.rack).
+struct RACKState {
+    var mstamp: Int64 = 0  // tx time of the most recently delivered record
+    var rttUs: UInt32 = 0
+    var endSeq = SequenceNumber(0)
+    var lastDeliveredSeq = SequenceNumber(0)
+    var reoWndSteps: UInt8 = 1
+    var reoWndPersist: UInt8 = 0
+    var dsackSeen = false
+    var advanced = false
+}
+
+/// What undo needs (undo_marker etc. beyond the socket fields).
+struct UndoState {
+    var retransStampAtEntry: Int64 = 0
+}

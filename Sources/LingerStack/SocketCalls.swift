@@ -1,0 +1,583 @@
+public import LingerRun
+import LingerWire
+
+/// How a system call started by ``SocketLayer/start(_:)`` went.
+public enum SyscallOutcome {
+    /// It returned at once.
+    case completed(SocketCallResult)
+    /// It waits inside the stack, as the calling task would sleep in Linux.
+    case blocked(BlockedCall)
+}
+
+/// A system call sleeping in the stack. It completes when ``poll()`` first returns
+/// a result: the owner calls that after every input and timer, and when
+/// ``deadline`` (the call's own timeout, if any) passes, ``expire()``.
+public final class BlockedCall {
+    /// The call's name, for messages.
+    public let name: String
+    /// When the call gives up by itself (SO_RCVTIMEO, poll's timeout, linger), if ever.
+    public let deadline: Int64?
+    private let attempt: () -> SocketCallResult?
+    private let timeout: () -> SocketCallResult
+
+    init(name: String, deadline: Int64?, attempt: @escaping () -> SocketCallResult?,
+         timeout: @escaping () -> SocketCallResult) {
+        self.name = name
+        self.deadline = deadline
+        self.attempt = attempt
+        self.timeout = timeout
+    }
+
+    /// The call's result if its condition now holds, else nil.
+    public func poll() -> SocketCallResult? { attempt() }
+
+    /// The call's result when its deadline passes.
+    public func expire() -> SocketCallResult { timeout() }
+}
+
+/// BSD socket connection states (struct socket's `state`, SS_*).
+enum SocketConnectState {
+    case unconnected
+    case connecting
+    case connected
+    case disconnecting
+}
+
+/// The system-call layer of one process: descriptors, the socket calls with
+/// Linux's arguments, results and errno, and their blocking rules
+/// (net/socket.c, af_inet.c, tcp.c's recvmsg/sendmsg, fs/file.c, fs/eventpoll.c).
+public final class SocketLayer {
+    /// The stack the sockets live in.
+    public let stack: NetworkStack
+    /// The process's descriptor table.
+    public let files: ProcessFiles
+    /// Set while the process exits: close() ignores SO_LINGER (PF_EXITING).
+    var exiting = false
+
+    /// A process with descriptors 0-2 open, using `stack`.
+    public init(stack: NetworkStack, files: ProcessFiles = ProcessFiles()) {
+        self.stack = stack
+        self.files = files
+    }
+
+    /// Starts a system call. Calls that would sleep in Linux return `.blocked`.
+    public func start(_ call: SocketCall) -> SyscallOutcome {
+        switch call {
+        case .socket(let domain, let type, let proto): return done(socket(domain: domain, type: type, protocol: proto))
+        case .bind(let fd, let address, let length): return done(bind(fd: fd, address: address, length: length))
+        case .listen(let fd, let backlog): return done(listen(fd: fd, backlog: backlog))
+        case .accept(let fd, let flags): return accept(fd: fd, flags: flags ?? 0)
+        case .connect(let fd, let address, let length): return connect(fd: fd, address: address, length: length)
+        case .read(let fd, let buffer): return receive(fd: fd, buffers: [buffer], flags: 0, name: "read", form: .plain)
+        case .readv(let fd, let buffers): return receive(fd: fd, buffers: buffers, flags: 0, name: "readv", form: .plain)
+        case .recv(let fd, let buffer, let flags): return receive(fd: fd, buffers: [buffer], flags: flags, name: "recv", form: .plain)
+        case .recvfrom(let fd, let buffer, let flags):
+            return receive(fd: fd, buffers: [buffer], flags: flags, name: "recvfrom", form: .from)
+        case .recvmsg(let fd, let buffers, _, let flags):
+            return receive(fd: fd, buffers: buffers, flags: flags, name: "recvmsg", form: .message)
+        case .write(let fd, let data): return send(fd: fd, buffers: [data], flags: 0, name: "write")
+        case .writev(let fd, let buffers): return send(fd: fd, buffers: buffers, flags: 0, name: "writev")
+        case .send(let fd, let data, let flags): return send(fd: fd, buffers: [data], flags: flags, name: "send")
+        case .sendto(let fd, let data, let flags, _): return send(fd: fd, buffers: [data], flags: flags, name: "sendto")
+        case .sendmsg(let fd, let buffers, _, let flags, _): return send(fd: fd, buffers: buffers, flags: flags, name: "sendmsg")
+        case .shutdown(let fd, let how): return done(shutdown(fd: fd, how: how))
+        case .close(let fd): return close(fd: fd)
+        case .setsockopt(let fd, let level, let name, let value, let length):
+            return done(setsockopt(fd: fd, level: level, name: name, value: value, length: length))
+        case .getsockopt(let fd, let level, let name, let length):
+            return done(getsockopt(fd: fd, level: level, name: name, length: length))
+        case .fcntl(let fd, let command, let argument): return done(fcntl(fd: fd, command: command, argument: argument))
+        case .ioctl(let fd, let request): return done(ioctl(fd: fd, request: request))
+        case .poll(let descriptors, let timeout): return poll(descriptors, timeoutMilliseconds: timeout)
+        case .epollCreate(let size): return done(epollCreate(size: size))
+        case .epollControl(let epfd, let op, let fd, let event):
+            return done(epollControl(epfd: epfd, operation: op, fd: fd, event: event))
+        case .epollWait(let epfd, let maxEvents, let timeout):
+            return epollWait(epfd: epfd, maxEvents: maxEvents, timeoutMilliseconds: timeout)
+        case .pipe: return done(pipe())
+        case .dup(let fd): return done(dup(fd: fd))
+        case .dup2(let fd, let newFD): return done(dup2(fd: fd, newFD: newFD))
+        }
+    }
+
+    private func done(_ r: SocketCallResult) -> SyscallOutcome { .completed(r) }
+
+    static func fail(_ errno: Int32) -> SocketCallResult { .failure(errno) }
+
+    /// The socket behind `fd`, or the errno Linux gives (EBADF, ENOTSOCK).
+    func socket(_ fd: Int32) -> Result<(OpenFile, TCPSocket), SocketLayerError> {
+        guard let f = files.file(fd) else { return .failure(SocketLayerError(EBADF)) }
+        guard let s = f.socket else { return .failure(SocketLayerError(ENOTSOCK)) }
+        return .success((f, s))
+    }
+
+    // MARK: - socket, bind, listen
+
+    func socket(domain: Int32, type: Int32, protocol proto: Int32) -> SocketCallResult {
+        let baseType = type & 0xF
+        if type & ~(0xF | SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 { return Self.fail(EINVAL) }
+        guard domain == AF_INET || domain == AF_INET6 else { return Self.fail(EAFNOSUPPORT) }
+        guard baseType == SOCK_STREAM else {
+            return Self.fail(baseType == SOCK_DGRAM || baseType == SOCK_RAW ? EPROTONOSUPPORT : ESOCKTNOSUPPORT)
+        }
+        guard proto == 0 || proto == IPPROTO_TCP else { return Self.fail(EPROTONOSUPPORT) }
+        guard let fd = files.lowestFree() else { return Self.fail(EMFILE) }
+        let sk = TCPSocket(stack: stack, family: domain, id: stack.makeSocketID())
+        sk.ipID = UInt16(truncatingIfNeeded: stack.randomUInt32())
+        let f = OpenFile(kind: .socket(sk), statusFlags: O_RDWR | (type & SOCK_NONBLOCK != 0 ? O_NONBLOCK : 0))
+        files.install(f, at: fd, cloexec: type & SOCK_CLOEXEC != 0)
+        return SocketCallResult(value: Int64(fd))
+    }
+
+    /// The IP address of a socket address as the stack uses it (IPv4-mapped IPv6
+    /// addresses become IPv4).
+    static func ipAddress(_ a: SocketAddress) -> (IPAddress, UInt16)? {
+        switch a {
+        case .ipv4(let v4, let port): return (.v4(v4), port)
+        case .ipv6(let v6, let port, _, _):
+            if v6.high == 0 && v6.low >> 32 == 0xFFFF {
+                return (.v4(IPv4Address(UInt32(truncatingIfNeeded: v6.low))), port)
+            }
+            return (.v6(v6), port)
+        case .unspecified: return nil
+        }
+    }
+
+    static func isAny(_ a: IPAddress) -> Bool {
+        switch a {
+        case .v4(let v): return v.value == 0
+        case .v6(let v): return v == .unspecified
+        }
+    }
+
+    func bind(fd: Int32, address: SocketAddress, length: UInt32) -> SocketCallResult {
+        let (_, sk): (OpenFile, TCPSocket)
+        switch socket(fd) {
+        case .success(let pair): (_, sk) = pair
+        case .failure(let e): return Self.fail(e.errno)
+        }
+        let minimum: UInt32 = sk.family == AF_INET ? 16 : 24
+        if length < minimum { return Self.fail(EINVAL) }
+        switch address {
+        case .ipv4:
+            if sk.family != AF_INET { return Self.fail(EINVAL) }
+        case .ipv6:
+            if sk.family != AF_INET6 { return Self.fail(EAFNOSUPPORT) }
+        case .unspecified:
+            return Self.fail(EAFNOSUPPORT)
+        }
+        guard let (ip, port) = Self.ipAddress(address) else { return Self.fail(EAFNOSUPPORT) }
+        if sk.isBound || sk.state != .close { return Self.fail(EINVAL) }
+        let any = Self.isAny(ip)
+        if !any && !stack.isLocal(ip) { return Self.fail(EADDRNOTAVAIL) }
+        var chosen = port
+        if port == 0 {
+            guard let p = stack.ephemeralPortForBind(sk, address: any ? nil : ip) else { return Self.fail(EADDRINUSE) }
+            chosen = p
+        } else if stack.bindConflicts(sk, address: any ? nil : ip, port: port) {
+            return Self.fail(EADDRINUSE)
+        }
+        sk.localAddress = any ? nil : ip
+        sk.bindAddressWasAny = any
+        sk.localPort = chosen
+        sk.explicitlyBound = true
+        stack.addBound(sk)
+        return SocketCallResult(value: 0)
+    }
+
+    func listen(fd: Int32, backlog: Int32) -> SocketCallResult {
+        let sk: TCPSocket
+        switch socket(fd) {
+        case .success(let pair): sk = pair.1
+        case .failure(let e): return Self.fail(e.errno)
+        }
+        guard sk.connectState == .unconnected, sk.state == .close || sk.state == .listen else { return Self.fail(EINVAL) }
+        let somaxconn = stack.sysctls.somaxconn
+        var b = Int(UInt32(bitPattern: backlog))
+        if b > somaxconn { b = somaxconn }
+        sk.backlog = b
+        if sk.state == .listen { return SocketCallResult(value: 0) }
+        if !sk.isBound {
+            guard let p = stack.ephemeralPortForBind(sk, address: nil) else { return Self.fail(EADDRINUSE) }
+            sk.localPort = p
+            sk.bindAddressWasAny = true
+            stack.addBound(sk)
+        } else if stack.bindConflictsForListen(sk) {
+            return Self.fail(EADDRINUSE)
+        }
+        sk.state = .listen
+        stack.addListener(sk)
+        return SocketCallResult(value: 0)
+    }
+
+    // MARK: - accept and connect
+
+    func accept(fd: Int32, flags: Int32) -> SyscallOutcome {
+        let (file, sk): (OpenFile, TCPSocket)
+        switch socket(fd) {
+        case .success(let pair): (file, sk) = pair
+        case .failure(let e): return .completed(Self.fail(e.errno))
+        }
+        if flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 { return .completed(Self.fail(EINVAL)) }
+        let attempt: () -> SocketCallResult? = { [unowned self] in
+            if sk.state != .listen { return Self.fail(EINVAL) }
+            guard !sk.acceptQueue.isEmpty else { return nil }
+            let child = sk.acceptQueue.removeFirst()
+            child.inAcceptQueue = false
+            guard let newFD = self.files.lowestFree() else { return Self.fail(EMFILE) }
+            child.hasFile = true
+            child.connectState = .connected
+            let nf = OpenFile(kind: .socket(child), statusFlags: O_RDWR | (flags & SOCK_NONBLOCK != 0 ? O_NONBLOCK : 0))
+            self.files.install(nf, at: newFD, cloexec: flags & SOCK_CLOEXEC != 0)
+            var peer: SocketAddress?
+            if let r = child.remoteAddress { peer = Self.socketAddress(r, port: child.remotePort, family: child.family) }
+            return SocketCallResult(value: Int64(newFD), output: .acceptedFrom(peer))
+        }
+        if sk.state != .listen { return .completed(Self.fail(EINVAL)) }
+        if let r = attempt() { return .completed(r) }
+        if file.isNonBlocking { return .completed(Self.fail(EAGAIN)) }
+        let deadline = sk.receiveTimeout > 0 ? stack.now + sk.receiveTimeout : nil
+        return .blocked(BlockedCall(name: "accept", deadline: deadline, attempt: attempt, timeout: { Self.fail(EAGAIN) }))
+    }
+
+    /// The socket address Linux reports for `ip:port` on a socket of `family`.
+    static func socketAddress(_ ip: IPAddress, port: UInt16, family: Int32) -> SocketAddress {
+        switch ip {
+        case .v4(let v4):
+            if family == AF_INET6 {
+                return .ipv6(IPv6Address(high: 0, low: 0xFFFF_0000_0000 | UInt64(v4.value)), port: port)
+            }
+            return .ipv4(v4, port: port)
+        case .v6(let v6):
+            return .ipv6(v6, port: port)
+        }
+    }
+
+    func connect(fd: Int32, address: SocketAddress, length: UInt32) -> SyscallOutcome {
+        let (file, sk): (OpenFile, TCPSocket)
+        switch socket(fd) {
+        case .success(let pair): (file, sk) = pair
+        case .failure(let e): return .completed(Self.fail(e.errno))
+        }
+        if length < 2 { return .completed(Self.fail(EINVAL)) }
+        if case .unspecified = address {
+            sk.disconnect()
+            sk.connectState = .unconnected
+            return .completed(SocketCallResult(value: 0))
+        }
+        var err: Int32
+        switch sk.connectState {
+        case .connected:
+            return .completed(Self.fail(EISCONN))
+        case .disconnecting:
+            return .completed(Self.fail(EINVAL))
+        case .connecting:
+            err = EALREADY
+        case .unconnected:
+            if sk.state != .close { return .completed(Self.fail(EISCONN)) }
+            let minimum: UInt32 = sk.family == AF_INET ? 16 : 24
+            if length < minimum { return .completed(Self.fail(EINVAL)) }
+            switch address {
+            case .ipv4: if sk.family != AF_INET { return .completed(Self.fail(EAFNOSUPPORT)) }
+            case .ipv6: if sk.family != AF_INET6 { return .completed(Self.fail(EAFNOSUPPORT)) }
+            case .unspecified: break
+            }
+            guard let (ip, port) = Self.ipAddress(address) else { return .completed(Self.fail(EAFNOSUPPORT)) }
+            if sk.family == AF_INET6 && sk.ipv6Only && !ip.isIPv6 { return .completed(Self.fail(ENETUNREACH)) }
+            let e = sk.connect(to: TCPEndpoint(ip, port))
+            if e != 0 { return .completed(Self.fail(e)) }
+            sk.connectState = .connecting
+            err = EINPROGRESS
+        }
+        let finish: () -> SocketCallResult? = {
+            if sk.state == .synSent || sk.state == .synReceived { return nil }
+            if sk.state == .close {
+                let e = sk.takeError()
+                sk.connectState = .unconnected
+                sk.disconnect()
+                return Self.fail(e != 0 ? e : ECONNABORTED)
+            }
+            sk.connectState = .connected
+            return SocketCallResult(value: 0)
+        }
+        if sk.state == .synSent || sk.state == .synReceived {
+            if file.isNonBlocking { return .completed(Self.fail(err)) }
+            let deadline = sk.sendTimeout > 0 ? stack.now + sk.sendTimeout : nil
+            return .blocked(BlockedCall(name: "connect", deadline: deadline, attempt: finish, timeout: { Self.fail(EINPROGRESS) }))
+        }
+        return .completed(finish() ?? Self.fail(err))
+    }
+
+    // MARK: - Receiving
+
+    enum ReceiveForm { case plain, from, message }
+
+    func receive(fd: Int32, buffers: [ReceiveBuffer], flags: Int32, name: String, form: ReceiveForm) -> SyscallOutcome {
+        guard let file = files.file(fd) else { return .completed(Self.fail(EBADF)) }
+        let capacity = buffers.reduce(0) { $0 + max(0, $1.length) }
+        let hasNull = buffers.contains { if case .null(let l) = $0 { return l > 0 } else { return false } }
+        if case .pipe(let pipe, let isReadEnd) = file.kind {
+            guard isReadEnd else { return .completed(Self.fail(EBADF)) }
+            let attempt: () -> SocketCallResult? = {
+                if pipe.bytes.isEmpty {
+                    return pipe.writersOpen == 0 ? SocketCallResult(value: 0, output: .received([])) : nil
+                }
+                if hasNull { return Self.fail(EFAULT) }
+                let n = min(capacity, pipe.bytes.count)
+                var out: [UInt8] = []
+                pipe.bytes.copy(offset: 0, length: n, into: &out)
+                pipe.bytes.removeFirst(n)
+                pipe.wakeCount &+= 1
+                return SocketCallResult(value: Int64(n), output: .received(out))
+            }
+            if capacity == 0 { return .completed(SocketCallResult(value: 0, output: .received([]))) }
+            if let r = attempt() { return .completed(r) }
+            if file.isNonBlocking || flags & MSG_DONTWAIT != 0 { return .completed(Self.fail(EAGAIN)) }
+            return .blocked(BlockedCall(name: name, deadline: nil, attempt: attempt, timeout: { Self.fail(EAGAIN) }))
+        }
+        guard let sk = file.socket else { return .completed(Self.fail(EBADF)) }
+        let nonBlocking = file.isNonBlocking || flags & MSG_DONTWAIT != 0
+        let wrap: (SocketCallResult) -> SocketCallResult = { r in
+            guard r.value >= 0, case .received(let data) = r.output else { return r }
+            switch form {
+            case .plain: return r
+            case .from:
+                var peer: SocketAddress?
+                if let ra = sk.remoteAddress { peer = Self.socketAddress(ra, port: sk.remotePort, family: sk.family) }
+                return SocketCallResult(value: r.value, output: .receivedFrom(data, address: peer))
+            case .message: return SocketCallResult(value: r.value, output: .message(data, flags: 0, control: []))
+            }
+        }
+        if sk.state == .listen { return .completed(Self.fail(ENOTCONN)) }
+        if flags & MSG_OOB != 0 { return .completed(Self.fail(sk.oobInline ? EINVAL : EINVAL)) }
+        if flags & MSG_ERRQUEUE != 0 { return .completed(Self.fail(EAGAIN)) }
+        let attempt: (Bool) -> SocketCallResult? = { canBlock in
+            sk.receiveAttempt(capacity: capacity, flags: flags, nullBuffer: hasNull, canBlock: canBlock)
+        }
+        if let r = attempt(!nonBlocking) { return .completed(wrap(r)) }
+        if nonBlocking { return .completed(Self.fail(EAGAIN)) }
+        let deadline = sk.receiveTimeout > 0 ? stack.now + sk.receiveTimeout : nil
+        return .blocked(BlockedCall(name: name, deadline: deadline, attempt: { attempt(true).map(wrap) },
+                                    timeout: { attempt(false).map(wrap) ?? Self.fail(EAGAIN) }))
+    }
+
+    // MARK: - Sending
+
+    func send(fd: Int32, buffers: [SendBuffer], flags: Int32, name: String) -> SyscallOutcome {
+        guard let file = files.file(fd) else { return .completed(Self.fail(EBADF)) }
+        var data: [UInt8] = []
+        var nullAt: Int?
+        for b in buffers {
+            switch b {
+            case .bytes(let bytes): data += bytes
+            case .null(let length):
+                if length > 0 && nullAt == nil { nullAt = data.count }
+            }
+        }
+        if case .pipe(let pipe, let isReadEnd) = file.kind {
+            guard !isReadEnd else { return .completed(Self.fail(EBADF)) }
+            if pipe.readersOpen == 0 { return .completed(Self.fail(EPIPE)) }
+            if nullAt != nil { return .completed(Self.fail(EFAULT)) }
+            let room = pipe.capacity - pipe.bytes.count
+            if room <= 0 {
+                if file.isNonBlocking { return .completed(Self.fail(EAGAIN)) }
+            }
+            let n = min(room, data.count)
+            pipe.bytes.append(Array(data.prefix(n)))
+            pipe.wakeCount &+= 1
+            stack.runWakeups()
+            return .completed(SocketCallResult(value: Int64(n)))
+        }
+        guard let sk = file.socket else { return .completed(Self.fail(EBADF)) }
+        let nonBlocking = file.isNonBlocking || flags & MSG_DONTWAIT != 0
+        let total = nullAt ?? data.count
+        let faultAfter = nullAt != nil
+        var copied = 0
+        let attempt: (Bool) -> SocketCallResult? = { canBlock in
+            sk.sendAttempt(data, offset: &copied, count: total, flags: flags, canBlock: canBlock, faultAfter: faultAfter)
+        }
+        if let r = attempt(!nonBlocking) { return .completed(r) }
+        if nonBlocking {
+            return .completed(copied > 0 ? SocketCallResult(value: Int64(copied)) : Self.fail(EAGAIN))
+        }
+        let deadline = sk.sendTimeout > 0 ? stack.now + sk.sendTimeout : nil
+        return .blocked(BlockedCall(name: name, deadline: deadline, attempt: { attempt(true) },
+                                    timeout: { copied > 0 ? SocketCallResult(value: Int64(copied)) : Self.fail(EAGAIN) }))
+    }
+
+    // MARK: - shutdown and close
+
+    func shutdown(fd: Int32, how: Int32) -> SocketCallResult {
+        let sk: TCPSocket
+        switch socket(fd) {
+        case .success(let pair): sk = pair.1
+        case .failure(let e): return Self.fail(e.errno)
+        }
+        if sk.connectState == .connecting {
+            sk.connectState = (sk.state == .synSent || sk.state == .synReceived || sk.state == .close) ? .disconnecting : .connected
+        }
+        let err = sk.shutdown(how: how)
+        return err == 0 ? SocketCallResult(value: 0) : Self.fail(err)
+    }
+
+    func close(fd: Int32) -> SyscallOutcome {
+        guard let f = files.remove(fd) else { return .completed(Self.fail(EBADF)) }
+        guard f.references == 0 else { return .completed(SocketCallResult(value: 0)) }
+        return release(f)
+    }
+
+    /// __fput: the last reference to an open file description is gone.
+    func release(_ f: OpenFile) -> SyscallOutcome {
+        switch f.kind {
+        case .terminal:
+            return .completed(SocketCallResult(value: 0))
+        case .pipe(let pipe, let isReadEnd):
+            if isReadEnd { pipe.readersOpen -= 1 } else { pipe.writersOpen -= 1 }
+            pipe.wakeCount &+= 1
+            return .completed(SocketCallResult(value: 0))
+        case .epoll(let ep):
+            ep.close()
+            return .completed(SocketCallResult(value: 0))
+        case .socket(let sk):
+            for (_, ep) in sk.epollWatchers { ep.forget(sk) }
+            sk.epollWatchers.removeAll()
+            // inet_release: the linger time, unless the process is exiting.
+            let timeout: Int64 = (sk.lingerOn && !exiting) ? Int64(sk.lingerSeconds) * 1_000_000 : 0
+            let wait = sk.closeBegin(lingerTimeout: timeout)
+            if !wait {
+                sk.closeFinish()
+                return .completed(SocketCallResult(value: 0))
+            }
+            let deadline = stack.now + timeout
+            let attempt: () -> SocketCallResult? = {
+                if sk.state == .finWait1 || sk.state == .closing || sk.state == .lastAck { return nil }
+                sk.closeFinish()
+                return SocketCallResult(value: 0)
+            }
+            return .blocked(BlockedCall(name: "close", deadline: deadline, attempt: attempt, timeout: {
+                sk.closeFinish()
+                return SocketCallResult(value: 0)
+            }))
+        }
+    }
+
+    /// The process exits: every descriptor is closed, SO_LINGER ignored.
+    public func exitProcess() {
+        exiting = true
+        for fd in files.openDescriptors {
+            _ = close(fd: fd)
+        }
+        stack.runWakeups()
+    }
+
+    // MARK: - dup, fcntl, ioctl, pipe
+
+    func dup(fd: Int32) -> SocketCallResult {
+        guard let f = files.file(fd) else { return Self.fail(EBADF) }
+        guard let newFD = files.lowestFree() else { return Self.fail(EMFILE) }
+        files.install(f, at: newFD)
+        return SocketCallResult(value: Int64(newFD))
+    }
+
+    func dup2(fd: Int32, newFD: Int32) -> SocketCallResult {
+        guard let f = files.file(fd) else { return Self.fail(EBADF) }
+        if newFD < 0 || newFD >= files.limit { return Self.fail(EBADF) }
+        if fd == newFD { return SocketCallResult(value: Int64(newFD)) }
+        if let old = files.remove(newFD), old.references == 0 { _ = release(old) }
+        files.install(f, at: newFD)
+        return SocketCallResult(value: Int64(newFD))
+    }
+
+    func fcntl(fd: Int32, command: Int32, argument: Int64?) -> SocketCallResult {
+        guard let f = files.file(fd) else { return Self.fail(EBADF) }
+        let arg = Int32(truncatingIfNeeded: argument ?? 0)
+        switch command {
+        case F_GETFL:
+            return SocketCallResult(value: Int64(f.statusFlags))
+        case F_SETFL:
+            let settable = O_APPEND | O_NONBLOCK | 0o20000 | 0o40000 | 0o1000000
+            f.statusFlags = (f.statusFlags & ~settable) | (arg & settable)
+            return SocketCallResult(value: 0)
+        case F_GETFD:
+            return SocketCallResult(value: files.closeOnExec.contains(fd) ? Int64(FD_CLOEXEC) : 0)
+        case F_SETFD:
+            files.setCloseOnExec(fd, arg & FD_CLOEXEC != 0)
+            return SocketCallResult(value: 0)
+        case F_DUPFD, F_DUPFD_CLOEXEC:
+            if arg < 0 || arg >= files.limit { return Self.fail(EINVAL) }
+            guard let newFD = files.lowestFree(from: arg) else { return Self.fail(EMFILE) }
+            files.install(f, at: newFD, cloexec: command == F_DUPFD_CLOEXEC)
+            return SocketCallResult(value: Int64(newFD))
+        default:
+            return Self.fail(EINVAL)
+        }
+    }
+
+    func ioctl(fd: Int32, request: UInt64) -> SocketCallResult {
+        guard let f = files.file(fd) else { return Self.fail(EBADF) }
+        switch f.kind {
+        case .pipe(let pipe, _):
+            if request == FIONREAD { return SocketCallResult(value: 0, output: .integer(Int64(pipe.bytes.count))) }
+            return Self.fail(ENOTTY)
+        case .socket(let sk):
+            if request == FIONBIO { return SocketCallResult(value: 0) }
+            if request != SIOCINQ && request != SIOCOUTQ && request != SIOCOUTQNSD { return Self.fail(ENOTTY) }
+            if sk.state == .listen { return Self.fail(EINVAL) }
+            let unsynchronized = sk.state == .synSent || sk.state == .synReceived
+            var answer: Int64 = 0
+            switch request {
+            case SIOCINQ:
+                if !unsynchronized {
+                    answer = Int64(sk.copiedSeq.distance(to: sk.rcvNxt))
+                    if answer > 0 && sk.sockDone && sk.finReceived { answer -= 1 }
+                }
+            case SIOCOUTQ:
+                if !unsynchronized { answer = Int64(sk.sndUna.distance(to: sk.writeSeq)) }
+            default:
+                if !unsynchronized { answer = Int64(sk.sndNxt.distance(to: sk.writeSeq)) }
+            }
+            return SocketCallResult(value: 0, output: .integer(max(0, answer)))
+        default:
+            return Self.fail(ENOTTY)
+        }
+    }
+
+    func pipe() -> SocketCallResult {
+        guard let r = files.lowestFree() else { return Self.fail(EMFILE) }
+        let buffer = PipeBuffer()
+        let rf = OpenFile(kind: .pipe(buffer, isReadEnd: true), statusFlags: O_RDONLY)
+        files.install(rf, at: r)
+        guard let w = files.lowestFree() else {
+            _ = files.remove(r)
+            return Self.fail(EMFILE)
+        }
+        let wf = OpenFile(kind: .pipe(buffer, isReadEnd: false), statusFlags: O_WRONLY)
+        files.install(wf, at: w)
+        return SocketCallResult(value: 0, output: .pipe(read: r, write: w))
+    }
+}
+
+/// An errno carried through Result.
+struct SocketLayerError: Error {
+    var errno: Int32
+    init(_ errno: Int32) { self.errno = errno }
+}
+
+extension NetworkStack {
+    /// Listening on a port another listener already holds (inet_csk_get_port at listen()).
+    func bindConflictsForListen(_ sk: TCPSocket) -> Bool {
+        for other in listeners[sk.localPort] ?? [] where other !== sk && other.state == .listen {
+            if sk.reusePort && other.reusePort { continue }
+            let overlap: Bool
+            if sk.bindAddressWasAny || other.bindAddressWasAny {
+                overlap = true
+            } else if let a = sk.localAddress, let b = other.localAddress {
+                overlap = addressesMatch(a, b)
+            } else {
+                overlap = true
+            }
+            if overlap { return true }
+        }
+        return false
+    }
+}

@@ -1,0 +1,887 @@
+import LingerWire
+
+/// TCP input: the per-state processing of a segment that found its socket
+/// (tcp_input.c: tcp_rcv_established, tcp_rcv_state_process, tcp_data_queue,
+/// tcp_fin and what they call).
+extension TCPSocket {
+    // MARK: - Entry points
+
+    /// A segment for an ESTABLISHED socket. Returns true when the caller must send a
+    /// reset. Mirrors tcp_rcv_established (its slow path; the fast path gives the
+    /// same result).
+    func receiveEstablished(_ seg: InboundSegment, _ raw: UnsafeRawBufferPointer) -> Bool {
+        sawTimestamp = false
+        if !seg.hasAck && !seg.isRst && !seg.isSyn { return false }
+        if !validateIncoming(seg, synInErr: true) { return false }
+        let result = processAck(seg, raw, flags: [.slowPath, .updateTsRecent])
+        if result < 0 { return false }
+        receiveRTTMeasureTS(seg)
+        dataQueue(seg, raw)
+        dataSendCheck()
+        ackSendCheck()
+        return false
+    }
+
+    /// A segment for a socket in any state but LISTEN and ESTABLISHED. Returns true
+    /// when the caller must send a reset. Mirrors tcp_rcv_state_process.
+    func receiveStateProcess(_ seg: InboundSegment, _ raw: UnsafeRawBufferPointer) -> Bool {
+        switch state {
+        case .close:
+            return false
+        case .listen:
+            return listenReceive(seg, raw)
+        case .synSent:
+            sawTimestamp = false
+            return receiveSynSent(seg, raw)
+        case .established:
+            return receiveEstablished(seg, raw)
+        default:
+            break
+        }
+        sawTimestamp = false
+        if !seg.hasAck && !seg.isRst && !seg.isSyn { return false }
+        if !validateIncoming(seg, synInErr: false) { return false }
+        // Step 5: check the ACK field.
+        let result = processAck(seg, raw, flags: [.slowPath, .updateTsRecent, .noChallengeAck])
+        if result <= 0 {
+            if state == .synReceived { return true }
+            if result < 0 {
+                sendChallengeAck()
+                return false
+            }
+        }
+        switch state {
+        case .synReceived:
+            delivered &+= 1
+            if timestampOK { advmss -= timestampOptionLength }
+            retransStamp = 0
+            initTransfer()
+            copiedSeq = rcvNxt
+            setState(.established)
+            wakeWaiters()
+            sndUna = seg.ack
+            sndWnd = UInt32(seg.window) << UInt32(sndWscale)
+            sndWl1 = seg.seq
+            lastSndTime = stack.now
+            initializeReceiveMSS()
+            if shutdownMask.contains(.send) { shutdownSend() }
+        case .finWait1:
+            guard sndUna == writeSeq else { break }
+            setState(.finWait2)
+            shutdownMask.insert(.send)
+            if !isOrphan {
+                wakeWaiters()
+                break
+            }
+            if linger2 < 0 {
+                done()
+                stack.counters.increment("TcpExtTCPAbortOnData")
+                return true
+            }
+            if seg.endSeq != seg.seq && seg.endSeq - (seg.isFin ? 1 : 0) > rcvNxt {
+                done()
+                stack.counters.increment("TcpExtTCPAbortOnData")
+                return true
+            }
+            let tmo = finTime
+            if tmo > timeWaitLength {
+                resetKeepaliveTimer(tmo - timeWaitLength)
+            } else if seg.isFin {
+                resetKeepaliveTimer(tmo)
+            } else {
+                stack.enterTimeWait(self, substate: .finWait2, timeout: tmo)
+                return false
+            }
+        case .closing:
+            if sndUna == writeSeq {
+                stack.enterTimeWait(self, substate: .timeWait, timeout: 0)
+                return false
+            }
+        case .lastAck:
+            if sndUna == writeSeq {
+                done()
+                return false
+            }
+        default:
+            break
+        }
+        // Step 7: process the segment text.
+        switch state {
+        case .closeWait, .closing, .lastAck, .finWait1, .finWait2:
+            // After the peer's FIN, new data is ignored.
+            if (state == .closeWait || state == .closing || state == .lastAck) && seg.seq >= rcvNxt { break }
+            // RFC 1122: data after our receive side is shut resets the connection.
+            if shutdownMask.contains(.receive) && seg.endSeq != seg.seq
+                && seg.endSeq - (seg.isFin ? 1 : 0) > rcvNxt {
+                stack.counters.increment("TcpExtTCPAbortOnData")
+                reset(from: seg)
+                return true
+            }
+            dataQueue(seg, raw)
+        case .established:
+            dataQueue(seg, raw)
+        default:
+            break
+        }
+        if state != .close {
+            dataSendCheck()
+            ackSendCheck()
+        }
+        return false
+    }
+
+    // MARK: - Validation (RFC 793 steps 1-4, RFC 5961)
+
+    /// tcp_validate_incoming: PAWS, the sequence check, RST and SYN handling.
+    func validateIncoming(_ seg: InboundSegment, synInErr: Bool) -> Bool {
+        parseTimestamp(seg)
+        if sawTimestamp && pawsDiscard(seg) {
+            if !seg.isRst {
+                if seg.isSyn { return synChallenge(synInErr) }
+                stack.counters.increment("TcpExtPAWSEstabRejected")
+                var last = lastOOWAckTime
+                if !stack.outOfWindowRateLimited(seg, last: &last) { sendDupAck(seg) }
+                lastOOWAckTime = last
+                return false
+            }
+        }
+        // Step 1: sequence number.
+        if seg.endSeq < rcvWup || seg.seq > rcvNxt + Int(receiveWindow) {
+            if !seg.isRst {
+                if seg.isSyn { return synChallenge(synInErr) }
+                var last = lastOOWAckTime
+                if !stack.outOfWindowRateLimited(seg, last: &last) { sendDupAck(seg) }
+                lastOOWAckTime = last
+            } else if resetCheck(seg) {
+                reset(from: seg)
+            }
+            return false
+        }
+        // Step 2: RST.
+        if seg.isRst {
+            if seg.seq == rcvNxt || resetCheck(seg) {
+                reset(from: seg)
+                return false
+            }
+            if sackOK, !selectiveAcks.isEmpty {
+                var maxSack = selectiveAcks[0].end
+                for b in selectiveAcks.dropFirst() where b.end > maxSack { maxSack = b.end }
+                if seg.seq == maxSack {
+                    reset(from: seg)
+                    return false
+                }
+            }
+            sendChallengeAck()
+            return false
+        }
+        // Step 4: SYN.
+        if seg.isSyn {
+            if state == .synReceived && seg.hasAck && seg.seq + 1 == seg.endSeq && seg.seq + 1 == rcvNxt && seg.ack == sndNxt {
+                return true
+            }
+            return synChallenge(synInErr)
+        }
+        return true
+    }
+
+    private func synChallenge(_ synInErr: Bool) -> Bool {
+        if synInErr { stack.counters.increment("TcpInErrs") }
+        stack.counters.increment("TcpExtTCPSYNChallenge")
+        sendChallengeAck()
+        return false
+    }
+
+    /// tcp_reset_check: a RST at rcv_nxt - 1 after the peer's FIN.
+    func resetCheck(_ seg: InboundSegment) -> Bool {
+        seg.seq == rcvNxt - 1 && (state == .closeWait || state == .lastAck || state == .closing)
+    }
+
+    /// Reads the timestamp option into rcv_tsval / rcv_tsecr (tcp_fast_parse_options).
+    func parseTimestamp(_ seg: InboundSegment) {
+        if seg.options.hasTimestamp && timestampOK {
+            sawTimestamp = true
+            rcvTsval = seg.options.tsVal
+            rcvTsecr = seg.options.tsEcr &- (seg.options.tsEcr != 0 ? tsOffset : 0)
+        } else {
+            sawTimestamp = false
+        }
+    }
+
+    /// tcp_paws_discard: a segment whose timestamp is older than ts_recent, except
+    /// a pure duplicate ACK (tcp_disordered_ack).
+    func pawsDiscard(_ seg: InboundSegment) -> Bool {
+        let passes = pawsCheck(tsRecent: tsRecent, tsRecentStamp: tsRecentStamp, tsVal: rcvTsval, window: 1,
+                               nowSeconds: stack.seconds)
+        return !passes && !disorderedAck(seg)
+    }
+
+    /// tcp_disordered_ack: a pure ACK that is a duplicate and whose timestamp lag
+    /// fits within an RTO.
+    func disorderedAck(_ seg: InboundSegment) -> Bool {
+        let rtoTicks = UInt32(truncatingIfNeeded: rto / 1000)
+        return seg.hasAck && seg.seq == seg.endSeq && seg.seq == rcvNxt && seg.ack == sndUna
+            && !mayUpdateWindow(ack: seg.ack, ackSeq: seg.seq, window: UInt32(seg.window) << UInt32(sndWscale))
+            && Int32(bitPattern: tsRecent &- rcvTsval) <= Int32(truncatingIfNeeded: rtoTicks)
+    }
+
+    func mayUpdateWindow(ack: SequenceNumber, ackSeq: SequenceNumber, window: UInt32) -> Bool {
+        ack > sndUna || ackSeq > sndWl1 || (ackSeq == sndWl1 && (window > sndWnd || window == 0))
+    }
+
+    /// tcp_replace_ts_recent.
+    func replaceTsRecent(_ seq: SequenceNumber) {
+        if sawTimestamp && seq <= rcvWup {
+            if pawsCheck(tsRecent: tsRecent, tsRecentStamp: tsRecentStamp, tsVal: rcvTsval, window: 0,
+                         nowSeconds: stack.seconds) {
+                tsRecent = rcvTsval
+                tsRecentStamp = stack.seconds
+            }
+        }
+    }
+
+    /// tcp_send_dupack: an immediate ACK for an out-of-window or old segment, with a
+    /// D-SACK for what was duplicated.
+    func sendDupAck(_ seg: InboundSegment) {
+        if seg.endSeq != seg.seq && seg.seq < rcvNxt {
+            stack.counters.increment("TcpExtDelayedACKLost")
+            enterQuickAckMode(16)
+            if sackOK && stack.sysctls.tcpDsack != 0 {
+                var end = seg.endSeq
+                if end > rcvNxt { end = rcvNxt }
+                dsackSet(seg.seq, end)
+            }
+        }
+        sendAck()
+    }
+
+    /// tcp_send_challenge_ack: rate limited per socket and per namespace.
+    func sendChallengeAck() {
+        var last = lastOOWAckTime
+        let elapsed = stack.now - last
+        if elapsed >= 0 && elapsed < Int64(stack.sysctls.tcpInvalidRatelimit) * 1000 {
+            stack.counters.increment("TcpExtTCPACKSkippedChallenge")
+            return
+        }
+        last = stack.now
+        lastOOWAckTime = last
+        if stack.challengeAckAllowed() {
+            stack.counters.increment("TcpExtTCPChallengeACK")
+            sendAck()
+        }
+    }
+
+    // MARK: - Reset and done
+
+    /// tcp_reset: the peer reset the connection.
+    func reset(from seg: InboundSegment?) {
+        let err: Int32
+        switch state {
+        case .synSent: err = ECONNREFUSED
+        case .closeWait: err = EPIPE
+        case .close: return
+        default: err = ECONNRESET
+        }
+        doneWithError(err)
+    }
+
+    /// tcp_done_with_error: reports `err`, drops what was to be sent, closes.
+    func doneWithError(_ err: Int32) {
+        error = err
+        writeQueuePurge()
+        done()
+        if !isOrphan { wakeWaiters() }
+    }
+
+    /// tcp_done: the connection is over; the socket lives on only while a
+    /// descriptor refers to it.
+    func done() {
+        if state == .synSent || state == .synReceived { stack.counters.increment("TcpAttemptFails") }
+        setState(.close)
+        clearTimers()
+        shutdownMask = .both
+        if !isOrphan {
+            wakeWaiters()
+        } else {
+            destroy()
+        }
+    }
+
+    /// tcp_set_state: counters and table membership follow the state.
+    func setState(_ new: TCPState) {
+        let old = state
+        if old == new { return }
+        switch new {
+        case .established:
+            if old != .established { stack.counters.increment("TcpCurrEstab") }
+        case .close:
+            if old == .closeWait || old == .established { stack.counters.increment("TcpEstabResets") }
+            stack.unhashEstablished(self)
+            if old == .listen { stack.removeListener(self) }
+            if !explicitlyBound { stack.removeBound(self) }
+            if old == .established || old == .closeWait { stack.counters.decrement("TcpCurrEstab") }
+        default:
+            if old == .established || old == .closeWait {
+                if new != .established && new != .closeWait { stack.counters.decrement("TcpCurrEstab") }
+            }
+        }
+        if old == .established && new == .closeWait { stack.counters.decrement("TcpCurrEstab") }
+        if old == .closeWait && new == .established { stack.counters.increment("TcpCurrEstab") }
+        state = new
+    }
+
+    // MARK: - Data
+
+    /// tcp_data_queue: in-order data to the receive queue, out-of-order data to
+    /// the out-of-order queue, duplicates answered at once.
+    func dataQueue(_ seg: InboundSegment, _ raw: UnsafeRawBufferPointer) {
+        if seg.seq == seg.endSeq { return }
+        duplicateSack = nil
+        let truesize = inboundTruesize(seg.payloadCount)
+        if seg.seq == rcvNxt {
+            if receiveWindow == 0 {
+                if !(seg.payloadCount == 0 && seg.isFin) {
+                    stack.counters.increment("TcpExtTCPZeroWindowDrop")
+                    enterQuickAckMode(16)
+                    scheduleAck()
+                    return
+                }
+            }
+            queueAndOut(seg, raw, skip: 0, truesize: truesize)
+            return
+        }
+        if seg.endSeq <= rcvNxt {
+            stack.counters.increment("TcpExtDelayedACKLost")
+            dsackSet(seg.seq, seg.endSeq)
+            enterQuickAckMode(16)
+            scheduleAck()
+            return
+        }
+        if seg.seq >= rcvNxt + Int(receiveWindow) {
+            enterQuickAckMode(16)
+            scheduleAck()
+            return
+        }
+        if seg.seq < rcvNxt {
+            dsackSet(seg.seq, rcvNxt)
+            if receiveWindow == 0 {
+                stack.counters.increment("TcpExtTCPZeroWindowDrop")
+                enterQuickAckMode(16)
+                scheduleAck()
+                return
+            }
+            queueAndOut(seg, raw, skip: Int(seg.seq.distance(to: rcvNxt)), truesize: truesize)
+            return
+        }
+        dataQueueOutOfOrder(seg, raw, truesize: truesize)
+    }
+
+    private func queueAndOut(_ seg: InboundSegment, _ raw: UnsafeRawBufferPointer, skip: Int, truesize: Int) {
+        let length = max(0, seg.payloadCount - skip)
+        if length > 0 {
+            let start = seg.payloadStart + skip
+            receiveBytes.append(UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)]))
+        }
+        let newEnd = rcvNxt + (length + (seg.isFin ? 1 : 0))
+        appendReceiveRecord(end: newEnd, truesize: truesize, hasData: length > 0)
+        bytesReceived &+= UInt64(length)
+        rcvNxt = newEnd
+        if length > 0 {
+            lastDataRecvTime = stack.now
+            eventDataReceived(length: seg.payloadCount, truesize: truesize, psh: seg.flags.contains(.psh))
+        }
+        if seg.isFin { fin() }
+        if !outOfOrder.isEmpty {
+            ofoQueue()
+            if outOfOrder.isEmpty { ackPending |= AckPendingBits.now }
+        }
+        if !selectiveAcks.isEmpty { sackRemove() }
+        if !isOrphan { wakeWaiters() }
+    }
+
+    /// Adds receive-queue accounting for an in-order arrival, coalescing with the
+    /// tail record as tcp_try_coalesce does.
+    func appendReceiveRecord(end: SequenceNumber, truesize: Int, hasData: Bool) {
+        if let last = receiveRecords.last, receiveRecords.count > 0 {
+            var merged = last
+            merged.endSeq = end
+            merged.truesize += hasData ? truesize : 0
+            receiveRecords[receiveRecords.count - 1] = merged
+        } else {
+            receiveRecords.append(ReceiveRecord(endSeq: end, truesize: hasData ? truesize : 0))
+        }
+        if hasData { rmemAlloc += truesize }
+    }
+
+    /// tcp_data_queue_ofo.
+    func dataQueueOutOfOrder(_ seg: InboundSegment, _ raw: UnsafeRawBufferPointer, truesize: Int) {
+        measureReceiveMSS(length: seg.payloadCount, truesize: truesize, psh: seg.flags.contains(.psh))
+        scheduleAck()
+        rcvOOOPackets &+= 1
+        stack.counters.increment("TcpExtTCPOFOQueue")
+        let seq = seg.seq
+        let end = seg.endSeq
+        var bytes: [UInt8] = []
+        if seg.payloadCount > 0 {
+            bytes = Array(UnsafeRawBufferPointer(rebasing: raw[seg.payloadStart..<(seg.payloadStart + seg.payloadCount)]))
+        }
+        var segment = OutOfOrderSegment(seq: seq, bytes: bytes, fin: seg.isFin, truesize: truesize)
+        if outOfOrder.isEmpty {
+            if sackOK { selectiveAcks = [(seq, end)] }
+            outOfOrder.append(segment)
+            rmemAlloc += truesize
+            if sackOK { growWindow(length: seg.payloadCount, truesize: truesize) }
+            return
+        }
+        // Find the insertion point, handling overlaps.
+        var index = outOfOrder.count
+        for (i, existing) in outOfOrder.enumerated() where seq < existing.seq || (seq < existing.endSeq) {
+            index = i
+            break
+        }
+        if index < outOfOrder.count {
+            let existing = outOfOrder[index]
+            if seq >= existing.seq && seq < existing.endSeq {
+                if end <= existing.endSeq {
+                    stack.counters.increment("TcpExtTCPOFOMerge")
+                    dsackSet(seq, end)
+                    if sackOK { sackNewOutOfOrder(seq, end) }
+                    return
+                }
+                if seq > existing.seq {
+                    dsackSet(seq, existing.endSeq)
+                    // Keep only the new part.
+                    let overlap = Int(seq.distance(to: existing.endSeq))
+                    if overlap > 0 && overlap <= segment.bytes.count {
+                        segment.bytes.removeFirst(overlap)
+                        segment.seq = existing.endSeq
+                    }
+                    index += 1
+                } else {
+                    dsackExtend(existing.seq, existing.endSeq)
+                    stack.counters.increment("TcpExtTCPOFOMerge")
+                    rmemAlloc -= existing.truesize
+                    outOfOrder.remove(at: index)
+                }
+            }
+        }
+        // Remove later segments covered by this one.
+        while index < outOfOrder.count {
+            let next = outOfOrder[index]
+            if end <= next.seq { break }
+            if end < next.endSeq {
+                dsackExtend(next.seq, end)
+                let overlap = Int(next.seq.distance(to: end))
+                if overlap > 0 && overlap <= segment.bytes.count {
+                    segment.bytes.removeLast(overlap)
+                }
+                break
+            }
+            dsackExtend(next.seq, next.endSeq)
+            stack.counters.increment("TcpExtTCPOFOMerge")
+            rmemAlloc -= next.truesize
+            outOfOrder.remove(at: index)
+        }
+        outOfOrder.insert(segment, at: index)
+        rmemAlloc += truesize
+        if sackOK {
+            sackNewOutOfOrder(seq, end)
+            growWindow(length: seg.payloadCount, truesize: truesize)
+        }
+    }
+
+    /// tcp_ofo_queue: moves now-in-order segments to the receive queue.
+    func ofoQueue() {
+        var dsackHigh = rcvNxt
+        while let first = outOfOrder.first {
+            if first.seq > rcvNxt { break }
+            if first.seq < dsackHigh {
+                var dsackEnd = dsackHigh
+                if first.endSeq < dsackHigh { dsackEnd = first.endSeq }
+                dsackExtend(first.seq, dsackEnd)
+            }
+            outOfOrder.removeFirst()
+            rmemAlloc -= first.truesize
+            if first.endSeq <= rcvNxt { continue }
+            let skip = Int(first.seq.distance(to: rcvNxt))
+            let length = max(0, first.bytes.count - skip)
+            if length > 0 {
+                first.bytes.withUnsafeBytes { receiveBytes.append(UnsafeRawBufferPointer(rebasing: $0[skip...])) }
+            }
+            appendReceiveRecord(end: first.endSeq, truesize: first.truesize, hasData: length > 0)
+            bytesReceived &+= UInt64(length)
+            rcvNxt = first.endSeq
+            dsackHigh = rcvNxt
+            if first.fin {
+                fin()
+                break
+            }
+        }
+    }
+
+    /// tcp_fin: the peer's FIN is in order.
+    func fin() {
+        scheduleAck()
+        shutdownMask.insert(.receive)
+        sockDone = true
+        finReceived = true
+        switch state {
+        case .synReceived, .established:
+            setState(.closeWait)
+            enterPingPongMode()
+        case .closeWait, .closing, .lastAck:
+            break
+        case .finWait1:
+            sendAck()
+            setState(.closing)
+        case .finWait2:
+            sendAck()
+            stack.enterTimeWait(self, substate: .timeWait, timeout: 0)
+        default:
+            break
+        }
+        for segment in outOfOrder { rmemAlloc -= segment.truesize }
+        outOfOrder.removeAll()
+        if sackOK { selectiveAcks.removeAll() }
+        if !isOrphan { wakeWaiters() }
+    }
+
+    // MARK: - SACK blocks we send (receiver side)
+
+    func sackNewOutOfOrder(_ seq: SequenceNumber, _ end: SequenceNumber) {
+        if selectiveAcks.isEmpty {
+            selectiveAcks = [(seq, end)]
+            return
+        }
+        for i in 0..<selectiveAcks.count {
+            var block = selectiveAcks[i]
+            if seq <= block.end && block.start <= end {
+                if seq < block.start { block.start = seq }
+                if end > block.end { block.end = end }
+                selectiveAcks.remove(at: i)
+                selectiveAcks.insert(block, at: 0)
+                sackMaybeCoalesce()
+                return
+            }
+        }
+        if selectiveAcks.count >= 4 { selectiveAcks.removeLast() }
+        selectiveAcks.insert((seq, end), at: 0)
+    }
+
+    private func sackMaybeCoalesce() {
+        guard var first = selectiveAcks.first else { return }
+        var i = 1
+        while i < selectiveAcks.count {
+            let b = selectiveAcks[i]
+            if b.start <= first.end && first.start <= b.end {
+                if b.start < first.start { first.start = b.start }
+                if b.end > first.end { first.end = b.end }
+                selectiveAcks.remove(at: i)
+                continue
+            }
+            i += 1
+        }
+        selectiveAcks[0] = first
+    }
+
+    /// tcp_sack_remove.
+    func sackRemove() {
+        if outOfOrder.isEmpty {
+            selectiveAcks.removeAll()
+            return
+        }
+        selectiveAcks.removeAll { rcvNxt >= $0.start }
+    }
+
+    /// tcp_dsack_set.
+    func dsackSet(_ seq: SequenceNumber, _ end: SequenceNumber) {
+        guard sackOK && stack.sysctls.tcpDsack != 0 else { return }
+        stack.counters.increment(seq < rcvNxt ? "TcpExtTCPDSACKOldSent" : "TcpExtTCPDSACKOfoSent")
+        duplicateSack = (seq, end)
+    }
+
+    /// tcp_dsack_extend.
+    func dsackExtend(_ seq: SequenceNumber, _ end: SequenceNumber) {
+        guard var d = duplicateSack else {
+            dsackSet(seq, end)
+            return
+        }
+        if seq <= d.end && d.start <= end {
+            if seq < d.start { d.start = seq }
+            if end > d.end { d.end = end }
+            duplicateSack = d
+        }
+    }
+
+    // MARK: - Receive-side bookkeeping
+
+    /// What Linux charges for a received segment of `length` bytes (skb->truesize of
+    /// a packet written to a TUN device).
+    func inboundTruesize(_ length: Int) -> Int {
+        // Header room, the data rounded to the allocator, the shared info and the sk_buff.
+        let headroom = 64 + 2 + (isIPv6Connection ? 40 : 20) + 20 + 40
+        var data = headroom + length
+        data = (data + 63) & ~63
+        return data + 320 + 256
+    }
+
+    /// tcp_event_data_recv: schedules the ACK, measures, runs the delayed-ACK
+    /// timing heuristics and grows the window.
+    func eventDataReceived(length: Int, truesize: Int, psh: Bool) {
+        scheduleAck()
+        measureReceiveMSS(length: length, truesize: truesize, psh: psh)
+        receiveRTTMeasure()
+        let now = stack.now
+        if ackAto == 0 {
+            incrementQuickAck(16)
+            ackAto = 40_000
+        } else {
+            let m = now - ackLrcvtime
+            if m <= 20_000 {
+                ackAto = (ackAto >> 1) + 20_000
+            } else if m < ackAto {
+                ackAto = min((ackAto >> 1) + m, rto, 200_000)
+            } else if m > rto {
+                incrementQuickAck(16)
+            }
+        }
+        ackLrcvtime = now
+        if length >= 128 { growWindow(length: length, truesize: truesize) }
+    }
+
+    /// tcp_measure_rcv_mss.
+    func measureReceiveMSS(length: Int, truesize: Int, psh: Bool) {
+        let lss = ackLastSegSize
+        ackLastSegSize = 0
+        if length >= ackRcvMss {
+            if length != ackRcvMss && truesize > 0 {
+                let value = (length << 8) / truesize
+                let old = scalingRatio
+                scalingRatio = value > 0 ? min(value, 255) : 1
+                if old != scalingRatio {
+                    windowClamp = UInt32(max(0, winFromSpace(receiveBufferSize)))
+                    if Int(windowClamp) < rcvSpace.space { rcvSpace.space = Int(windowClamp) }
+                }
+            }
+            ackRcvMss = min(length, advmss)
+            if psh { ackPending |= AckPendingBits.pushed }
+        } else {
+            var len = length + 20 + (timestampOK ? timestampOptionLength : 0)
+            if len >= defaultMSS + 20 || (!psh && len >= 88 + 20) {
+                len -= 20 + (timestampOK ? timestampOptionLength : 0)
+                ackLastSegSize = len
+                if len == lss {
+                    ackRcvMss = len
+                    return
+                }
+            }
+            if ackPending & AckPendingBits.pushed != 0 { ackPending |= AckPendingBits.pushed2 }
+            ackPending |= AckPendingBits.pushed
+        }
+    }
+
+    /// tcp_rcv_rtt_measure.
+    func receiveRTTMeasure() {
+        if rcvRTT.time != 0 {
+            if rcvNxt < rcvRTT.seq { return }
+            let delta = max(1, stack.now - rcvRTT.time)
+            receiveRTTUpdate(UInt32(clamping: delta), windowDependent: true)
+        }
+        rcvRTT.seq = rcvNxt + Int(rcvWnd)
+        rcvRTT.time = stack.now
+    }
+
+    /// tcp_rcv_rtt_measure_ts.
+    func receiveRTTMeasureTS(_ seg: InboundSegment) {
+        guard sawTimestamp, rcvTsecr != 0 else { return }
+        if Int(seg.seq.distance(to: seg.endSeq)) >= ackRcvMss {
+            let delta = Int64(stack.timestampClock &- rcvTsecr) * 1000
+            if delta > 0 { receiveRTTUpdate(UInt32(clamping: delta), windowDependent: false) }
+        }
+    }
+
+    func receiveRTTUpdate(_ sample: UInt32, windowDependent: Bool) {
+        let old = rcvRTT.rttUs
+        let m = sample << 3
+        if old == 0 || m < old {
+            rcvRTT.rttUs = m
+        } else {
+            if windowDependent { return }
+            rcvRTT.rttUs = old - (old >> 3) + sample
+        }
+    }
+
+    /// tcp_grow_window: raises rcv_ssthresh as data arrives with a good
+    /// payload-to-truesize ratio.
+    func growWindow(length: Int, truesize: Int) {
+        let room = min(Int(windowClamp), space) - Int(rcvSsthresh)
+        if room <= 0 { return }
+        var incr: Int
+        if winFromSpace(truesize) <= length {
+            incr = 2 * advmss
+        } else {
+            var t = winFromSpace(truesize) >> 1
+            let rmem2 = stack.sysctls.tcpRmem.count > 2 ? stack.sysctls.tcpRmem[2] : 6_291_456
+            var window = winFromSpace(rmem2) >> 1
+            incr = 0
+            while Int(rcvSsthresh) <= window {
+                if t <= length {
+                    incr = 2 * ackRcvMss
+                    break
+                }
+                t >>= 1
+                window >>= 1
+            }
+        }
+        if incr > 0 {
+            incr = max(incr, 2 * length)
+            rcvSsthresh += UInt32(min(room, incr))
+            ackQuick |= 1
+        }
+    }
+
+    /// tcp_win_from_space.
+    func winFromSpace(_ space: Int) -> Int { (space * scalingRatio) >> 8 }
+
+    func fullSpaceWithRatio(_ ratio: Int) -> Int { (receiveBufferSize * ratio) >> 8 }
+
+    /// tcp_space: window-sized free receive space.
+    var space: Int { winFromSpace(receiveBufferSize - rmemAlloc) }
+
+    /// tcp_full_space.
+    var fullSpace: Int { winFromSpace(receiveBufferSize) }
+
+    /// tcp_receive_window: what is left of the window we last advertised.
+    var receiveWindow: UInt32 {
+        let win = Int64(rcvWup.distance(to: rcvNxt))
+        let left = Int64(rcvWnd) - win
+        return left < 0 ? 0 : UInt32(left)
+    }
+
+    /// tcp_init_buffer_space.
+    func initBufferSpace() {
+        if !sendBufferLocked { sndbufExpand() }
+        rcvSpace.time = stack.now
+        rcvSpace.seq = copiedSeq
+        let maxwin = fullSpace
+        if Int(windowClamp) >= maxwin {
+            windowClamp = UInt32(max(0, maxwin))
+            let appWin = stack.sysctls.tcpAppWin
+            if appWin > 0 && maxwin > 4 * advmss {
+                windowClamp = UInt32(max(maxwin - (maxwin >> appWin), 4 * advmss))
+            }
+        }
+        if stack.sysctls.tcpAppWin > 0 && Int(windowClamp) > 2 * advmss && Int(windowClamp) + advmss > maxwin {
+            windowClamp = UInt32(max(2 * advmss, maxwin - advmss))
+        }
+        rcvSsthresh = min(rcvSsthresh, windowClamp)
+        cwndStamp = stack.now
+        rcvSpace.space = Int(min(rcvSsthresh, rcvWnd, UInt32(10 * advmss)))
+    }
+
+    /// tcp_rcv_space_adjust: receive-buffer autotuning after the application reads.
+    func receiveSpaceAdjust() {
+        let time = stack.now - rcvSpace.time
+        if rcvRTT.rttUs == 0 || time < Int64(rcvRTT.rttUs >> 3) { return }
+        var copied = Int(rcvSpace.seq.distance(to: copiedSeq))
+        let inq = Int(copiedSeq.distance(to: rcvNxt))
+        copied -= inq
+        if copied > rcvSpace.space {
+            if stack.sysctls.tcpModerateRcvbuf != 0 && !receiveBufferLocked {
+                var rcvwin = (copied << 1) + 16 * advmss
+                let grow = rcvSpace.space > 0 ? rcvwin * (copied - rcvSpace.space) / rcvSpace.space : 0
+                rcvwin += grow << 1
+                let rmem2 = stack.sysctls.tcpRmem.count > 2 ? stack.sysctls.tcpRmem[2] : 6_291_456
+                let rcvbuf = min(scalingRatio > 0 ? (rcvwin << 8) / scalingRatio : rcvwin, rmem2)
+                if rcvbuf > receiveBufferSize {
+                    receiveBufferSize = rcvbuf
+                    windowClamp = UInt32(max(0, winFromSpace(rcvbuf)))
+                }
+            }
+            rcvSpace.space = copied
+        }
+        rcvSpace.seq = copiedSeq
+        rcvSpace.time = stack.now
+    }
+
+    // MARK: - Delayed ACK decisions
+
+    func scheduleAck() { ackPending |= AckPendingBits.sched }
+    var ackScheduled: Bool { ackPending & AckPendingBits.sched != 0 }
+
+    /// tcp_incr_quickack.
+    func incrementQuickAck(_ maxQuickacks: UInt32) {
+        var quickacks = ackRcvMss > 0 ? rcvWnd / UInt32(2 * ackRcvMss) : 2
+        if quickacks == 0 { quickacks = 2 }
+        quickacks = min(quickacks, maxQuickacks)
+        if quickacks > ackQuick { ackQuick = quickacks }
+    }
+
+    /// tcp_enter_quickack_mode.
+    func enterQuickAckMode(_ maxQuickacks: UInt32) {
+        incrementQuickAck(maxQuickacks)
+        ackPingpong = 0
+        ackAto = 40_000
+    }
+
+    var isPingPong: Bool { ackPingpong >= 1 }
+    func enterPingPongMode() { ackPingpong = 1 }
+
+    /// tcp_in_quickack_mode.
+    var inQuickAckMode: Bool { ackQuick > 0 && !isPingPong }
+
+    /// tcp_ack_snd_check.
+    func ackSendCheck() {
+        guard ackScheduled else { return }
+        ackSendCheckNow(ofoPossible: true)
+    }
+
+    /// __tcp_ack_snd_check: ACK now, or arm the delayed-ACK timer.
+    func ackSendCheckNow(ofoPossible: Bool) {
+        let received = Int(rcvWup.distance(to: rcvNxt))
+        let unread = Int(copiedSeq.distance(to: rcvNxt))
+        if (received > ackRcvMss && (unread < receiveLowat || computeWindow() >= rcvWnd))
+            || inQuickAckMode || ackPending & AckPendingBits.now != 0 {
+            sendAck()
+            return
+        }
+        if !ofoPossible || outOfOrder.isEmpty {
+            sendDelayedAck()
+            return
+        }
+        if !sackOK {
+            sendAck()
+            return
+        }
+        // SACK compression is not modelled: Linux sends the first duplicate ACKs at once.
+        sendAck()
+    }
+
+    /// tcp_data_snd_check.
+    func dataSendCheck() {
+        pushPendingFrames()
+        checkSpace()
+    }
+
+    /// tcp_check_space: wake writers waiting for send-buffer space.
+    func checkSpace() {
+        if sendBufferFull == false { wakeWaiters() }
+    }
+}
+
+extension NetworkStack {
+    /// tcp_challenge_ack_allowed: the namespace-wide RFC 5961 budget per second.
+    func challengeAckAllowed() -> Bool {
+        let limit = sysctls.tcpChallengeAckLimit
+        if limit >= Int(Int32.max) { return true }
+        let second = now / 1_000_000
+        if second != lastChallengeAckTime {
+            lastChallengeAckTime = second
+            challengeAckCount = limit
+        }
+        if challengeAckCount > 0 {
+            challengeAckCount -= 1
+            return true
+        }
+        return false
+    }
+}

@@ -1,0 +1,920 @@
+import LingerWire
+
+/// Nagle modes (TCP_NAGLE_*).
+struct NagleMode: OptionSet {
+    var rawValue: UInt8
+    static let off = NagleMode(rawValue: 1)
+    static let cork = NagleMode(rawValue: 2)
+    static let push = NagleMode(rawValue: 4)
+}
+
+/// TCP output: building segments, the send queue and its transmission
+/// (tcp_output.c, and tcp_sendmsg_locked from tcp.c).
+extension TCPSocket {
+    // MARK: - Segment building
+
+    /// The socket's own nagle setting (tp->nonagle).
+    var nagleMode: NagleMode {
+        var m: NagleMode = []
+        if noDelay { m.insert(.off) }
+        if cork { m.insert(.cork) }
+        if nonaglePush { m.insert(.push) }
+        return m
+    }
+
+    /// Builds the header fields common to every segment of this connection and
+    /// sends it. Mirrors __tcp_transmit_skb: options, window, ACK bookkeeping.
+    func transmit(seq: SequenceNumber, flags: TCPFlags, payloadOffset: Int, payloadLength: Int,
+                  countAsNew: Bool) {
+        guard let tuple else { return }
+        var h = OutboundHeader(tuple: tuple, seq: seq, ack: rcvNxt, flags: flags, window: 0)
+        if flags.contains(.syn) {
+            h.mss = UInt16(truncatingIfNeeded: advmss)
+            if stack.sysctls.tcpTimestamps != 0 { h.timestamp = (stack.timestampClock &+ tsOffset, tsRecent) }
+            if stack.sysctls.tcpWindowScaling != 0 { h.windowScale = rcvWscale }
+            h.sackPermitted = stack.sysctls.tcpSack != 0
+            h.window = UInt16(truncatingIfNeeded: min(rcvWnd, 65535))
+        } else {
+            if timestampOK { h.timestamp = (stack.timestampClock &+ tsOffset, tsRecent) }
+            h.sackBlocks = outgoingSackBlocks()
+            h.window = selectWindow()
+        }
+        h.tos = tosByte
+        h.ipID = ipID
+        ipID &+= 1
+        if flags.contains(.ack) { eventAckSent() }
+        if payloadLength > 0 {
+            eventDataSent()
+            dataSegsOut &+= 1
+            bytesSent &+= UInt64(payloadLength)
+        }
+        if countAsNew { stack.counters.increment("TcpOutSegs") }
+        segsOut &+= 1
+        let bytes = sendBytes.withBytes(offset: payloadOffset, length: payloadLength) { payload in
+            SegmentBuilder.build(h, payload: payload)
+        }
+        lastTransmitTime = stack.now
+        stack.emit(bytes)
+    }
+
+    /// The SACK blocks the next segment carries: a D-SACK first, then the receive
+    /// side's blocks, as many as the option space allows. Clears the D-SACK.
+    func outgoingSackBlocks() -> [(start: SequenceNumber, end: SequenceNumber)] {
+        guard sackOK, duplicateSack != nil || !selectiveAcks.isEmpty else { return [] }
+        let room = timestampOK ? 3 : 4
+        var blocks: [(start: SequenceNumber, end: SequenceNumber)] = []
+        if let d = duplicateSack { blocks.append(d) }
+        for b in selectiveAcks where blocks.count < room { blocks.append(b) }
+        duplicateSack = nil
+        return blocks
+    }
+
+    /// tcp_event_ack_sent: an ACK went out; leave quick-ACK mode by one, stop the
+    /// delayed-ACK timer.
+    func eventAckSent() {
+        if ackQuick > 0 {
+            let pkts: UInt32 = ackScheduled ? 1 : 0
+            if pkts >= ackQuick {
+                ackQuick = 0
+                ackAto = 40_000
+            } else {
+                ackQuick -= pkts
+            }
+        }
+        ackPending = 0
+        stack.cancel(&delackTimer)
+        lastAckSentSeq = rcvNxt
+    }
+
+    /// tcp_event_data_sent.
+    func eventDataSent() {
+        let now = stack.now
+        if packetsInFlight == 0 { congestionTxStart() }
+        lastSndTime = now
+        if now - ackLrcvtime < ackAto { ackPingpong = min(ackPingpong + 1, 255) }
+    }
+
+    /// tcp_current_mss: the MSS less whatever option space differs from the usual
+    /// (SACK blocks about to be sent).
+    var currentMSS: Int {
+        var mss = mssCache
+        guard sackOK else { return mss }
+        let count = min((duplicateSack != nil ? 1 : 0) + selectiveAcks.count, timestampOK ? 3 : 4)
+        if count > 0 { mss -= 4 + 8 * count }
+        return max(1, mss)
+    }
+
+    // MARK: - Receive window
+
+    /// tcp_select_window: the window field, never shrinking what was offered.
+    func selectWindow() -> UInt16 {
+        if ackPending & AckPendingBits.nomem != 0 {
+            rcvWnd = 0
+            rcvWup = rcvNxt
+            return 0
+        }
+        let oldWin = rcvWnd
+        let curWin = receiveWindow
+        var newWin = computeWindow()
+        if newWin < curWin {
+            if stack.sysctls.tcpShrinkWindow == 0 || rcvWscale == 0 {
+                let align = UInt32(1) << UInt32(rcvWscale)
+                newWin = (curWin + align - 1) / align * align
+            }
+        }
+        rcvWnd = newWin
+        rcvWup = rcvNxt
+        if rcvWscale == 0 && stack.sysctls.tcpWorkaroundSignedWindows != 0 {
+            newWin = min(newWin, 32767)
+        } else {
+            newWin = min(newWin, UInt32(65535) << UInt32(rcvWscale))
+        }
+        newWin >>= UInt32(rcvWscale)
+        if newWin == 0 && oldWin != 0 { stack.counters.increment("TcpExtTCPToZeroWindowAdv") }
+        if newWin != 0 && oldWin == 0 { stack.counters.increment("TcpExtTCPFromZeroWindowAdv") }
+        return UInt16(truncatingIfNeeded: newWin)
+    }
+
+    /// __tcp_select_window: the window we would like to offer now.
+    func computeWindow() -> UInt32 {
+        var mss = ackRcvMss
+        var freeSpace = space
+        let allowedSpace = fullSpace
+        let full = min(Int(windowClamp), allowedSpace)
+        let scale = Int(rcvWscale)
+        if mss > full {
+            mss = full
+            if mss <= 0 { return 0 }
+        }
+        if stack.sysctls.tcpShrinkWindow != 0 && scale > 0 {
+            freeSpace = (freeSpace >> scale) << scale
+            if freeSpace < (full >> 1) {
+                ackQuick = 0
+                if freeSpace < (allowedSpace >> 4) || freeSpace < mss || freeSpace < (1 << scale) { return 0 }
+            }
+            if freeSpace > Int(rcvSsthresh) {
+                freeSpace = Int(rcvSsthresh)
+                freeSpace = ((freeSpace + (1 << scale) - 1) >> scale) << scale
+            }
+            return UInt32(max(0, freeSpace))
+        }
+        if freeSpace < (full >> 1) {
+            ackQuick = 0
+            freeSpace = (freeSpace >> scale) << scale
+            if freeSpace < (allowedSpace >> 4) || freeSpace < mss { return 0 }
+        }
+        if freeSpace > Int(rcvSsthresh) { freeSpace = Int(rcvSsthresh) }
+        var window: Int
+        if scale > 0 {
+            window = ((freeSpace + (1 << scale) - 1) >> scale) << scale
+        } else {
+            window = Int(rcvWnd)
+            if window <= freeSpace - mss || window > freeSpace {
+                window = mss > 0 ? freeSpace / mss * mss : freeSpace
+            } else if mss == full && freeSpace > window + (full >> 1) {
+                window = freeSpace
+            }
+        }
+        return UInt32(max(0, window))
+    }
+
+    // MARK: - ACKs and resets
+
+    /// tcp_send_ack.
+    func sendAck() {
+        guard state != .close else { return }
+        transmit(seq: acceptableSeq, flags: [.ack], payloadOffset: 0, payloadLength: 0, countAsNew: true)
+    }
+
+    /// tcp_acceptable_seq.
+    var acceptableSeq: SequenceNumber {
+        let end = windowEnd
+        if end >= sndNxt || (wscaleOK && Int(end.distance(to: sndNxt)) < (1 << Int(rcvWscale))) {
+            return sndNxt
+        }
+        return end
+    }
+
+    /// tcp_send_delayed_ack: arms the delayed-ACK timer (or ACKs now if it is about
+    /// to expire).
+    func sendDelayedAck() {
+        var ato = ackAto
+        if ato > 40_000 {
+            var maxAto: Int64 = 500_000
+            if isPingPong || ackPending & AckPendingBits.pushed != 0 { maxAto = 200_000 }
+            if srttUs > 0 {
+                let rtt = max(jiffiesRoundUp(Int64(srttUs >> 3)), 40_000)
+                if rtt < maxAto { maxAto = rtt }
+            }
+            ato = min(ato, maxAto)
+        }
+        ato = min(ato, delackMax)
+        var timeout = stack.now + ato
+        if ackPending & AckPendingBits.timer != 0 {
+            if ackTimeout <= stack.now + (ato >> 2) {
+                sendAck()
+                return
+            }
+            if timeout >= ackTimeout { timeout = ackTimeout }
+        }
+        ackPending |= AckPendingBits.sched | AckPendingBits.timer
+        ackTimeout = timeout
+        stack.cancel(&delackTimer)
+        delackTimer = stack.schedule(at: timeout, .delayedAck(self))
+    }
+
+    /// tcp_delack_max: 200 ms, but below the minimum RTO.
+    var delackMax: Int64 { min(200_000, max(Int64(stack.sysctls.tcpRtoMinUs), 2000) - 1000) }
+
+    /// Arms the delayed-ACK timer for `delay` (inet_csk_reset_xmit_timer ICSK_TIME_DACK).
+    func resetDelackTimer(after delay: Int64) {
+        ackPending |= AckPendingBits.timer
+        ackTimeout = stack.now + delay
+        stack.cancel(&delackTimer)
+        delackTimer = stack.schedule(at: ackTimeout, .delayedAck(self))
+    }
+
+    /// tcp_send_active_reset: RST+ACK at the next sequence number.
+    func sendActiveReset() {
+        stack.counters.increment("TcpOutRsts")
+        transmit(seq: acceptableSeq, flags: [.rst, .ack], payloadOffset: 0, payloadLength: 0, countAsNew: true)
+    }
+
+    // MARK: - The send queue
+
+    /// Bytes of a record's payload relative to the start of `sendBytes`.
+    func payloadOffset(of record: SendRecord) -> Int {
+        let dataStart = record.flags.contains(.syn) ? record.seq + 1 : record.seq
+        return Int(sendDataBase.distance(to: dataStart))
+    }
+
+    /// What the kernel would charge against the send buffer for a record.
+    func recordTruesize(_ record: SendRecord) -> Int { record.dataLength + sendSkbOverhead }
+
+    var sendSkbOverhead: Int { 256 + 320 + 64 }
+
+    /// sk_stream_memory_free's opposite.
+    var sendBufferFull: Bool {
+        if wmemQueued >= sendBufferSize { return true }
+        return notSentBytes >= effectiveNotsentLowat
+    }
+
+    var notSentBytes: Int { max(0, Int(sndNxt.distance(to: writeSeq))) }
+
+    var effectiveNotsentLowat: Int {
+        let v = notsentLowat > 0 ? notsentLowat : stack.sysctls.tcpNotsentLowat
+        return v <= 0 ? Int.max : v
+    }
+
+    /// tcp_xmit_size_goal: how big a new send-queue record may grow.
+    func sizeGoal(mss: Int) -> Int {
+        var goal = 65536
+        if maxWindow > 0 {
+            let half = Int(maxWindow >> 1)
+            let cutoff = Int(maxWindow) > defaultMSS ? half : Int(maxWindow)
+            goal = min(goal, max(cutoff, 68 - 20))
+        }
+        let segs = max(1, goal / max(1, mss))
+        return max(segs * mss, mss)
+    }
+
+    /// tcp_sendmsg_locked's copying loop: appends up to `count` bytes (from
+    /// `bytes` or zeros) to the send queue, pushing full records out as Linux does.
+    /// Returns how many bytes were taken; fewer than `count` means the buffer is full.
+    func appendToSendQueue(_ data: UnsafeRawBufferPointer?, count: Int, more: Bool, eor: Bool) -> Int {
+        let mss = currentMSS
+        let goal = sizeGoal(mss: mss)
+        var copied = 0
+        while copied < count {
+            var tailIndex = sendQueue.count - 1
+            var room = 0
+            if tailIndex >= sendHead, tailIndex >= 0 {
+                let tail = sendQueue[tailIndex]
+                if !tail.eor && !tail.flags.contains(.fin) && !tail.flags.contains(.syn) {
+                    room = goal - tail.dataLength
+                }
+            }
+            if room <= 0 {
+                if sendBufferFull { break }
+                let record = SendRecord(seq: writeSeq, endSeq: writeSeq, flags: [])
+                sendQueue.append(record)
+                nonaglePush = false
+                wmemQueued += sendSkbOverhead
+                tailIndex = sendQueue.count - 1
+                room = goal
+            }
+            let chunk = min(room, count - copied)
+            if let data {
+                sendBytes.append(UnsafeRawBufferPointer(rebasing: data[copied..<(copied + chunk)]))
+            } else {
+                sendBytes.appendZeros(chunk)
+            }
+            var tail = sendQueue[tailIndex]
+            if copied == 0 { tail.flags.remove(.psh) }
+            tail.endSeq = tail.endSeq + chunk
+            sendQueue[tailIndex] = tail
+            wmemQueued += chunk
+            writeSeq = writeSeq + chunk
+            copied += chunk
+            if copied == count {
+                if eor {
+                    tail.eor = true
+                    sendQueue[tailIndex] = tail
+                }
+                break
+            }
+            if tail.dataLength < goal { continue }
+            if forcedPush {
+                markPush(tailIndex)
+                writeXmit(mss: mss, nonagle: .push, pushOne: 0)
+            } else if tailIndex == sendHead {
+                writeXmit(mss: mss, nonagle: .push, pushOne: 1)
+            }
+        }
+        return copied
+    }
+
+    /// forced_push.
+    var forcedPush: Bool { writeSeq > pushedSeq + Int(maxWindow >> 1) }
+
+    /// tcp_mark_push.
+    func markPush(_ index: Int) {
+        var r = sendQueue[index]
+        r.flags.insert(.psh)
+        sendQueue[index] = r
+        pushedSeq = writeSeq
+    }
+
+    /// tcp_push: marks the tail pushed and sends what Nagle allows.
+    func push(more: Bool, nonagle: NagleMode) {
+        guard sendQueue.count > sendHead, let lastIndex = Optional(sendQueue.count - 1) else { return }
+        if !more || forcedPush { markPush(lastIndex) }
+        pushPendingFrames(nonagle: more ? .cork : nonagle)
+    }
+
+    /// tcp_push_pending_frames / __tcp_push_pending_frames.
+    func pushPendingFrames(nagleOff: Bool = false) {
+        pushPendingFrames(nonagle: nagleOff ? .off : nagleMode)
+    }
+
+    func pushPendingFrames(nonagle: NagleMode) {
+        guard state != .close, sendHead < sendQueue.count else { return }
+        if writeXmit(mss: currentMSS, nonagle: nonagle, pushOne: 0) { checkProbeTimer() }
+    }
+
+    /// tcp_check_probe_timer.
+    func checkProbeTimer() {
+        if packetsOut == 0 && pending == .none {
+            resetRetransmitTimer(.probe0, after: probe0Base)
+        }
+    }
+
+    /// tcp_cwnd_test.
+    func cwndTest() -> Int {
+        let inFlight = packetsInFlight
+        if inFlight >= cwnd { return 0 }
+        let half = max(cwnd >> 1, 1)
+        return Int(min(half, cwnd - inFlight))
+    }
+
+    /// tcp_tso_segs / tcp_tso_autosize.
+    func tsoSegs(mss: Int) -> Int {
+        var bytes: UInt64 = pacingRate == .max ? 65536 : pacingRate >> 10
+        let r = minRTT.value >> 9
+        if r < 32 { bytes += UInt64(65536 >> r) }
+        bytes = min(bytes, 65536)
+        return max(Int(bytes) / max(1, mss), stack.sysctls.tcpMinTsoSegs)
+    }
+
+    /// tcp_minshall_check.
+    var minshallCheck: Bool { sndSml > sndUna && sndSml <= sndNxt }
+
+    /// tcp_nagle_check.
+    func nagleCheck(partial: Bool, nonagle: NagleMode) -> Bool {
+        partial && (nonagle.contains(.cork) || (nonagle.isEmpty && packetsOut > 0 && minshallCheck))
+    }
+
+    /// tcp_nagle_test.
+    func nagleTest(_ r: SendRecord, mss: Int, nonagle: NagleMode) -> Bool {
+        if nonagle.contains(.push) { return true }
+        if r.flags.contains(.fin) { return true }
+        return !nagleCheck(partial: r.dataLength < mss, nonagle: nonagle)
+    }
+
+    /// tcp_snd_wnd_test.
+    func sendWindowTest(_ r: SendRecord, mss: Int) -> Bool {
+        var end = r.endSeq
+        if r.dataLength > mss { end = r.seq + mss }
+        return end <= windowEnd
+    }
+
+    /// tcp_mss_split_point.
+    func mssSplitPoint(_ index: Int, mss: Int, maxSegs: Int, nonagle: NagleMode) -> Int {
+        let r = sendQueue[index]
+        let window = Int(r.seq.distance(to: windowEnd))
+        let maxLength = mss * maxSegs
+        if maxLength <= window && index != sendQueue.count - 1 { return maxLength }
+        let needed = min(r.dataLength, window)
+        if maxLength <= needed { return maxLength }
+        let partial = needed % mss
+        if nagleCheck(partial: partial != 0, nonagle: nonagle) { return needed - partial }
+        return needed
+    }
+
+    /// tcp_grow_skb: pulls bytes from the following unsent records into this one.
+    func growRecord(_ index: Int, by amount: Int) {
+        var remaining = amount
+        while remaining > 0 && index + 1 < sendQueue.count {
+            var r = sendQueue[index]
+            var next = sendQueue[index + 1]
+            if r.eor || r.flags.contains(.fin) { return }
+            let take = min(remaining, next.dataLength)
+            if take > 0 {
+                r.endSeq = r.endSeq + take
+                next.seq = next.seq + take
+                remaining -= take
+            }
+            if next.dataLength == 0 {
+                // The next record is used up: take its flags (FIN, PSH, EOR) too.
+                r.endSeq = next.endSeq
+                r.flags.formUnion(next.flags)
+                r.eor = next.eor
+                wmemQueued -= sendSkbOverhead
+                sendQueue[index] = r
+                sendQueue.remove(at: index + 1)
+                continue
+            }
+            sendQueue[index] = r
+            sendQueue[index + 1] = next
+            return
+        }
+    }
+
+    /// tso_fragment: cuts an unsent record after `length` bytes; PSH and FIN stay
+    /// with the second part.
+    func fragmentUnsent(_ index: Int, length: Int) {
+        var first = sendQueue[index]
+        guard length < first.dataLength else { return }
+        var second = first
+        let cut = first.seq + length
+        first.endSeq = cut
+        first.flags.remove([.fin, .psh])
+        first.eor = false
+        second.seq = cut
+        sendQueue[index] = first
+        sendQueue.insert(second, at: index + 1)
+        wmemQueued += sendSkbOverhead
+    }
+
+    /// tcp_tso_should_defer: waits for more data or ACKs before sending a
+    /// less-than-full TSO burst, when that is likely to pay off.
+    func tsoShouldDefer(_ index: Int, maxSegs: Int, cwndLimited: inout Bool, rwndLimited: inout Bool) -> Bool {
+        if caState.rawValue >= CAState.recovery.rawValue { return false }
+        if stack.now - lastTransmitTime - 1000 > 0 { return false }
+        let r = sendQueue[index]
+        let inFlight = packetsInFlight
+        let sendWin = Int(r.seq.distance(to: windowEnd))
+        let congWin = (Int(cwnd) - Int(inFlight)) * mssCache
+        let limit = min(sendWin, congWin)
+        if limit >= maxSegs * mssCache { return false }
+        if index != sendQueue.count - 1 && limit >= r.dataLength { return false }
+        let divisor = stack.sysctls.tcpTsoWinDivisor
+        if divisor > 0 {
+            let chunk = min(Int(sndWnd), Int(cwnd) * mssCache) / divisor
+            if limit >= chunk { return false }
+        } else if limit > 3 * mssCache {
+            return false
+        }
+        guard sendHead > 0, let head = sendQueue.first else { return false }
+        let srtt = Int64(srttUs >> 3)
+        let expectedAck = head.txTime + srtt
+        let howFar = expectedAck - stack.now
+        let threshold = min(srtt >> 1, 1000)
+        if howFar - threshold > 0 { return false }
+        if congWin < sendWin {
+            if congWin <= r.dataLength {
+                cwndLimited = true
+                return true
+            }
+        } else if sendWin <= r.dataLength {
+            rwndLimited = true
+            return true
+        }
+        if r.flags.contains(.fin) || r.eor { return false }
+        return true
+    }
+
+    /// tcp_write_xmit: sends what cwnd, the peer's window and Nagle allow.
+    /// `pushOne` 1 sends at most one burst, 2 forces one out (a loss probe).
+    /// Returns true when nothing is in flight yet data waits (probe timer needed).
+    @discardableResult
+    func writeXmit(mss: Int, nonagle: NagleMode, pushOne: Int) -> Bool {
+        var sentPackets = 0
+        var cwndLimited = false
+        var rwndLimited = false
+        let maxSegs = tsoSegs(mss: mss)
+        while sendHead < sendQueue.count {
+            var quota = cwndTest()
+            if quota == 0 {
+                if pushOne == 2 { quota = 1 } else { break }
+            }
+            quota = min(quota, maxSegs)
+            let missing = quota * mss - sendQueue[sendHead].dataLength
+            if missing > 0 { growRecord(sendHead, by: missing) }
+            let record = sendQueue[sendHead]
+            let segs = record.dataLength > mss ? (record.dataLength + mss - 1) / mss : 1
+            if !sendWindowTest(record, mss: mss) {
+                rwndLimited = true
+                break
+            }
+            let isLast = sendHead == sendQueue.count - 1
+            if segs == 1 {
+                if !nagleTest(record, mss: mss, nonagle: isLast ? nonagle : .push) { break }
+            } else if pushOne == 0 && tsoShouldDefer(sendHead, maxSegs: maxSegs, cwndLimited: &cwndLimited, rwndLimited: &rwndLimited) {
+                break
+            }
+            var limit = mss
+            if segs > 1 { limit = mssSplitPoint(sendHead, mss: mss, maxSegs: quota, nonagle: nonagle) }
+            if record.dataLength > limit { fragmentUnsent(sendHead, length: limit) }
+            let toSend = sendQueue[sendHead]
+            if toSend.endSeq == toSend.seq { break }
+            let pieces = transmitNew(sendHead, mss: mss)
+            if toSend.dataLength < pieces * mss { sndSml = toSend.endSeq }
+            sentPackets += pieces
+            if pushOne != 0 { break }
+        }
+        if packetsInFlight >= cwnd { cwndLimited = true }
+        if sentPackets > 0 || cwndLimited { cwndValidate(cwndLimited) }
+        _ = rwndLimited
+        if sentPackets > 0 {
+            if inCwndReduction { prrOut &+= UInt32(sentPackets) }
+            if pushOne != 2 { _ = scheduleLossProbe(advancingRTO: false) }
+            return false
+        }
+        return packetsOut == 0 && sendHead < sendQueue.count
+    }
+
+    /// Sends the unsent record at `index` as one TSO burst of MSS-sized segments,
+    /// each becoming its own record in the retransmission queue. Mirrors
+    /// tcp_transmit_skb + tcp_event_new_data_sent for a fresh skb. Returns the
+    /// number of segments.
+    @discardableResult
+    func transmitNew(_ index: Int, mss: Int) -> Int {
+        let record = sendQueue[index]
+        let total = record.dataLength
+        let pieces = total > mss ? (total + mss - 1) / mss : 1
+        let skbID = nextSkbID
+        nextSkbID &+= 1
+        var seq = record.seq
+        var newRecords: [SendRecord] = []
+        newRecords.reserveCapacity(pieces)
+        for p in 0..<pieces {
+            let length = p == pieces - 1 ? total - p * mss : mss
+            var piece = record
+            piece.seq = seq
+            piece.endSeq = seq + length
+            if p == pieces - 1 {
+                piece.endSeq = record.endSeq
+            } else {
+                piece.flags.remove([.fin, .psh])
+                piece.eor = false
+            }
+            piece.skbID = skbID
+            newRecords.append(piece)
+            seq = piece.endSeq
+        }
+        sendQueue.remove(at: index)
+        for (k, piece) in newRecords.enumerated() {
+            sendQueue.insert(piece, at: index + k)
+        }
+        if pieces > 1 { wmemQueued += (pieces - 1) * sendSkbOverhead }
+        for k in 0..<pieces {
+            var piece = sendQueue[index + k]
+            var flags = piece.flags.union(piece.flags.contains(.syn) ? [] : [.ack])
+            if pieces > 1 && k == pieces - 1 { flags.insert(.psh) }
+            piece.txTime = stack.now
+            if piece.firstTxTime == 0 { piece.firstTxTime = stack.now }
+            rateSkbSent(&piece)
+            sendQueue[index + k] = piece
+            transmit(seq: piece.seq, flags: flags, payloadOffset: payloadOffset(of: piece),
+                     payloadLength: piece.dataLength, countAsNew: true)
+        }
+        // tcp_event_new_data_sent
+        let priorPackets = packetsOut
+        sndNxt = record.endSeq
+        sendHead = index + pieces
+        packetsOut += UInt32(pieces)
+        if highestSackSeq == nil { /* nothing sacked yet */ }
+        if priorPackets == 0 || pending == .lossProbe { rearmRTO() }
+        stack.counters.increment("TcpExtTCPOrigDataSent", by: UInt64(pieces))
+        return pieces
+    }
+
+    /// tcp_cwnd_validate.
+    func cwndValidate(_ limited: Bool) {
+        if sndUna >= cwndUsageSeq || limited || (!isCwndLimited && packetsOut > maxPacketsOut) {
+            isCwndLimited = limited
+            maxPacketsOut = packetsOut
+            cwndUsageSeq = sndNxt
+        }
+        if isCwndLimitedForGrowth {
+            cwndUsed = 0
+            cwndStamp = stack.now
+        } else {
+            if packetsOut > cwndUsed { cwndUsed = packetsOut }
+            if stack.sysctls.tcpSlowStartAfterIdle != 0 && stack.now - cwndStamp >= rto {
+                cwndApplicationLimited()
+            }
+        }
+    }
+
+    /// tcp_cwnd_application_limited.
+    func cwndApplicationLimited() {
+        if caState == .open {
+            let winUsed = max(cwndUsed, 10)
+            if winUsed < cwnd {
+                ssthresh = currentSsthresh
+                cwnd = (cwnd + winUsed) >> 1
+            }
+            cwndUsed = 0
+        }
+        cwndStamp = stack.now
+    }
+
+    /// tcp_send_fin: the FIN rides on the last unsent record, or goes alone.
+    func sendFin() {
+        if sendQueue.count > sendHead, let lastIndex = Optional(sendQueue.count - 1) {
+            var tail = sendQueue[lastIndex]
+            tail.flags.insert(.fin)
+            tail.endSeq = tail.endSeq + 1
+            sendQueue[lastIndex] = tail
+            writeSeq = writeSeq + 1
+        } else {
+            let fin = SendRecord(seq: writeSeq, endSeq: writeSeq + 1, flags: [.fin])
+            sendQueue.append(fin)
+            wmemQueued += sendSkbOverhead
+            writeSeq = writeSeq + 1
+        }
+        finQueued = true
+        pushPendingFrames(nonagle: .off)
+    }
+
+    // MARK: - Retransmission
+
+    /// tcp_retransmit_skb: resends the record at `index` (and, as one TSO burst, up
+    /// to `segs - 1` following lost records of the same original burst).
+    @discardableResult
+    func retransmitRecord(_ index: Int, segs: Int = 1, counted: Bool = true) -> Bool {
+        guard index < sendHead else { return false }
+        var first = sendQueue[index]
+        if first.seq < sndUna {
+            if first.flags.contains(.syn) {
+                first.flags.remove(.syn)
+                first.seq = first.seq + 1
+            }
+            if first.endSeq <= sndUna { return false }
+            first.seq = sndUna
+            sendQueue[index] = first
+        }
+        let mss = currentMSS
+        var availWindow = Int(first.seq.distance(to: windowEnd))
+        if availWindow <= 0 {
+            if first.seq != sndUna { return false }
+            availWindow = mss
+        }
+        // Group following records of the same burst that are also due.
+        var count = 1
+        var length = first.dataLength
+        while count < segs && index + count < sendHead {
+            let next = sendQueue[index + count]
+            guard next.skbID == first.skbID, next.sacked.contains(.lost),
+                  next.sacked.intersection([.acked, .retrans]).isEmpty,
+                  length + next.dataLength <= availWindow else { break }
+            length += next.dataLength
+            count += 1
+        }
+        for k in 0..<count {
+            var r = sendQueue[index + k]
+            var flags = r.flags.union(r.flags.contains(.syn) ? [] : [.ack])
+            if count > 1 && k == count - 1 { flags.insert(.psh) }
+            r.txTime = stack.now
+            rateSkbSent(&r)
+            stack.counters.increment("TcpRetransSegs")
+            if r.flags.contains(.syn) { stack.counters.increment("TcpExtTCPSynRetrans") }
+            totalRetrans &+= 1
+            bytesRetrans &+= UInt64(r.dataLength)
+            transmit(seq: r.seq, flags: flags, payloadOffset: payloadOffset(of: r), payloadLength: r.dataLength,
+                     countAsNew: false)
+            r.sacked.insert(.everRetrans)
+            if counted {
+                r.sacked.insert(.retrans)
+                retransOut += 1
+                if retransStamp == 0 { retransStamp = r.txTime }
+                if undoRetrans < 0 { undoRetrans = 0 }
+                undoRetrans += 1
+            }
+            sendQueue[index + k] = r
+        }
+        return true
+    }
+
+    /// tcp_xmit_retransmit_queue: resends records marked lost while cwnd allows.
+    func xmitRetransmitQueue() {
+        guard packetsOut > 0 else { return }
+        let maxSegs = tsoSegs(mss: currentMSS)
+        var rearm = false
+        var i = 0
+        while i < sendHead {
+            var segs = Int(cwnd) - Int(packetsInFlight)
+            if segs <= 0 { break }
+            segs = min(segs, maxSegs)
+            let sacked = sendQueue[i].sacked
+            if retransOut >= lostOut { break }
+            if !sacked.contains(.lost) {
+                i += 1
+                continue
+            }
+            if sacked.contains(.acked) || sacked.contains(.retrans) {
+                i += 1
+                continue
+            }
+            let before = retransOut
+            if !retransmitRecord(i, segs: segs) { break }
+            let sent = Int(retransOut - before)
+            stack.counters.increment(caState != .loss ? "TcpExtTCPFastRetrans" : "TcpExtTCPSlowStartRetrans", by: UInt64(sent))
+            if inCwndReduction { prrOut &+= UInt32(sent) }
+            if i == 0 && pending != .reorder { rearm = true }
+            i += max(1, sent)
+        }
+        if rearm { resetRetransmitTimer(.retrans, after: rto) }
+    }
+
+    /// tcp_schedule_loss_probe: arms the tail-loss-probe timer when RACK-TLP applies.
+    func scheduleLossProbe(advancingRTO: Bool) -> Bool {
+        let early = stack.sysctls.tcpEarlyRetrans
+        if (early != 3 && early != 4) || packetsOut == 0 || !sackOK || (caState != .open && caState != .cwr) {
+            return false
+        }
+        var timeout: Int64
+        if srttUs > 0 {
+            var us = Int64(srttUs >> 2)
+            us += packetsOut == 1 ? Int64(stack.sysctls.tcpRtoMinUs) : 2000
+            timeout = jiffiesRoundUp(us)
+        } else {
+            timeout = initialRTO
+        }
+        let rtoDeltaUs = advancingRTO ? rto : rtoDelta
+        if rtoDeltaUs > 0 { timeout = min(timeout, jiffiesRoundUp(rtoDeltaUs)) }
+        resetRetransmitTimer(.lossProbe, after: timeout)
+        return true
+    }
+
+    /// tcp_send_loss_probe: new data if any may go, else the last segment again.
+    func sendLossProbe() {
+        let mss = currentMSS
+        if tlpHighSeqSet {
+            rearmRTO()
+            return
+        }
+        tlpRetrans = false
+        if sendHead < sendQueue.count && sendWindowTest(sendQueue[sendHead], mss: mss) {
+            let before = packetsOut
+            writeXmit(mss: mss, nonagle: .off, pushOne: 2)
+            if packetsOut > before {
+                tlpHighSeq = sndNxt
+                tlpHighSeqSet = true
+                stack.counters.increment("TcpExtTCPLossProbes")
+                pending = .none
+            }
+            rearmRTO()
+            return
+        }
+        guard sendHead > 0 else {
+            pending = .none
+            return
+        }
+        if !retransmitRecord(sendHead - 1, segs: 1, counted: false) {
+            rearmRTO()
+            return
+        }
+        tlpRetrans = true
+        tlpHighSeq = sndNxt
+        tlpHighSeqSet = true
+        stack.counters.increment("TcpExtTCPLossProbes")
+        pending = .none
+        rearmRTO()
+    }
+
+    /// tcp_write_wakeup: sends a window probe or keepalive. Returns 0 when sent.
+    @discardableResult
+    func writeWakeup(counter: String) -> Int {
+        if state == .close { return -1 }
+        if sendHead < sendQueue.count && sendQueue[sendHead].seq < windowEnd {
+            let mss = currentMSS
+            var record = sendQueue[sendHead]
+            var segSize = Int(record.seq.distance(to: windowEnd))
+            if pushedSeq < record.endSeq { pushedSeq = record.endSeq }
+            if segSize < record.length || record.dataLength > mss {
+                segSize = min(segSize, mss)
+                record.flags.insert(.psh)
+                sendQueue[sendHead] = record
+                if segSize < record.dataLength { fragmentUnsent(sendHead, length: segSize) }
+            }
+            record = sendQueue[sendHead]
+            record.flags.insert(.psh)
+            sendQueue[sendHead] = record
+            transmitNew(sendHead, mss: max(mss, record.dataLength))
+            return 0
+        }
+        if sndUp > sndUna && sndUp <= sndUna + 0xFFFF { xmitProbe(urgent: true, counter: counter) }
+        xmitProbe(urgent: false, counter: counter)
+        return 0
+    }
+
+    /// tcp_xmit_probe_skb: a bare ACK with an old sequence number, to draw an ACK.
+    func xmitProbe(urgent: Bool, counter: String) {
+        stack.counters.increment(counter)
+        transmit(seq: urgent ? sndUna : sndUna - 1, flags: [.ack], payloadOffset: 0, payloadLength: 0, countAsNew: true)
+    }
+
+    /// tcp_send_probe0: the zero-window probe timer fired.
+    func sendProbe0() {
+        let err = writeWakeup(counter: "TcpExtTCPWinProbe")
+        if packetsOut > 0 || sendHead >= sendQueue.count {
+            probesOut = 0
+            backoff = 0
+            probesTstamp = 0
+            return
+        }
+        probesOut += 1
+        var timeout: Int64
+        if err <= 0 {
+            if backoff < stack.sysctls.tcpRetries2 { backoff += 1 }
+            timeout = probe0When()
+        } else {
+            timeout = 500_000
+        }
+        timeout = clampProbe0ToUserTimeout(timeout)
+        resetRetransmitTimer(.probe0, after: timeout)
+    }
+
+    /// tcp_probe0_base.
+    var probe0Base: Int64 { max(rto, Int64(stack.sysctls.tcpRtoMinUs)) }
+
+    /// tcp_probe0_when.
+    func probe0When() -> Int64 { min(probe0Base << Int64(min(backoff, 30)), maximumRTO) }
+
+    /// tcp_clamp_probe0_to_user_timeout.
+    func clampProbe0ToUserTimeout(_ when: Int64) -> Int64 {
+        guard userTimeout > 0, probesTstamp != 0 else { return when }
+        let elapsed = max(0, stack.now - probesTstamp)
+        let remaining = max(userTimeout - elapsed, 2000)
+        return min(remaining, when)
+    }
+
+    /// tcp_sndbuf_expand.
+    func sndbufExpand() {
+        var perMSS = max(mssClamp, mssCache) + 320 + 320
+        var p = 1
+        while p < perMSS { p <<= 1 }
+        perMSS = p + 256
+        var segs = max(10, Int(cwnd))
+        segs = max(segs, Int(reordering) + 1)
+        let sndmem = 2 * segs * perMSS
+        if sendBufferSize < sndmem {
+            let wmem2 = stack.sysctls.tcpWmem.count > 2 ? stack.sysctls.tcpWmem[2] : 4_194_304
+            sendBufferSize = min(sndmem, wmem2)
+        }
+    }
+
+    /// tcp_write_queue_purge: drops everything not yet acknowledged.
+    func writeQueuePurge() {
+        sendQueue.removeAll()
+        sendHead = 0
+        sendBytes.removeAll()
+        sendDataBase = sndUna
+        wmemQueued = 0
+        packetsOut = 0
+        sackedOut = 0
+        lostOut = 0
+        retransOut = 0
+    }
+
+    // MARK: - Delivery-rate sampling (tcp_rate.c), kept for tcp_info
+
+    func rateSkbSent(_ r: inout SendRecord) {
+        if packetsOut == 0 {
+            firstTxTime = stack.now
+            deliveredTime = stack.now
+        }
+        r.txDelivered = delivered
+        r.txDeliveredTime = deliveredTime
+        r.txFirstTime = firstTxTime
+        r.txAppLimited = appLimited != 0
+    }
+
+    func rateSkbDelivered(_ r: SendRecord) {
+        deliveredTime = stack.now
+        if r.txTime != 0 { firstTxTime = r.txTime }
+    }
+}
