@@ -200,23 +200,53 @@ public enum SysctlCommands {
     public static func interpret(_ commandLine: String, readFile: (String) -> String?) throws(SysctlCommandError) -> [SysctlAction] {
         var actions: [SysctlAction] = []
         for raw in commandLine.split(whereSeparator: { $0 == "\n" || $0 == ";" }) {
-            let line = raw.split(separator: " ", omittingEmptySubsequences: true)
-            guard let first = line.first else { continue }
+            var line = String(raw)
+            if let hash = line.firstIndex(of: "#") { line = String(line[..<hash]) }
+            if let redirect = line.range(of: ">") { line = String(line[..<redirect.lowerBound]) }
+            line = expand(line)
+            let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            guard let first = words.first else { continue }
             if first == "sysctl" {
-                for word in line.dropFirst() where word.contains("=") {
-                    let parts = word.split(separator: "=", maxSplits: 1)
-                    if parts.count == 2 {
-                        actions.append(.assign(name: String(parts[0]), value: String(parts[1]).replacingQuotes()))
+                var i = 1
+                while i < words.count {
+                    let word = words[i]
+                    i += 1
+                    if word.hasPrefix("-") { continue }
+                    guard let eq = word.firstIndex(of: "=") else { continue }
+                    var value = String(word[word.index(after: eq)...])
+                    if value.hasPrefix("\"") && !(value.count > 1 && value.hasSuffix("\"")) {
+                        while i < words.count {
+                            value += " " + words[i]
+                            i += 1
+                            if value.hasSuffix("\"") { break }
+                        }
                     }
+                    actions.append(.assign(name: String(word[..<eq]), value: value.replacingQuotes()))
                 }
-            } else if first == "tc" || first == "ip" {
-                actions.append(.skip(command: String(raw), reason: "host only"))
+            } else if first == "tc" || first == "ip" || first == "true" || first == "echo" {
+                actions.append(.skip(command: line, reason: "host only"))
+            } else if let text = readFile(first) {
+                actions += try interpret(text, readFile: readFile)
             } else {
-                throw SysctlCommandError(message: "unsupported command: \(raw)")
+                throw SysctlCommandError(message: "unsupported command: \(line)")
             }
         }
         return actions
     }
+
+    static func expand(_ line: String) -> String {
+        var out = line
+        while let start = out.range(of: "$(("), let end = out.range(of: "))", range: start.upperBound..<out.endIndex) {
+            let expr = out[start.upperBound..<end.lowerBound]
+            let value = expr.split(separator: "*").compactMap { Int($0.trimmingCharacters()) }.reduce(1, *)
+            out.replaceSubrange(start.lowerBound..<end.upperBound, with: String(value))
+        }
+        return out
+    }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters() -> String { String(filter { $0 != " " }) }
 }
 
 extension String {

@@ -18,6 +18,7 @@ public final class SimBackend: Backend {
     public private(set) var skippedCommands: [String] = []
 
     private let readFile: (String) -> String?
+    private let hostCommand: ((String, String) -> CommandOutcome)?
     private var blocked: BlockedCall?
     private var blockedCompletion: CallCompletion?
     private var wakeupID: UInt64?
@@ -29,7 +30,11 @@ public final class SimBackend: Backend {
     ///   - seed: the seed of the stack's random choices (ISNs, ports, timestamps).
     ///   - readFile: reads a file a command refers to (a shell script of sysctls);
     ///     the stack itself does no I/O.
-    public init(network: NetworkConfiguration, seed: UInt64 = 1, readFile: @escaping (String) -> String? = { _ in nil }) {
+    ///   - hostCommand: runs, on the host, the commands the runner itself issues to
+    ///     evaluate `%{ }%` code blocks (`command -v python3 ...`, `python3 file.py`);
+    ///     without it code blocks are reported as skipped.
+    public init(network: NetworkConfiguration, seed: UInt64 = 1, readFile: @escaping (String) -> String? = { _ in nil },
+                hostCommand: ((String, String) -> CommandOutcome)? = nil) {
         self.network = network
         var addresses = StackAddresses(mtu: network.mtu)
         switch network.localAddress {
@@ -39,6 +44,16 @@ public final class SimBackend: Backend {
         stack = NetworkStack(addresses: addresses, seed: seed, now: 0)
         process = SocketLayer(stack: stack)
         self.readFile = readFile
+        self.hostCommand = hostCommand
+    }
+
+    /// Whether a command line is the runner's own code-block evaluation rather than
+    /// a script command.
+    static func isCodeEvaluation(_ commandLine: String) -> Bool {
+        let words = commandLine.split(separator: " ")
+        guard let first = words.first else { return false }
+        if first == "command" && words.count >= 3 && words[1] == "-v" { return true }
+        return words.count == 2 && words[1].hasSuffix(".py") && first.hasPrefix("python")
     }
 
     public func now() -> Int64 { stack.now }
@@ -118,6 +133,10 @@ public final class SimBackend: Backend {
         let reader: (String) -> String? = { [readFile] path in
             if path.hasPrefix("/") { return readFile(path) }
             return readFile(directory + "/" + path)
+        }
+        if Self.isCodeEvaluation(commandLine) {
+            guard let hostCommand else { return CommandOutcome(status: 1, output: "") }
+            return hostCommand(commandLine, directory)
         }
         let actions: [SysctlAction]
         do {
