@@ -79,8 +79,8 @@ public final class NetworkStack {
     ///   - addresses: the host's addresses and MTU.
     ///   - sysctls: the sysctls (Linux defaults unless changed).
     ///   - seed: the seed of every "random" choice (ISNs, ports, timestamp offsets).
-    ///   - now: the starting time, microseconds.
-    public init(addresses: StackAddresses, sysctls: Sysctls = Sysctls(), seed: UInt64 = 1, now: Int64 = 0) {
+    ///   - now: the starting time, microseconds (not zero: TCP uses 0 for "never").
+    public init(addresses: StackAddresses, sysctls: Sysctls = Sysctls(), seed: UInt64 = 1, now: Int64 = 1_000_000) {
         self.addresses = addresses
         self.sysctls = sysctls
         self.now = now

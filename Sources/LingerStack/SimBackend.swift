@@ -41,7 +41,8 @@ public final class SimBackend: Backend {
         case .v4(let a): addresses.ipv4 = a
         case .v6(let a): addresses.ipv6 = a
         }
-        stack = NetworkStack(addresses: addresses, seed: seed, now: 0)
+        // The clock starts away from zero: TCP, like Linux, uses 0 for "never".
+        stack = NetworkStack(addresses: addresses, seed: seed, now: 1_000_000)
         process = SocketLayer(stack: stack)
         self.readFile = readFile
         self.hostCommand = hostCommand
