@@ -202,7 +202,7 @@ public enum SysctlCommands {
         for raw in commandLine.split(whereSeparator: { $0 == "\n" || $0 == ";" }) {
             var line = String(raw)
             if let hash = line.firstIndex(of: "#") { line = String(line[..<hash]) }
-            if let redirect = line.range(of: ">") { line = String(line[..<redirect.lowerBound]) }
+            if let redirect = line.firstIndex(of: ">") { line = String(line[..<redirect]) }
             line = expand(line)
             let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             guard let first = words.first else { continue }
@@ -235,12 +235,23 @@ public enum SysctlCommands {
     }
 
     static func expand(_ line: String) -> String {
-        var out = line
-        while let start = out.range(of: "$(("), let end = out.range(of: "))", range: start.upperBound..<out.endIndex) {
-            let expr = out[start.upperBound..<end.lowerBound]
+        var out = ""
+        var rest = Substring(line)
+        while let start = rest.firstIndex(of: "$") {
+            out += rest[..<start]
+            let after = rest[start...]
+            guard after.hasPrefix("$(("), let close = after.firstIndex(of: ")") else {
+                out += after
+                return out
+            }
+            let expr = after[after.index(start, offsetBy: 3)..<close]
             let value = expr.split(separator: "*").compactMap { Int($0.trimmingCharacters()) }.reduce(1, *)
-            out.replaceSubrange(start.lowerBound..<end.upperBound, with: String(value))
+            out += String(value)
+            var next = after.index(after: close)
+            if next < after.endIndex && after[next] == ")" { next = after.index(after: next) }
+            rest = after[next...]
         }
+        out += rest
         return out
     }
 }

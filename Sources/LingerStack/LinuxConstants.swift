@@ -136,6 +136,7 @@ let TCP_USER_TIMEOUT: Int32 = 18
 let TCP_FASTOPEN: Int32 = 23
 let TCP_NOTSENT_LOWAT: Int32 = 25
 let TCP_INQ: Int32 = 36
+let TCP_CM_INQ: Int32 = 36
 
 let IP_TOS: Int32 = 1
 let IP_TTL: Int32 = 2

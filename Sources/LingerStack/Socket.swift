@@ -34,6 +34,14 @@ public enum TCPState: UInt8, Sendable, Hashable, CustomStringConvertible {
     }
 }
 
+/// What the connection's time is being spent on (enum tcp_chrono).
+enum Chrono: UInt8 {
+    case unspecified = 0
+    case busy = 1
+    case rwndLimited = 2
+    case sndbufLimited = 3
+}
+
 /// Congestion-avoidance states (tcpi_ca_state), as Linux's enum tcp_ca_state.
 enum CAState: UInt8 {
     case open = 0
@@ -333,11 +341,9 @@ final class TCPSocket {
     var compressedAck = 0
     var receivedCE = false
     var ecnFlags: UInt8 = 0
-    var chronoStart: Int64 = 0
-    var busyTime: Int64 = 0
-    var rwndLimitedTime: Int64 = 0
-    var sndbufLimitedTime: Int64 = 0
-    var chronoType: UInt8 = 0
+    var chronoStartTime: Int64 = 0
+    var chronoStats: [Int64] = [0, 0, 0]
+    var chronoType = Chrono.unspecified
     var totalRTO: UInt16 = 0
     var totalRTORecoveries: UInt16 = 0
     var totalRTOTime: UInt32 = 0

@@ -73,8 +73,8 @@ public final class SocketLayer {
         case .recv(let fd, let buffer, let flags): return receive(fd: fd, buffers: [buffer], flags: flags, name: "recv", form: .plain)
         case .recvfrom(let fd, let buffer, let flags):
             return receive(fd: fd, buffers: [buffer], flags: flags, name: "recvfrom", form: .from)
-        case .recvmsg(let fd, let buffers, _, let flags):
-            return receive(fd: fd, buffers: buffers, flags: flags, name: "recvmsg", form: .message)
+        case .recvmsg(let fd, let buffers, let controlLength, let flags):
+            return receive(fd: fd, buffers: buffers, flags: flags, name: "recvmsg", form: .message(controlLength: controlLength))
         case .write(let fd, let data): return send(fd: fd, buffers: [data], flags: 0, name: "write")
         case .writev(let fd, let buffers): return send(fd: fd, buffers: buffers, flags: 0, name: "writev")
         case .send(let fd, let data, let flags): return send(fd: fd, buffers: [data], flags: flags, name: "send")
@@ -310,7 +310,7 @@ public final class SocketLayer {
 
     // MARK: - Receiving
 
-    enum ReceiveForm { case plain, from, message }
+    enum ReceiveForm { case plain, from, message(controlLength: Int) }
 
     func receive(fd: Int32, buffers: [ReceiveBuffer], flags: Int32, name: String, form: ReceiveForm) -> SyscallOutcome {
         guard let file = files.file(fd) else { return .completed(Self.fail(EBADF)) }
@@ -345,7 +345,15 @@ public final class SocketLayer {
                 var peer: SocketAddress?
                 if let ra = sk.remoteAddress { peer = Self.socketAddress(ra, port: sk.remotePort, family: sk.family) }
                 return SocketCallResult(value: r.value, output: .receivedFrom(data, address: peer))
-            case .message: return SocketCallResult(value: r.value, output: .message(data, flags: 0, control: []))
+            case .message(let controlLength):
+                var control: [ControlMessage] = []
+                if sk.inqEnabled && controlLength > 0 {
+                    // tcp_inq_hint: after the FIN, a non-zero hint keeps the reader reading.
+                    var inq = Int32(truncatingIfNeeded: sk.copiedSeq.distance(to: sk.rcvNxt))
+                    if inq == 0 && sk.sockDone { inq = 1 }
+                    control.append(ControlMessage(level: SOL_TCP, type: TCP_CM_INQ, data: Self.intBytes(inq)))
+                }
+                return SocketCallResult(value: r.value, output: .message(data, flags: 0, control: control))
             }
         }
         if sk.state == .listen { return .completed(Self.fail(ENOTCONN)) }

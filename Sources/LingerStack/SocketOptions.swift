@@ -383,6 +383,10 @@ extension TCPSocket {
         put32(148, Int64(minRTT.value))
         put32(152, Int64(dataSegsIn))
         put32(156, Int64(dataSegsOut))
+        let chrono = chronoMicroseconds
+        put(168, 8, UInt64(max(0, chrono.busy)))
+        put(176, 8, UInt64(max(0, chrono.rwnd)))
+        put(184, 8, UInt64(max(0, chrono.sndbuf)))
         put32(192, Int64(delivered))
         put32(196, Int64(deliveredCE))
         put(200, 8, bytesSent)

@@ -221,6 +221,7 @@ extension TCPSocket {
             sendQueue.removeFirst()
             sendHead -= 1
         }
+        if sendHead == 0 { chronoStop(.busy) }
         if removedBytes > 0 {
             sendBytes.removeFirst(removedBytes)
             sendDataBase = sendDataBase + removedBytes

@@ -299,6 +299,7 @@ extension TCPSocket {
                 let record = SendRecord(seq: writeSeq, endSeq: writeSeq, flags: [])
                 sendQueue.append(record)
                 nonaglePush = false
+                if sendHead == sendQueue.count - 1 { chronoStart(.busy) }
                 wmemQueued += sendSkbOverhead
                 tailIndex = sendQueue.count - 1
                 room = goal
@@ -543,9 +544,13 @@ extension TCPSocket {
             sentPackets += pieces
             if pushOne != 0 { break }
         }
+        if rwndLimited {
+            chronoStart(.rwndLimited)
+        } else {
+            chronoStop(.rwndLimited)
+        }
         if packetsInFlight >= cwnd { cwndLimited = true }
         if sentPackets > 0 || cwndLimited { cwndValidate(cwndLimited) }
-        _ = rwndLimited
         if sentPackets > 0 {
             if inCwndReduction { prrOut &+= UInt32(sentPackets) }
             if pushOne != 2 { _ = scheduleLossProbe(advancingRTO: false) }
@@ -889,6 +894,7 @@ extension TCPSocket {
 
     /// tcp_write_queue_purge: drops everything not yet acknowledged.
     func writeQueuePurge() {
+        chronoStop(.busy)
         sendQueue.removeAll()
         sendHead = 0
         sendBytes.removeAll()
@@ -898,6 +904,38 @@ extension TCPSocket {
         sackedOut = 0
         lostOut = 0
         retransOut = 0
+    }
+
+    // MARK: - Chronographs (tcp_chrono_*): busy, rwnd-limited and sndbuf-limited time
+
+    /// tcp_chrono_set.
+    func chronoSet(_ new: Chrono) {
+        let now = stack.now / 1000
+        if chronoType != .unspecified { chronoStats[Int(chronoType.rawValue) - 1] += now - chronoStartTime }
+        chronoStartTime = now
+        chronoType = new
+    }
+
+    /// tcp_chrono_start: a more interesting condition takes over.
+    func chronoStart(_ type: Chrono) {
+        if type.rawValue > chronoType.rawValue { chronoSet(type) }
+    }
+
+    /// tcp_chrono_stop.
+    func chronoStop(_ type: Chrono) {
+        if sendQueue.isEmpty {
+            chronoSet(.unspecified)
+        } else if type == chronoType {
+            chronoSet(.busy)
+        }
+    }
+
+    /// The three chronographs in microseconds (tcp_get_info_chrono_stats).
+    var chronoMicroseconds: (busy: Int64, rwnd: Int64, sndbuf: Int64) {
+        var stats = chronoStats
+        if chronoType != .unspecified { stats[Int(chronoType.rawValue) - 1] += stack.now / 1000 - chronoStartTime }
+        let busy = stats[0] * 1000, rwnd = stats[1] * 1000, sndbuf = stats[2] * 1000
+        return (busy + rwnd + sndbuf, rwnd, sndbuf)
     }
 
     // MARK: - Delivery-rate sampling (tcp_rate.c), kept for tcp_info
