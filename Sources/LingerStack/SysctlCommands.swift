@@ -8,9 +8,6 @@ public enum SysctlCommandAction: Equatable, Sendable {
     /// A command that only concerns the host (qdiscs, offloads, routes, files
     /// outside /proc/sys, ...), not run; the reason says what the sim lacks.
     case skip(command: String, reason: String)
-    /// `nstat -n` or an nstat whose output is discarded: the counter history
-    /// moved to now (the runner's counter snapshot should be renewed).
-    case resetCounterHistory
     /// `ip tcp_metrics flush`: forget cached per-destination metrics.
     case flushTCPMetrics
 }
@@ -67,10 +64,11 @@ public struct SysctlCommandEnvironment {
     public var directory: String
     /// Reads a file by path; nil if it does not exist. (No Foundation here.)
     public var readFile: (String) -> String?
-    /// For `nstat`: the counters (nstat name, value) as nstat would list them
-    /// — changes since the history when `absolute` is false, nonzero ones
-    /// only — and whether to move the history to now. Nil: nstat commands
-    /// are an error.
+    /// For `nstat`: returns the counters (nstat name, value) in nstat's order,
+    /// absolute values or changes since the history, and when `updateHistory`
+    /// is true moves the history to now (nstat without -s does). Zero values
+    /// may be included; the interpreter drops them as nstat does. Nil: nstat
+    /// commands are an error.
     public var counters: ((_ absolute: Bool, _ updateHistory: Bool) -> [(name: String, value: Int64)])?
     /// How deep scripts may call scripts.
     public var depthLimit: Int
@@ -873,9 +871,6 @@ private struct Interpreter {
                                       reason: "no counters were given to the interpreter")
         }
         let values = counters(absolute, updateHistory)
-        if updateHistory, printsNothing || command.stdoutTarget != nil {
-            actions.append(.resetCounterHistory)
-        }
         if printsNothing { return [] }
         return values.filter { zeros || $0.value != 0 }.map { Self.nstatLine(name: $0.name, value: $0.value) }
     }
