@@ -113,8 +113,8 @@ extension TCPSocket {
             threshold >>= 1
             if now - cubic.roundStart > threshold {
                 cubic.found = true
-                stack.counters.increment("TcpExtTCPHystartTrainDetect")
-                stack.counters.increment("TcpExtTCPHystartTrainCwnd", by: UInt64(cwnd))
+                stack.counters.increment(.tcpExtTCPHystartTrainDetect)
+                stack.counters.increment(.tcpExtTCPHystartTrainCwnd, by: Int64(cwnd))
                 ssthresh = cwnd
             }
         }
@@ -125,8 +125,8 @@ extension TCPSocket {
             let thresh = min(max(cubic.delayMin >> 3, 4000), 16000)
             if cubic.currentRTT > cubic.delayMin + thresh {
                 cubic.found = true
-                stack.counters.increment("TcpExtTCPHystartDelayDetect")
-                stack.counters.increment("TcpExtTCPHystartDelayCwnd", by: UInt64(cwnd))
+                stack.counters.increment(.tcpExtTCPHystartDelayDetect)
+                stack.counters.increment(.tcpExtTCPHystartDelayCwnd, by: Int64(cwnd))
                 ssthresh = cwnd
             }
         }

@@ -129,9 +129,8 @@ extension NetworkStack {
 
     /// Picks a free ephemeral port for bind(port 0) (inet_csk_find_open_port).
     func ephemeralPortForBind(_ sk: TCPSocket, address: IPAddress?) -> UInt16? {
-        let range = sysctls.ipLocalPortRange
-        let low = range.first ?? 32768
-        let high = range.count > 1 ? range[1] : 60999
+        let low = sysctls.ipLocalPortRangeLow
+        let high = sysctls.ipLocalPortRangeHigh
         guard low <= high, low > 0, high < 65536 else { return nil }
         let span = high - low + 1
         let start = randomInt(below: span)
@@ -146,9 +145,8 @@ extension NetworkStack {
     /// usable when no socket is bound to it and no connection or time-wait entry
     /// uses the 4-tuple it would make.
     func ephemeralPortForConnect(local: IPAddress, remote: TCPEndpoint) -> UInt16? {
-        let range = sysctls.ipLocalPortRange
-        let low = range.first ?? 32768
-        let high = range.count > 1 ? range[1] : 60999
+        let low = sysctls.ipLocalPortRangeLow
+        let high = sysctls.ipLocalPortRangeHigh
         guard low <= high, low > 0, high < 65536 else { return nil }
         let span = high - low + 1
         let start = randomInt(below: span)
@@ -197,8 +195,8 @@ extension NetworkStack {
             header.flags.insert(.ack)
             header.ack = seg.endSeq
         }
-        counters.increment("TcpOutSegs")
-        counters.increment("TcpOutRsts")
+        counters.increment(.tcpOutSegs)
+        counters.increment(.tcpOutRsts)
         emit(SegmentBuilder.build(header, payload: UnsafeRawBufferPointer(start: nil, count: 0)))
     }
 
@@ -208,7 +206,7 @@ extension NetworkStack {
         var header = OutboundHeader(tuple: tuple, seq: seq, ack: ack, flags: [.ack], window: window)
         header.timestamp = timestamp
         header.tos = tos
-        counters.increment("TcpOutSegs")
+        counters.increment(.tcpOutSegs)
         emit(SegmentBuilder.build(header, payload: UnsafeRawBufferPointer(start: nil, count: 0)))
     }
 

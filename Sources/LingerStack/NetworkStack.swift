@@ -203,13 +203,13 @@ public final class NetworkStack {
             segment = try SegmentParser.parse(raw)
         } catch {
             if case .badChecksum = error {
-                counters.increment("TcpInCsumErrors")
-                counters.increment("TcpInErrs")
+                counters.increment(.tcpInCsumErrors)
+                counters.increment(.tcpInErrs)
             }
             return
         }
         guard isLocal(segment.destination) else { return }
-        counters.increment("TcpInSegs")
+        counters.increment(.tcpInSegs)
         tcpReceive(segment, raw)
     }
 

@@ -16,9 +16,9 @@ extension TCPSocket {
             let dup = i == 0 && firstIsDSACK
             if !sackBlockValid(isDSACK: dup, start: b.start, end: b.end) {
                 if dup {
-                    stack.counters.increment("TcpExtTCPDSACKIgnoredNoUndo")
+                    stack.counters.increment(.tcpExtTCPDSACKIgnoredNoUndo)
                 } else if i == 0 || !(b.start < priorSndUna) {
-                    stack.counters.increment("TcpExtTCPSACKDiscard")
+                    stack.counters.increment(.tcpExtTCPSACKDiscard)
                 }
                 continue
             }
@@ -48,17 +48,17 @@ extension TCPSocket {
     func checkDSACK(_ o: SegmentOptions, ack: SequenceNumber, priorSndUna: SequenceNumber, state: inout SackTagState) -> Bool {
         let b0 = o.sackBlock(0)
         if b0.start < ack {
-            stack.counters.increment("TcpExtTCPDSACKRecv")
+            stack.counters.increment(.tcpExtTCPDSACKRecv)
         } else if o.sackCount > 1 {
             let b1 = o.sackBlock(1)
             if b0.end > b1.end || b0.start < b1.start { return false }
-            stack.counters.increment("TcpExtTCPDSACKOfoRecv")
+            stack.counters.increment(.tcpExtTCPDSACKOfoRecv)
         } else {
             return false
         }
         let dupSegs = dsackSeen(b0.start, b0.end, state: &state)
         if dupSegs == 0 {
-            stack.counters.increment("TcpExtTCPDSACKIgnoredDubious")
+            stack.counters.increment(.tcpExtTCPDSACKIgnoredDubious)
             return false
         }
         if undoMarkerSet && undoRetrans > 0 && b0.end <= priorSndUna && b0.end > undoMarker {
@@ -150,7 +150,7 @@ extension TCPSocket {
             reordering = min((metric + mss - 1) / mss, UInt32(stack.sysctls.tcpMaxReordering))
         }
         reordSeen &+= 1
-        stack.counters.increment(ts ? "TcpExtTCPTSReorder" : "TcpExtTCPSACKReorder")
+        stack.counters.increment(ts ? .tcpExtTCPTSReorder : .tcpExtTCPSACKReorder)
     }
 
     // MARK: - Reno (no SACK) duplicate-ACK accounting
@@ -170,7 +170,7 @@ extension TCPSocket {
             sackedOut = packetsOut > holes ? packetsOut - holes : 0
             reordering = min(UInt32(Int(packetsOut) + addend), UInt32(stack.sysctls.tcpMaxReordering))
             reordSeen &+= 1
-            stack.counters.increment("TcpExtTCPRenoReorder")
+            stack.counters.increment(.tcpExtTCPRenoReorder)
         }
     }
 
@@ -275,7 +275,7 @@ extension TCPSocket {
         guard flag.contains(.sackReneging), flag.contains(.sndUnaAdvanced) else { return false }
         let delay = max(Int64(srttUs >> 4), 10_000)
         resetRetransmitTimer(.retrans, after: min(delay, rto))
-        stack.counters.increment("TcpExtTCPSACKReneging")
+        stack.counters.increment(.tcpExtTCPSACKReneging)
         flag.remove(.setXmitTimer)
         return true
     }
@@ -310,7 +310,7 @@ extension TCPSocket {
             if record.sacked.contains(.retrans) {
                 record.sacked.remove(.retrans)
                 retransOut = retransOut > 0 ? retransOut - 1 : 0
-                stack.counters.increment("TcpExtTCPLostRetransmit")
+                stack.counters.increment(.tcpExtTCPLostRetransmit)
                 lost &+= 1
             }
         } else {
@@ -347,7 +347,7 @@ extension TCPSocket {
     /// tcp_enter_recovery.
     func enterRecovery(ece: Bool) {
         if !anyRetransDone { retransStamp = 0 }
-        stack.counters.increment(sackOK ? "TcpExtTCPSackRecovery" : "TcpExtTCPRenoRecovery")
+        stack.counters.increment(sackOK ? .tcpExtTCPSackRecovery : .tcpExtTCPRenoRecovery)
         priorSsthresh = 0
         initUndo()
         if !inCwndReduction {
@@ -483,7 +483,7 @@ extension TCPSocket {
     func tryUndoRecovery() -> Bool {
         if mayUndo {
             undoCwndReduction(unmarkLoss: false)
-            stack.counters.increment(caState == .loss ? "TcpExtTCPLossUndo" : "TcpExtTCPFullUndo")
+            stack.counters.increment(caState == .loss ? .tcpExtTCPLossUndo : .tcpExtTCPFullUndo)
         } else if rack.reoWndPersist > 0 {
             rack.reoWndPersist -= 1
         }
@@ -504,7 +504,7 @@ extension TCPSocket {
             if retransOut > 0 { return true }
             if !anyRetransDone { retransStamp = 0 }
             undoCwndReduction(unmarkLoss: true)
-            stack.counters.increment("TcpExtTCPPartialUndo")
+            stack.counters.increment(.tcpExtTCPPartialUndo)
             tryKeepOpen()
         } else {
             doLost = forceFastRetransmit
@@ -517,7 +517,7 @@ extension TCPSocket {
         if undoMarkerValid && undoRetrans == 0 {
             rack.reoWndPersist = min(16, rack.reoWndPersist + 1)
             undoCwndReduction(unmarkLoss: false)
-            stack.counters.increment("TcpExtTCPDSACKUndo")
+            stack.counters.increment(.tcpExtTCPDSACKUndo)
             return true
         }
         return false
@@ -527,8 +527,8 @@ extension TCPSocket {
     func tryUndoLoss(frtoUndo: Bool) -> Bool {
         if frtoUndo || mayUndo {
             undoCwndReduction(unmarkLoss: true)
-            stack.counters.increment("TcpExtTCPLossUndo")
-            if frtoUndo { stack.counters.increment("TcpExtTCPSpuriousRTOs") }
+            stack.counters.increment(.tcpExtTCPLossUndo)
+            if frtoUndo { stack.counters.increment(.tcpExtTCPSpuriousRTOs) }
             retransmits = 0
             if !sackOK && sndUna == highSeq && anyRetransDone {
                 retransStamp = 0
@@ -603,7 +603,7 @@ extension TCPSocket {
         guard sendHead > 0 else { return }
         let isReneg = sendQueue[0].sacked.contains(.acked)
         if isReneg {
-            stack.counters.increment("TcpExtTCPSACKReneging")
+            stack.counters.increment(.tcpExtTCPSACKReneging)
             sackedOut = 0
             isSackReneg = true
         } else if !sackOK {

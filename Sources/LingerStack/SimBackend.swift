@@ -22,6 +22,7 @@ public final class SimBackend: Backend {
     private var blocked: BlockedCall?
     private var blockedCompletion: CallCompletion?
     private var wakeupID: UInt64?
+    private var nstatHistory = Counters()
 
     /// A simulated host for `network`.
     ///
@@ -131,35 +132,43 @@ public final class SimBackend: Backend {
     }
 
     public func runCommand(_ commandLine: String, in directory: String) throws(BackendError) -> CommandOutcome {
-        let reader: (String) -> String? = { [readFile] path in
-            if path.hasPrefix("/") { return readFile(path) }
-            return readFile(directory + "/" + path)
-        }
         if Self.isCodeEvaluation(commandLine) {
             guard let hostCommand else { return CommandOutcome(status: 1, output: "") }
             return hostCommand(commandLine, directory)
         }
-        let actions: [SysctlAction]
-        do {
-            actions = try SysctlCommands.interpret(commandLine, readFile: reader)
-        } catch {
-            throw BackendError("sim backend cannot run `\(commandLine)`: \(error)")
-        }
-        var output = ""
-        for action in actions {
-            switch action {
-            case .assign(let name, let value):
-                do {
-                    try stack.setSysctl(name: name, value: value)
-                } catch {
-                    throw BackendError("sim backend: sysctl \(name)=\(value) in `\(commandLine)`: \(error)")
+        var sysctls = stack.sysctls
+        let environment = SysctlCommandEnvironment(
+            directory: directory, readFile: readFile,
+            counters: { [unowned self] absolute, updateHistory in
+                let values: [(name: String, value: Int64)]
+                if absolute {
+                    values = self.stack.counters.nstatValues
+                } else {
+                    values = self.stack.counters.changes(since: self.nstatHistory).map { ($0.name, $0.delta) }
                 }
+                if updateHistory { self.nstatHistory = self.stack.counters }
+                return values
+            })
+        let result: SysctlCommandResult
+        do {
+            result = try SysctlCommands.run(commandLine, sysctls: &sysctls, environment: environment)
+        } catch {
+            throw BackendError("the sim backend cannot run `\(commandLine)`: \(error)")
+        }
+        stack.sysctls = sysctls
+        var output = ""
+        for action in result.actions {
+            switch action {
+            case .assign, .flushTCPMetrics:
+                break
+            case .rejected(let name, let value, let error):
+                output += "sysctl: setting \(name) to \(value): \(error)\n"
             case .skip(let command, let reason):
                 skippedCommands.append(command)
                 output += "skipped on the sim backend: \(command) (\(reason))\n"
             }
         }
-        return CommandOutcome(status: 0, output: output)
+        return CommandOutcome(status: result.exitStatus, output: output)
     }
 
     public func finish() {

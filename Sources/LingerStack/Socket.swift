@@ -411,8 +411,8 @@ final class TCPSocket {
         self.family = family
         self.id = id
         let s = stack.sysctls
-        sendBufferSize = s.tcpWmem.count > 1 ? s.tcpWmem[1] : 16384
-        receiveBufferSize = s.tcpRmem.count > 1 ? s.tcpRmem[1] : 131072
+        sendBufferSize = s.tcpWmem.default
+        receiveBufferSize = s.tcpRmem.default
         congestionAlgorithm = CongestionAlgorithm(named: s.tcpCongestionControl) ?? .cubic
         reordering = UInt32(max(1, s.tcpReordering))
     }

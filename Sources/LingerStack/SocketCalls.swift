@@ -192,7 +192,7 @@ public final class SocketLayer {
         case .failure(let e): return Self.fail(e.errno)
         }
         guard sk.connectState == .unconnected, sk.state == .close || sk.state == .listen else { return Self.fail(EINVAL) }
-        let somaxconn = stack.sysctls.somaxconn
+        let somaxconn = stack.sysctls.coreSomaxconn
         var b = Int(UInt32(bitPattern: backlog))
         if b > somaxconn { b = somaxconn }
         sk.backlog = b

@@ -57,21 +57,21 @@ extension SocketLayer {
                 if onoff != 0 { sk.lingerSeconds = seconds < 0 ? Int32.max : seconds }
             case SO_SNDBUF, SO_SNDBUFFORCE:
                 var v = Int(UInt32(bitPattern: val))
-                if name == SO_SNDBUF { v = min(v, stack.sysctls.wmemMax) }
+                if name == SO_SNDBUF { v = min(v, stack.sysctls.coreWmemMax) }
                 v = min(v, Int(Int32.max) / 2)
                 sk.sendBufferLocked = true
                 sk.sendBufferSize = max(v * 2, minimumSendBuffer)
                 sk.wakeWaiters()
             case SO_RCVBUF, SO_RCVBUFFORCE:
                 var v = Int(UInt32(bitPattern: val))
-                if name == SO_RCVBUF { v = min(v, stack.sysctls.rmemMax) }
+                if name == SO_RCVBUF { v = min(v, stack.sysctls.coreRmemMax) }
                 v = min(v, Int(Int32.max) / 2)
                 sk.receiveBufferLocked = true
                 sk.receiveBufferSize = max(v * 2, minimumReceiveBuffer)
             case SO_RCVLOWAT:
                 var v = Int(val < 0 ? Int32.max : val)
                 let cap = sk.receiveBufferLocked ? sk.receiveBufferSize >> 1
-                    : (stack.sysctls.tcpRmem.count > 2 ? stack.sysctls.tcpRmem[2] : 6_291_456) >> 1
+                    : stack.sysctls.tcpRmem.max >> 1
                 v = min(v, cap)
                 sk.receiveLowat = v == 0 ? 1 : v
                 sk.wakeWaiters()

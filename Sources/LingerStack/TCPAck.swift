@@ -78,12 +78,12 @@ extension TCPSocket {
             sndWl1 = ackSeq
             sndUnaUpdate(ack)
             flag.insert(.winUpdate)
-            stack.counters.increment("TcpExtTCPHPAcks")
+            stack.counters.increment(.tcpExtTCPHPAcks)
         } else {
             if ackSeq != seg.endSeq {
                 flag.insert(.data)
             } else {
-                stack.counters.increment("TcpExtTCPPureAcks")
+                stack.counters.increment(.tcpExtTCPPureAcks)
             }
             flag.formUnion(ackUpdateWindow(seg, ack: ack, ackSeq: ackSeq))
             if seg.options.sackCount > 0 && sackOK {
@@ -160,7 +160,7 @@ extension TCPSocket {
     @discardableResult
     func newlyDelivered(_ prior: UInt32) -> UInt32 {
         let n = delivered &- prior
-        if n > 0 { stack.counters.increment("TcpExtTCPDelivered", by: UInt64(n)) }
+        if n > 0 { stack.counters.increment(.tcpExtTCPDelivered, by: Int64(n)) }
         return n
     }
 
@@ -397,7 +397,7 @@ extension TCPSocket {
             setCAState(.cwr)
             endCwndReduction()
             tryKeepOpen()
-            stack.counters.increment("TcpExtTCPLossProbeRecovery")
+            stack.counters.increment(.tcpExtTCPLossProbeRecovery)
         } else if flag.intersection([.sndUnaAdvanced, .data, .winUpdate, .dataAcked, .synAcked, .dataSacked]).isEmpty {
             tlpHighSeqSet = false
         }

@@ -49,12 +49,12 @@ extension TCPSocket {
         copiedSeq = rcvNxt
         if state == .close { return false }
         if dataWasUnread {
-            stack.counters.increment("TcpExtTCPAbortOnClose")
+            stack.counters.increment(.tcpExtTCPAbortOnClose)
             setState(.close)
             sendActiveReset()
         } else if lingerOn && lingerSeconds == 0 {
             disconnect()
-            stack.counters.increment("TcpExtTCPAbortOnData")
+            stack.counters.increment(.tcpExtTCPAbortOnData)
         } else if closeState() {
             sendFin()
         }
@@ -71,7 +71,7 @@ extension TCPSocket {
             if linger2 < 0 {
                 setState(.close)
                 sendActiveReset()
-                stack.counters.increment("TcpExtTCPAbortOnLinger")
+                stack.counters.increment(.tcpExtTCPAbortOnLinger)
             } else {
                 let tmo = finTime
                 if tmo > timeWaitLength {
@@ -85,7 +85,7 @@ extension TCPSocket {
         if state != .close && tooManyOrphans {
             setState(.close)
             sendActiveReset()
-            stack.counters.increment("TcpExtTCPAbortOnMemory")
+            stack.counters.increment(.tcpExtTCPAbortOnMemory)
         }
         if state == .close { destroy() }
     }

@@ -35,7 +35,7 @@ extension TCPSocket {
             return
         }
         if acceptQueue.count > maxAckBacklog {
-            stack.counters.increment("TcpExtListenOverflows")
+            stack.counters.increment(.tcpExtListenOverflows)
             listenDrop()
             return
         }
@@ -71,10 +71,10 @@ extension TCPSocket {
         synQueue[tuple] = req
     }
 
-    var maxAckBacklog: Int { min(backlog, stack.sysctls.somaxconn) }
+    var maxAckBacklog: Int { min(backlog, stack.sysctls.coreSomaxconn) }
 
     func listenDrop() {
-        stack.counters.increment("TcpExtListenDrops")
+        stack.counters.increment(.tcpExtListenDrops)
     }
 
     /// tcp_v4_send_synack / tcp_make_synack.
@@ -88,7 +88,7 @@ extension TCPSocket {
         h.sackPermitted = req.sackOK
         h.tos = tosByte
         if req.synAckTime == 0 { req.synAckTime = stack.now }
-        stack.counters.increment("TcpOutSegs")
+        stack.counters.increment(.tcpOutSegs)
         stack.emit(SegmentBuilder.build(h, payload: UnsafeRawBufferPointer(start: nil, count: 0)))
     }
 
@@ -112,8 +112,8 @@ extension TCPSocket {
             if !req.acked {
                 sendSynAck(&req)
                 req.retransmits += 1
-                stack.counters.increment("TcpRetransSegs")
-                stack.counters.increment("TcpExtTCPSynRetrans")
+                stack.counters.increment(.tcpRetransSegs)
+                stack.counters.increment(.tcpExtTCPSynRetrans)
             }
             req.numTimeout += 1
             let timeout = min(initialRTO << Int64(min(req.numTimeout, 20)), maximumRTO)
@@ -140,7 +140,7 @@ extension TCPSocket {
             if !stack.outOfWindowRateLimited(seg, last: &last) {
                 sendSynAck(&req)
                 req.retransmits += 1
-                stack.counters.increment("TcpRetransSegs")
+                stack.counters.increment(.tcpRetransSegs)
                 if let h = req.timer { stack.timers.cancel(h) }
                 let timeout = min(initialRTO << Int64(min(req.numTimeout, 20)), maximumRTO)
                 req.timer = stack.schedule(at: stack.now + timeout, .synAck(listener: self, tuple: tuple))
@@ -166,7 +166,7 @@ extension TCPSocket {
                 }
                 lastOOWAckTime = last
             }
-            if pawsReject { stack.counters.increment("TcpExtPAWSEstabRejected") }
+            if pawsReject { stack.counters.increment(.tcpExtPAWSEstab) }
             return
         }
         var flags = flagBits
@@ -177,26 +177,26 @@ extension TCPSocket {
             stack.sendBareAck(tuple: tuple, seq: req.iss + 1, ack: rcvNxt,
                               window: UInt16(truncatingIfNeeded: min(req.rcvWindow >> UInt32(req.rcvWscale), 65535)),
                               timestamp: ts)
-            stack.counters.increment("TcpExtTCPChallengeACK")
+            stack.counters.increment(.tcpExtTCPChallengeACK)
             return
         }
         if flags.contains(.rst) || flags.contains(.syn) {
-            stack.counters.increment("TcpAttemptFails")
+            stack.counters.increment(.tcpAttemptFails)
             if !seg.isRst { stack.sendResetForSegment(seg) }
             dropRequest(tuple)
-            stack.counters.increment("TcpExtEmbryonicRsts")
+            stack.counters.increment(.tcpExtEmbryonicRsts)
             return
         }
         guard flags.contains(.ack) else { return }
         if req.numTimeout < deferAcceptSeconds && seg.endSeq == req.irs + 1 {
             req.acked = true
             synQueue[tuple] = req
-            stack.counters.increment("TcpExtTCPDeferAcceptDrop")
+            stack.counters.increment(.tcpExtTCPDeferAcceptDrop)
             return
         }
         // tcp_v4_syn_recv_sock
         if acceptQueue.count > maxAckBacklog {
-            stack.counters.increment("TcpExtListenOverflows")
+            stack.counters.increment(.tcpExtListenOverflows)
             listenDrop()
             if stack.sysctls.tcpAbortOnOverflow == 0 {
                 req.acked = true
@@ -292,7 +292,7 @@ extension TCPSocket {
         }
         child.mssClamp = req.mss
         child.rto = initialRTO
-        stack.counters.increment("TcpPassiveOpens")
+        stack.counters.increment(.tcpPassiveOpens)
         // tcp_v4_syn_recv_sock: MSS from the route.
         child.syncMSS(pmtu: stack.addresses.mtu)
         let routeAdvmss = stack.routeMSS(ipv6: child.isIPv6Connection)
@@ -442,7 +442,7 @@ extension TCPSocket {
         pushedSeq = writeSeq
         sendHead = 1
         packetsOut = 1
-        stack.counters.increment("TcpActiveOpens")
+        stack.counters.increment(.tcpActiveOpens)
         resetRetransmitTimer(.retrans, after: rto)
     }
 
@@ -461,7 +461,7 @@ extension TCPSocket {
                 let sent = UInt32(truncatingIfNeeded: (stack.clockBase + synSentTime) / 1000)
                 let nowTS = stack.timestampClock
                 if !(tsecr &- sent <= nowTS &- sent) {
-                    stack.counters.increment("TcpExtPAWSActiveRejected")
+                    stack.counters.increment(.tcpExtPAWSActive)
                     return true
                 }
             }
@@ -558,7 +558,7 @@ extension TCPSocket {
         if wscaleOK { h.windowScale = rcvWscale }
         if timestampOK { h.timestamp = (stack.timestampClock &+ tsOffset, tsRecent) }
         h.sackPermitted = sackOK
-        stack.counters.increment("TcpOutSegs")
+        stack.counters.increment(.tcpOutSegs)
         stack.emit(SegmentBuilder.build(h, payload: UnsafeRawBufferPointer(start: nil, count: 0)))
     }
 
@@ -639,8 +639,8 @@ extension TCPSocket {
         if stack.sysctls.tcpWorkaroundSignedWindows != 0 { window = min(space, 32767) }
         var wscale: UInt8 = 0
         if wscaleOK {
-            var s = max(space, UInt32(max(0, stack.sysctls.tcpRmem.count > 2 ? stack.sysctls.tcpRmem[2] : 0)))
-            s = max(s, UInt32(max(0, stack.sysctls.rmemMax)))
+            var s = max(space, UInt32(max(0, stack.sysctls.tcpRmem.max)))
+            s = max(s, UInt32(max(0, stack.sysctls.coreRmemMax)))
             s = min(s, windowClamp)
             let log = s == 0 ? 0 : (31 - s.leadingZeroBitCount)
             wscale = UInt8(min(max(log - 15, 0), 14))

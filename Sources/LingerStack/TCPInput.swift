@@ -75,12 +75,12 @@ extension TCPSocket {
             }
             if linger2 < 0 {
                 done()
-                stack.counters.increment("TcpExtTCPAbortOnData")
+                stack.counters.increment(.tcpExtTCPAbortOnData)
                 return true
             }
             if seg.endSeq != seg.seq && seg.endSeq - (seg.isFin ? 1 : 0) > rcvNxt {
                 done()
-                stack.counters.increment("TcpExtTCPAbortOnData")
+                stack.counters.increment(.tcpExtTCPAbortOnData)
                 return true
             }
             let tmo = finTime
@@ -113,7 +113,7 @@ extension TCPSocket {
             // RFC 1122: data after our receive side is shut resets the connection.
             if shutdownMask.contains(.receive) && seg.endSeq != seg.seq
                 && seg.endSeq - (seg.isFin ? 1 : 0) > rcvNxt {
-                stack.counters.increment("TcpExtTCPAbortOnData")
+                stack.counters.increment(.tcpExtTCPAbortOnData)
                 reset(from: seg)
                 return true
             }
@@ -138,7 +138,7 @@ extension TCPSocket {
         if sawTimestamp && pawsDiscard(seg) {
             if !seg.isRst {
                 if seg.isSyn { return synChallenge(synInErr) }
-                stack.counters.increment("TcpExtPAWSEstabRejected")
+                stack.counters.increment(.tcpExtPAWSEstab)
                 var last = lastOOWAckTime
                 if !stack.outOfWindowRateLimited(seg, last: &last) { sendDupAck(seg) }
                 lastOOWAckTime = last
@@ -185,8 +185,8 @@ extension TCPSocket {
     }
 
     private func synChallenge(_ synInErr: Bool) -> Bool {
-        if synInErr { stack.counters.increment("TcpInErrs") }
-        stack.counters.increment("TcpExtTCPSYNChallenge")
+        if synInErr { stack.counters.increment(.tcpInErrs) }
+        stack.counters.increment(.tcpExtTCPSYNChallenge)
         sendChallengeAck()
         return false
     }
@@ -243,7 +243,7 @@ extension TCPSocket {
     /// D-SACK for what was duplicated.
     func sendDupAck(_ seg: InboundSegment) {
         if seg.endSeq != seg.seq && seg.seq < rcvNxt {
-            stack.counters.increment("TcpExtDelayedACKLost")
+            stack.counters.increment(.tcpExtDelayedACKLost)
             enterQuickAckMode(16)
             if sackOK && stack.sysctls.tcpDsack != 0 {
                 var end = seg.endSeq
@@ -259,13 +259,13 @@ extension TCPSocket {
         var last = lastOOWAckTime
         let elapsed = stack.now - last
         if elapsed >= 0 && elapsed < Int64(stack.sysctls.tcpInvalidRatelimit) * 1000 {
-            stack.counters.increment("TcpExtTCPACKSkippedChallenge")
+            stack.counters.increment(.tcpExtTCPACKSkippedChallenge)
             return
         }
         last = stack.now
         lastOOWAckTime = last
         if stack.challengeAckAllowed() {
-            stack.counters.increment("TcpExtTCPChallengeACK")
+            stack.counters.increment(.tcpExtTCPChallengeACK)
             sendAck()
         }
     }
@@ -295,7 +295,7 @@ extension TCPSocket {
     /// tcp_done: the connection is over; the socket lives on only while a
     /// descriptor refers to it.
     func done() {
-        if state == .synSent || state == .synReceived { stack.counters.increment("TcpAttemptFails") }
+        if state == .synSent || state == .synReceived { stack.counters.increment(.tcpAttemptFails) }
         setState(.close)
         clearTimers()
         shutdownMask = .both
@@ -312,20 +312,20 @@ extension TCPSocket {
         if old == new { return }
         switch new {
         case .established:
-            if old != .established { stack.counters.increment("TcpCurrEstab") }
+            if old != .established { stack.counters.increment(.tcpCurrEstab) }
         case .close:
-            if old == .closeWait || old == .established { stack.counters.increment("TcpEstabResets") }
+            if old == .closeWait || old == .established { stack.counters.increment(.tcpEstabResets) }
             stack.unhashEstablished(self)
             if old == .listen { stack.removeListener(self) }
             if !explicitlyBound { stack.removeBound(self) }
-            if old == .established || old == .closeWait { stack.counters.decrement("TcpCurrEstab") }
+            if old == .established || old == .closeWait { stack.counters.decrement(.tcpCurrEstab) }
         default:
             if old == .established || old == .closeWait {
-                if new != .established && new != .closeWait { stack.counters.decrement("TcpCurrEstab") }
+                if new != .established && new != .closeWait { stack.counters.decrement(.tcpCurrEstab) }
             }
         }
-        if old == .established && new == .closeWait { stack.counters.decrement("TcpCurrEstab") }
-        if old == .closeWait && new == .established { stack.counters.increment("TcpCurrEstab") }
+        if old == .established && new == .closeWait { stack.counters.decrement(.tcpCurrEstab) }
+        if old == .closeWait && new == .established { stack.counters.increment(.tcpCurrEstab) }
         state = new
     }
 
@@ -340,7 +340,7 @@ extension TCPSocket {
         if seg.seq == rcvNxt {
             if receiveWindow == 0 {
                 if !(seg.payloadCount == 0 && seg.isFin) {
-                    stack.counters.increment("TcpExtTCPZeroWindowDrop")
+                    stack.counters.increment(.tcpExtTCPZeroWindowDrop)
                     enterQuickAckMode(16)
                     scheduleAck()
                     return
@@ -350,7 +350,7 @@ extension TCPSocket {
             return
         }
         if seg.endSeq <= rcvNxt {
-            stack.counters.increment("TcpExtDelayedACKLost")
+            stack.counters.increment(.tcpExtDelayedACKLost)
             dsackSet(seg.seq, seg.endSeq)
             enterQuickAckMode(16)
             scheduleAck()
@@ -364,7 +364,7 @@ extension TCPSocket {
         if seg.seq < rcvNxt {
             dsackSet(seg.seq, rcvNxt)
             if receiveWindow == 0 {
-                stack.counters.increment("TcpExtTCPZeroWindowDrop")
+                stack.counters.increment(.tcpExtTCPZeroWindowDrop)
                 enterQuickAckMode(16)
                 scheduleAck()
                 return
@@ -417,7 +417,7 @@ extension TCPSocket {
         measureReceiveMSS(length: seg.payloadCount, truesize: truesize, psh: seg.flags.contains(.psh))
         scheduleAck()
         rcvOOOPackets &+= 1
-        stack.counters.increment("TcpExtTCPOFOQueue")
+        stack.counters.increment(.tcpExtTCPOFOQueue)
         let seq = seg.seq
         let end = seg.endSeq
         var bytes: [UInt8] = []
@@ -442,7 +442,7 @@ extension TCPSocket {
             let existing = outOfOrder[index]
             if seq >= existing.seq && seq < existing.endSeq {
                 if end <= existing.endSeq {
-                    stack.counters.increment("TcpExtTCPOFOMerge")
+                    stack.counters.increment(.tcpExtTCPOFOMerge)
                     dsackSet(seq, end)
                     if sackOK { sackNewOutOfOrder(seq, end) }
                     return
@@ -458,7 +458,7 @@ extension TCPSocket {
                     index += 1
                 } else {
                     dsackExtend(existing.seq, existing.endSeq)
-                    stack.counters.increment("TcpExtTCPOFOMerge")
+                    stack.counters.increment(.tcpExtTCPOFOMerge)
                     rmemAlloc -= existing.truesize
                     outOfOrder.remove(at: index)
                 }
@@ -477,7 +477,7 @@ extension TCPSocket {
                 break
             }
             dsackExtend(next.seq, next.endSeq)
-            stack.counters.increment("TcpExtTCPOFOMerge")
+            stack.counters.increment(.tcpExtTCPOFOMerge)
             rmemAlloc -= next.truesize
             outOfOrder.remove(at: index)
         }
@@ -595,7 +595,7 @@ extension TCPSocket {
     /// tcp_dsack_set.
     func dsackSet(_ seq: SequenceNumber, _ end: SequenceNumber) {
         guard sackOK && stack.sysctls.tcpDsack != 0 else { return }
-        stack.counters.increment(seq < rcvNxt ? "TcpExtTCPDSACKOldSent" : "TcpExtTCPDSACKOfoSent")
+        stack.counters.increment(seq < rcvNxt ? .tcpExtTCPDSACKOldSent : .tcpExtTCPDSACKOfoSent)
         duplicateSack = (seq, end)
     }
 
@@ -720,7 +720,7 @@ extension TCPSocket {
             incr = 2 * advmss
         } else {
             var t = winFromSpace(truesize) >> 1
-            let rmem2 = stack.sysctls.tcpRmem.count > 2 ? stack.sysctls.tcpRmem[2] : 6_291_456
+            let rmem2 = stack.sysctls.tcpRmem.max
             var window = winFromSpace(rmem2) >> 1
             incr = 0
             while Int(rcvSsthresh) <= window {
@@ -790,7 +790,7 @@ extension TCPSocket {
                 var rcvwin = (copied << 1) + 16 * advmss
                 let grow = rcvSpace.space > 0 ? rcvwin * (copied - rcvSpace.space) / rcvSpace.space : 0
                 rcvwin += grow << 1
-                let rmem2 = stack.sysctls.tcpRmem.count > 2 ? stack.sysctls.tcpRmem[2] : 6_291_456
+                let rmem2 = stack.sysctls.tcpRmem.max
                 let rcvbuf = min(scalingRatio > 0 ? (rcvwin << 8) / scalingRatio : rcvwin, rmem2)
                 if rcvbuf > receiveBufferSize {
                     receiveBufferSize = rcvbuf

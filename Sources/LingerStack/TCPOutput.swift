@@ -48,7 +48,7 @@ extension TCPSocket {
             dataSegsOut &+= 1
             bytesSent &+= UInt64(payloadLength)
         }
-        if countAsNew { stack.counters.increment("TcpOutSegs") }
+        if countAsNew { stack.counters.increment(.tcpOutSegs) }
         segsOut &+= 1
         let bytes = sendBytes.withBytes(offset: payloadOffset, length: payloadLength) { payload in
             SegmentBuilder.build(h, payload: payload)
@@ -130,8 +130,8 @@ extension TCPSocket {
             newWin = min(newWin, UInt32(65535) << UInt32(rcvWscale))
         }
         newWin >>= UInt32(rcvWscale)
-        if newWin == 0 && oldWin != 0 { stack.counters.increment("TcpExtTCPToZeroWindowAdv") }
-        if newWin != 0 && oldWin == 0 { stack.counters.increment("TcpExtTCPFromZeroWindowAdv") }
+        if newWin == 0 && oldWin != 0 { stack.counters.increment(.tcpExtTCPToZeroWindowAdv) }
+        if newWin != 0 && oldWin == 0 { stack.counters.increment(.tcpExtTCPFromZeroWindowAdv) }
         return UInt16(truncatingIfNeeded: newWin)
     }
 
@@ -236,7 +236,7 @@ extension TCPSocket {
 
     /// tcp_send_active_reset: RST+ACK at the next sequence number.
     func sendActiveReset() {
-        stack.counters.increment("TcpOutRsts")
+        stack.counters.increment(.tcpOutRsts)
         transmit(seq: acceptableSeq, flags: [.rst, .ack], payloadOffset: 0, payloadLength: 0, countAsNew: true)
     }
 
@@ -611,7 +611,7 @@ extension TCPSocket {
         packetsOut += UInt32(pieces)
         if highestSackSeq == nil { /* nothing sacked yet */ }
         if priorPackets == 0 || pending == .lossProbe { rearmRTO() }
-        stack.counters.increment("TcpExtTCPOrigDataSent", by: UInt64(pieces))
+        stack.counters.increment(.tcpExtTCPOrigDataSent, by: Int64(pieces))
         return pieces
     }
 
@@ -704,8 +704,8 @@ extension TCPSocket {
             if count > 1 && k == count - 1 { flags.insert(.psh) }
             r.txTime = stack.now
             rateSkbSent(&r)
-            stack.counters.increment("TcpRetransSegs")
-            if r.flags.contains(.syn) { stack.counters.increment("TcpExtTCPSynRetrans") }
+            stack.counters.increment(.tcpRetransSegs)
+            if r.flags.contains(.syn) { stack.counters.increment(.tcpExtTCPSynRetrans) }
             totalRetrans &+= 1
             bytesRetrans &+= UInt64(r.dataLength)
             transmit(seq: r.seq, flags: flags, payloadOffset: payloadOffset(of: r), payloadLength: r.dataLength,
@@ -746,7 +746,7 @@ extension TCPSocket {
             let before = retransOut
             if !retransmitRecord(i, segs: segs) { break }
             let sent = Int(retransOut - before)
-            stack.counters.increment(caState != .loss ? "TcpExtTCPFastRetrans" : "TcpExtTCPSlowStartRetrans", by: UInt64(sent))
+            stack.counters.increment(caState != .loss ? .tcpExtTCPFastRetrans : .tcpExtTCPSlowStartRetrans, by: Int64(sent))
             if inCwndReduction { prrOut &+= UInt32(sent) }
             if i == 0 && pending != .reorder { rearm = true }
             i += max(1, sent)
@@ -788,7 +788,7 @@ extension TCPSocket {
             if packetsOut > before {
                 tlpHighSeq = sndNxt
                 tlpHighSeqSet = true
-                stack.counters.increment("TcpExtTCPLossProbes")
+                stack.counters.increment(.tcpExtTCPLossProbes)
                 pending = .none
             }
             rearmRTO()
@@ -805,14 +805,14 @@ extension TCPSocket {
         tlpRetrans = true
         tlpHighSeq = sndNxt
         tlpHighSeqSet = true
-        stack.counters.increment("TcpExtTCPLossProbes")
+        stack.counters.increment(.tcpExtTCPLossProbes)
         pending = .none
         rearmRTO()
     }
 
     /// tcp_write_wakeup: sends a window probe or keepalive. Returns 0 when sent.
     @discardableResult
-    func writeWakeup(counter: String) -> Int {
+    func writeWakeup(counter: Counter) -> Int {
         if state == .close { return -1 }
         if sendHead < sendQueue.count && sendQueue[sendHead].seq < windowEnd {
             let mss = currentMSS
@@ -837,14 +837,14 @@ extension TCPSocket {
     }
 
     /// tcp_xmit_probe_skb: a bare ACK with an old sequence number, to draw an ACK.
-    func xmitProbe(urgent: Bool, counter: String) {
+    func xmitProbe(urgent: Bool, counter: Counter) {
         stack.counters.increment(counter)
         transmit(seq: urgent ? sndUna : sndUna - 1, flags: [.ack], payloadOffset: 0, payloadLength: 0, countAsNew: true)
     }
 
     /// tcp_send_probe0: the zero-window probe timer fired.
     func sendProbe0() {
-        let err = writeWakeup(counter: "TcpExtTCPWinProbe")
+        let err = writeWakeup(counter: .tcpExtTCPWinProbe)
         if packetsOut > 0 || sendHead >= sendQueue.count {
             probesOut = 0
             backoff = 0
@@ -887,7 +887,7 @@ extension TCPSocket {
         segs = max(segs, Int(reordering) + 1)
         let sndmem = 2 * segs * perMSS
         if sendBufferSize < sndmem {
-            let wmem2 = stack.sysctls.tcpWmem.count > 2 ? stack.sysctls.tcpWmem[2] : 4_194_304
+            let wmem2 = stack.sysctls.tcpWmem.max
             sendBufferSize = min(sndmem, wmem2)
         }
     }

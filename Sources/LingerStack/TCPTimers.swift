@@ -98,16 +98,16 @@ extension TCPSocket {
             backoffAndRearm()
             return
         }
-        stack.counters.increment("TcpExtTCPTimeouts")
+        stack.counters.increment(.tcpExtTCPTimeouts)
         if writeTimeout() { return }
         if retransmits == 0 {
-            var counter: String?
+            var counter: Counter?
             if caState == .recovery {
-                counter = sackOK ? "TcpExtTCPSackRecoveryFail" : "TcpExtTCPRenoRecoveryFail"
+                counter = sackOK ? .tcpExtTCPSackRecoveryFail : .tcpExtTCPRenoRecoveryFail
             } else if caState == .loss {
-                counter = "TcpExtTCPLossFailures"
+                counter = .tcpExtTCPLossFailures
             } else if caState == .disorder || sackedOut > 0 {
-                counter = sackOK ? "TcpExtTCPSackFailures" : "TcpExtTCPRenoFailures"
+                counter = sackOK ? .tcpExtTCPSackFailures : .tcpExtTCPRenoFailures
             }
             if let counter { stack.counters.increment(counter) }
         }
@@ -138,7 +138,7 @@ extension TCPSocket {
     }
 
     /// tcp_syn_linear_timeouts (4 on current kernels).
-    var synLinearTimeouts: Int { 4 }
+    var synLinearTimeouts: Int { stack.sysctls.tcpSynLinearTimeouts }
 
     /// tcp_clamp_rto_to_user_timeout.
     func clampRTOToUserTimeout() -> Int64 {
@@ -226,7 +226,7 @@ extension TCPSocket {
     /// tcp_write_err: give up with sk_err_soft or ETIMEDOUT.
     func writeError() {
         doneWithError(softError != 0 ? softError : ETIMEDOUT)
-        stack.counters.increment("TcpExtTCPAbortOnTimeout")
+        stack.counters.increment(.tcpExtTCPAbortOnTimeout)
     }
 
     /// tcp_out_of_resources: too many orphans -> reset and close.
@@ -236,7 +236,7 @@ extension TCPSocket {
             if stack.now - lastSndTime <= timeWaitLength || (sndWnd == 0 && packetsOut == 0) { reset = true }
             if reset { sendActiveReset() }
             done()
-            stack.counters.increment("TcpExtTCPAbortOnMemory")
+            stack.counters.increment(.tcpExtTCPAbortOnMemory)
             return true
         }
         return false
@@ -294,7 +294,7 @@ extension TCPSocket {
                 ackAto = 40_000
             }
             sendAck()
-            stack.counters.increment("TcpExtDelayedACKs")
+            stack.counters.increment(.tcpExtDelayedACKs)
         }
         stack.runWakeups()
     }
@@ -331,7 +331,7 @@ extension TCPSocket {
                 writeError()
                 return
             }
-            if writeWakeup(counter: "TcpExtTCPKeepAlive") <= 0 {
+            if writeWakeup(counter: .tcpExtTCPKeepAlive) <= 0 {
                 probesOut += 1
                 elapsed = keepaliveIntervalWhen
             } else {

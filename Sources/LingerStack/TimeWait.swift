@@ -45,7 +45,7 @@ extension NetworkStack {
             return
         }
         if timeWait.count >= sysctls.tcpMaxTwBuckets {
-            counters.increment("TcpExtTCPTimeWaitOverflow")
+            counters.increment(.tcpExtTCPTimeWaitOverflow)
             sk.done()
             return
         }
@@ -58,7 +58,7 @@ extension NetworkStack {
             lastOOWAck: sk.lastOOWAckTime, timer: nil, expires: now + length)
         // Linux rounds the time-wait timer onto a coarse timer-wheel slot.
         entry.timer = schedule(at: now + length, .timeWait(tuple))
-        if substate == .timeWait { counters.increment("TcpExtTW") }
+        if substate == .timeWait { counters.increment(.tcpExtTW) }
         // The entry takes over the connection's place in the tables.
         unhashEstablished(sk)
         timeWait[tuple] = entry
@@ -135,7 +135,7 @@ extension NetworkStack {
             if !seg.isFin || seg.endSeq != tw.rcvNxt + 1 { return .reset }
             tw.substate = .timeWait
             tw.rcvNxt = seg.endSeq
-            counters.increment("TcpExtTW")
+            counters.increment(.tcpExtTW)
             if seg.options.hasTimestamp {
                 tw.tsRecentStamp = seconds
                 tw.tsRecent = seg.options.tsVal
@@ -146,7 +146,7 @@ extension NetworkStack {
         if !pawsReject && seg.seq == tw.rcvNxt && (seg.seq == seg.endSeq || seg.isRst) {
             if seg.isRst {
                 if sysctls.tcpRfc1337 == 0 {
-                    counters.increment("TcpExtTWKilled")
+                    counters.increment(.tcpExtTWKilled)
                     killTimeWait(tw.tuple)
                     return .success
                 }
@@ -166,7 +166,7 @@ extension NetworkStack {
             if isn.rawValue == 0 { isn = SequenceNumber(1) }
             return .syn(isn: isn)
         }
-        if pawsReject { counters.increment("TcpExtPAWSEstabRejected") }
+        if pawsReject { counters.increment(.tcpExtPAWSEstab) }
         if !seg.isRst {
             if pawsReject || seg.hasAck { rescheduleTimeWait(&tw, timeWaitLength) }
             return outOfWindowRateLimited(seg, last: &tw.lastOOWAck) ? .success : .ack
