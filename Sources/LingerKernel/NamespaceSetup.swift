@@ -53,6 +53,12 @@ enum NamespaceSetup {
         try check(clinger_interface_set_up(socket4, "lo"), "bringing up lo")
 
         let name = options.deviceName
+        let nameBytes = Array(name.utf8)
+        guard (1...15).contains(nameBytes.count),
+            !nameBytes.contains(where: { $0 <= 32 || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: ":") || $0 >= 127 })
+        else {
+            throw BackendError("device name \"\(name)\" is not a valid interface name: 1 to 15 ASCII characters, no spaces, / or :")
+        }
         let tunFD = clinger_tun_create(name)
         if tunFD < 0 {
             let error = errno

@@ -74,7 +74,16 @@ final class WorkerThread: @unchecked Sendable {
             defer { thread = nil }
             return thread
         }
-        if let handle { pthread_join(handle, nil) }
+        guard let handle else { return }
+        pthread_join(handle, nil)
+        // pthread_join returns once the thread has released its memory, a moment
+        // before the kernel drops its namespaces and removes it from /proc: wait for
+        // that too, so that when stop() returns the thread is in no namespace.
+        let giveUp = MonotonicClock.now() + 1_000_000
+        let entry = "/proc/self/task/\(threadID)"
+        while access(entry, F_OK) == 0 && MonotonicClock.now() < giveUp {
+            usleep(50)
+        }
     }
 
     private func run() {

@@ -151,3 +151,21 @@ func hostNamespaceInode() throws -> UInt64 {
     let target = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self/ns/net")
     return UInt64(target.dropFirst("net:[".count).dropLast()) ?? 0
 }
+
+/// Backends and problems collected from several threads.
+final class ConcurrentResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var backends: [KernelBackend] = []
+    private var problems: [String] = []
+
+    func record(_ backend: KernelBackend?, _ problem: String?) {
+        lock.withLock {
+            if let backend { backends.append(backend) }
+            if let problem { problems.append(problem) }
+        }
+    }
+
+    func snapshot() -> ([KernelBackend], [String]) {
+        lock.withLock { (backends, problems) }
+    }
+}
