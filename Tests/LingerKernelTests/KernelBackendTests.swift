@@ -240,6 +240,10 @@ extension KernelBackendTests {
             #expect(try backend.runCommand("kill -TERM $$", in: "/").status == 128 + 15)
             #expect(try backend.runCommand("yes | head -n 2", in: "/") == CommandOutcome(status: 0, output: "y\ny\n"))
             #expect(throws: BackendError.self) { try backend.runCommand("true", in: "/no/such/directory") }
+            // A background child holding the output pipe is not waited for.
+            let start = backend.now()
+            #expect(try backend.runCommand("(sleep 2; echo late) & echo now", in: "/") == CommandOutcome(status: 0, output: "now\n"))
+            #expect(backend.now() - start < 1_500_000)
         }
 
         /// Two backends at once: separate namespaces (neither the host's), each with the
