@@ -91,6 +91,12 @@ extension ScriptRunner {
             let errnoText = "with errno \(actualErrno) (\(LinuxErrno.text(of: actualErrno)))"
             if prepared.mode == .fileDescriptor && expected >= 0 {
                 if result.value < 0 { throw SyscallError("Expected non-negative result but got \(result.value) \(errnoText)") }
+                // Both backends number descriptors as Linux does in a fresh process (lowest
+                // free number first), so the script's number must be the real one; packetdrill
+                // only maps them, which would hide a wrong dup() or a leaked descriptor.
+                if result.value != Int64(expected) {
+                    throw SyscallError("Expected file descriptor \(expected) but got \(result.value)")
+                }
             } else if result.value != Int64(expected) {
                 throw SyscallError("Expected result \(expected) but got \(result.value) \(errnoText)")
             }

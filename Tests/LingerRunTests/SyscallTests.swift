@@ -37,9 +37,9 @@ import Testing
         #expect(result.message == "/tmp/scripts/script.pkt:2: runtime error in read call: Expected errno 11 (Resource temporarily unavailable) but got 104 (Connection reset by peer)")
     }
 
-    @Test func scriptDescriptorsMapToLiveOnes() throws {
+    @Test func scriptDescriptorsAreTheRealOnes() throws {
         let backend = FakeBackend()
-        backend.nextFD = 7
+        backend.nextFD = 3
         let result = run("""
         0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
         +0 setsockopt(3, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, 8) = 0
@@ -47,8 +47,19 @@ import Testing
         """, on: backend)
         #expect(result.verdict == .passed, "\(result.message ?? "")")
         #expect(backend.calls[0].call == .socket(domain: 2, type: 1, protocol: 6))
-        #expect(backend.calls[1].call == .setsockopt(fd: 7, level: 1, name: 13, value: [1, 0, 0, 0, 0, 0, 0, 0], length: 8))
-        #expect(backend.calls[2].call == .close(fd: 7))
+        #expect(backend.calls[1].call == .setsockopt(fd: 3, level: 1, name: 13, value: [1, 0, 0, 0, 0, 0, 0, 0], length: 8))
+        #expect(backend.calls[2].call == .close(fd: 3))
+    }
+
+    @Test func aDescriptorNumberOtherThanTheScriptsFails() throws {
+        let backend = FakeBackend()
+        backend.nextFD = 7
+        let result = run("""
+        0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +0 close(3) = 0
+        """, on: backend)
+        #expect(result.verdict == .failed)
+        #expect(result.message == "/tmp/scripts/script.pkt:1: runtime error in socket call: Expected file descriptor 3 but got 7")
     }
 
     @Test func getsockoptValueAndLength() {
