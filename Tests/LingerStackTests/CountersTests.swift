@@ -1,0 +1,73 @@
+import Testing
+@testable import LingerStack
+
+@Test func everyNameTheSpecAndBriefUseExists() {
+    // Names as nstat prints them on Linux (spec section 9 and the counters the
+    // stack is expected to move).
+    let names = [
+        "TcpActiveOpens", "TcpPassiveOpens", "TcpAttemptFails", "TcpEstabResets", "TcpCurrEstab",
+        "TcpInSegs", "TcpOutSegs", "TcpRetransSegs", "TcpInErrs", "TcpOutRsts",
+        "TcpExtTCPAbortOnClose", "TcpExtTCPAbortOnData", "TcpExtTCPAbortOnLinger",
+        "TcpExtTCPAbortOnMemory", "TcpExtTCPAbortOnTimeout", "TcpExtTW", "TcpExtTWKilled",
+        "TcpExtTWRecycled", "TcpExtTCPTimeWaitOverflow", "TcpExtTCPChallengeACK", "TcpExtDelayedACKs",
+        "TcpExtDelayedACKLost", "TcpExtListenOverflows", "TcpExtListenDrops", "TcpExtTCPTimeouts",
+        "TcpExtTCPLossProbes", "TcpExtTCPLossProbeRecovery", "TcpExtTCPSackRecovery",
+        "TcpExtTCPFastRetrans", "TcpExtTCPSlowStartRetrans", "TcpExtTCPOrigDataSent", "TcpExtTCPHPHits",
+        "TcpExtTCPPureAcks", "TcpExtTCPHPAcks", "TcpExtTCPDSACKRecv", "TcpExtTCPDSACKOldSent",
+        "TcpExtTCPSACKReorder", "TcpExtTCPRcvCoalesce", "TcpExtTCPOFOQueue", "TcpExtTCPKeepAlive",
+        "TcpExtTCPSynRetrans", "TcpExtTCPWinProbe", "TcpExtTCPAutoCorking", "TcpExtTCPToZeroWindowAdv",
+        "TcpExtTCPFromZeroWindowAdv", "TcpExtTCPWantZeroWindowAdv", "TcpExtPAWSEstab",
+        "TcpExtTCPACKSkippedTimeWait", "TcpExtTCPACKSkippedChallenge", "TcpExtTCPRetransFail",
+        "TcpExtTCPSpuriousRTOs", "TcpExtTCPDelivered", "IpInReceives", "IpOutRequests",
+        "TcpExtBeyondWindow", "TcpExtTCPZeroWindowDrop", "TcpExtTCPRcvQDrop", "TcpExtOutOfWindowIcmps",
+        "UdpInDatagrams", "IpExtInOctets", "IcmpInMsgs",
+    ]
+    for name in names {
+        #expect(Counter(nstatName: name)?.nstatName == name, "\(name)")
+    }
+    #expect(Counter(nstatName: "TcpExtNoSuchThing") == nil)
+    #expect(Set(Counter.allCases.map(\.nstatName)).count == Counter.allCases.count)
+}
+
+@Test func nstatOrderGroupsMIBsAsNstatDoes() {
+    // nstat lists /proc/net/snmp (Ip, Icmp, Tcp, Udp, UdpLite) before
+    // /proc/net/netstat (TcpExt, IpExt), and leaves out the Tcp gauges.
+    let names = Counters().nstatValues.map(\.name)
+    let order = ["Ip", "Icmp", "Tcp", "Udp", "UdpLite", "TcpExt", "IpExt"].compactMap { prefix -> Int? in
+        names.firstIndex { $0.hasPrefix(prefix) && !(prefix == "Tcp" && $0.hasPrefix("TcpExt"))
+            && !(prefix == "Udp" && $0.hasPrefix("UdpLite")) && !(prefix == "Ip" && $0.hasPrefix("IpExt")) }
+    }
+    #expect(order.count == 7)
+    #expect(order == order.sorted())
+    #expect(names.first == "IpInReceives")
+    #expect(!names.contains("TcpCurrEstab"))
+    #expect(!names.contains("TcpMaxConn"))
+    #expect(names.firstIndex(of: "TcpActiveOpens").map { $0 < (names.firstIndex(of: "TcpPassiveOpens") ?? 0) } == true)
+}
+
+@Test func incrementsAndDifferences() {
+    var before = Counters()
+    before.increment(.tcpInSegs, by: 10)
+    var after = before
+    after.increment(.tcpInSegs, by: 3)
+    after.increment(.tcpExtTCPAbortOnClose)
+    after.increment(.tcpCurrEstab)
+    after.decrement(.tcpCurrEstab)
+    after.increment(.tcpCurrEstab)
+    #expect(after[.tcpInSegs] == 13)
+    #expect(after[.tcpCurrEstab] == 1)
+    let changes = after.changes(since: before)
+    #expect(changes.map(\.name) == ["TcpInSegs", "TcpExtTCPAbortOnClose"])
+    #expect(changes.map(\.delta) == [3, 1])
+    #expect(after.changes(since: before, includingUnchanged: true).count == Counters().nstatValues.count)
+    // Linux's fixed Tcp values.
+    #expect(Counters()[.tcpRtoMin] == 200)
+    #expect(Counters()[.tcpMaxConn] == -1)
+}
+
+@Test func countersWrapInsteadOfTrapping() {
+    var counters = Counters()
+    counters[.tcpOutSegs] = .max
+    counters.increment(.tcpOutSegs)
+    #expect(counters[.tcpOutSegs] == .min)
+}
