@@ -1,5 +1,330 @@
 #define _GNU_SOURCE 1
-#include <sched.h>
 #include "CLingerLinux.h"
 
+#ifdef __linux__
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
+
 int clinger_unshare_network(void) { return unshare(CLONE_NEWNET); }
+
+int clinger_gettid(void) { return (int)syscall(SYS_gettid); }
+
+// MARK: TUN device
+
+int clinger_tun_create(const char *name) {
+    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    request.ifr_flags = IFF_TUN | IFF_NO_PI | IFF_VNET_HDR;
+    strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+    if (ioctl(fd, TUNSETIFF, &request) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int clinger_tun_set_offloads(int tun_fd) {
+    unsigned long offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+    return ioctl(tun_fd, TUNSETOFFLOAD, offloads);
+}
+
+int clinger_tun_vnet_header_size(void) { return (int)sizeof(struct virtio_net_hdr); }
+
+// MARK: Interface configuration
+
+static void name_request(struct ifreq *request, const char *name) {
+    memset(request, 0, sizeof *request);
+    strncpy(request->ifr_name, name, IFNAMSIZ - 1);
+}
+
+int clinger_interface_set_mtu(int socket_fd, const char *name, int mtu) {
+    struct ifreq request;
+    name_request(&request, name);
+    request.ifr_mtu = mtu;
+    return ioctl(socket_fd, SIOCSIFMTU, &request);
+}
+
+int clinger_interface_set_up(int socket_fd, const char *name) {
+    struct ifreq request;
+    name_request(&request, name);
+    if (ioctl(socket_fd, SIOCGIFFLAGS, &request) < 0) return -1;
+    request.ifr_flags |= IFF_UP | IFF_RUNNING;
+    return ioctl(socket_fd, SIOCSIFFLAGS, &request);
+}
+
+static struct sockaddr_in ipv4_socket_address(uint32_t address) {
+    struct sockaddr_in result;
+    memset(&result, 0, sizeof result);
+    result.sin_family = AF_INET;
+    result.sin_addr.s_addr = htonl(address);
+    return result;
+}
+
+static uint32_t ipv4_netmask(int prefix_length) {
+    if (prefix_length <= 0) return 0;
+    if (prefix_length >= 32) return 0xffffffffu;
+    return 0xffffffffu << (32 - prefix_length);
+}
+
+int clinger_interface_set_ipv4_address(int socket_fd, const char *name, uint32_t address, int prefix_length) {
+    struct ifreq request;
+    name_request(&request, name);
+    struct sockaddr_in value = ipv4_socket_address(address);
+    memcpy(&request.ifr_addr, &value, sizeof value);
+    if (ioctl(socket_fd, SIOCSIFADDR, &request) < 0) return -1;
+    name_request(&request, name);
+    value = ipv4_socket_address(ipv4_netmask(prefix_length));
+    memcpy(&request.ifr_netmask, &value, sizeof value);
+    return ioctl(socket_fd, SIOCSIFNETMASK, &request);
+}
+
+// The layout of the kernel's struct in6_ifreq (linux/ipv6.h clashes with glibc's netinet/in.h).
+struct clinger_in6_ifreq {
+    struct in6_addr address;
+    uint32_t prefix_length;
+    int interface_index;
+};
+
+int clinger_interface_add_ipv6_address(int socket_fd, int interface_index, const uint8_t address[16],
+                                       int prefix_length) {
+    struct clinger_in6_ifreq request;
+    memset(&request, 0, sizeof request);
+    memcpy(&request.address, address, 16);
+    request.prefix_length = (uint32_t)prefix_length;
+    request.interface_index = interface_index;
+    return ioctl(socket_fd, SIOCSIFADDR, &request);
+}
+
+int clinger_route_add_ipv4(int socket_fd, const char *name, uint32_t destination, int prefix_length,
+                           uint32_t gateway, int use_gateway) {
+    struct rtentry route;
+    memset(&route, 0, sizeof route);
+    struct sockaddr_in value = ipv4_socket_address(destination & ipv4_netmask(prefix_length));
+    memcpy(&route.rt_dst, &value, sizeof value);
+    value = ipv4_socket_address(ipv4_netmask(prefix_length));
+    memcpy(&route.rt_genmask, &value, sizeof value);
+    route.rt_flags = RTF_UP;
+    if (prefix_length >= 32) route.rt_flags |= RTF_HOST;
+    if (use_gateway) {
+        value = ipv4_socket_address(gateway);
+        memcpy(&route.rt_gateway, &value, sizeof value);
+        route.rt_flags |= RTF_GATEWAY;
+    }
+    char device[IFNAMSIZ];
+    memset(device, 0, sizeof device);
+    strncpy(device, name, IFNAMSIZ - 1);
+    route.rt_dev = device;
+    return ioctl(socket_fd, SIOCADDRT, &route);
+}
+
+int clinger_route_add_ipv6(int socket_fd, int interface_index, const uint8_t destination[16], int prefix_length,
+                           const uint8_t gateway[16], int use_gateway) {
+    struct in6_rtmsg route;
+    memset(&route, 0, sizeof route);
+    memcpy(&route.rtmsg_dst, destination, 16);
+    route.rtmsg_dst_len = (unsigned short)prefix_length;
+    route.rtmsg_metric = 1;
+    route.rtmsg_flags = RTF_UP;
+    if (prefix_length >= 128) route.rtmsg_flags |= RTF_HOST;
+    if (use_gateway) {
+        memcpy(&route.rtmsg_gateway, gateway, 16);
+        route.rtmsg_flags |= RTF_GATEWAY;
+    }
+    route.rtmsg_ifindex = interface_index;
+    return ioctl(socket_fd, SIOCADDRT, &route);
+}
+
+// MARK: System calls
+
+int clinger_accept4(int fd, void *address, uint32_t *length, int flags) {
+    return accept4(fd, (struct sockaddr *)address, (socklen_t *)length, flags);
+}
+
+int clinger_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
+
+int clinger_fcntl(int fd, int command, long argument) { return fcntl(fd, command, argument); }
+
+int clinger_ioctl_int(int fd, unsigned long request, int *value) { return ioctl(fd, request, value); }
+
+int clinger_epoll_create(int size) { return epoll_create(size); }
+
+int clinger_epoll_create1(int flags) { return epoll_create1(flags); }
+
+int clinger_epoll_ctl(int epoll_fd, int operation, int fd, int has_event, uint32_t events, uint64_t data) {
+    struct epoll_event event;
+    memset(&event, 0, sizeof event);
+    event.events = events;
+    event.data.u64 = data;
+    return epoll_ctl(epoll_fd, operation, fd, has_event ? &event : NULL);
+}
+
+int clinger_epoll_wait(int epoll_fd, int max_events, int capacity, int timeout_ms, uint32_t *events_out,
+                       uint64_t *data_out) {
+    struct epoll_event *events = NULL;
+    if (capacity > 0) {
+        events = calloc((size_t)capacity, sizeof *events);
+        if (events == NULL) {
+            errno = ENOMEM;
+            return -1;
+        }
+    }
+    int result = epoll_wait(epoll_fd, events, max_events, timeout_ms);
+    int saved = errno;
+    for (int i = 0; i < result && i < capacity; i++) {
+        events_out[i] = events[i].events;
+        data_out[i] = events[i].data.u64;
+    }
+    free(events);
+    errno = saved;
+    return result;
+}
+
+int clinger_poll_one(int fd, short events, long long timeout_ns, short *revents) {
+    struct pollfd entry = {.fd = fd, .events = events, .revents = 0};
+    struct timespec timeout = {.tv_sec = timeout_ns / 1000000000LL, .tv_nsec = timeout_ns % 1000000000LL};
+    int result = ppoll(&entry, 1, timeout_ns < 0 ? NULL : &timeout, NULL);
+    *revents = entry.revents;
+    return result;
+}
+
+// MARK: Signals and processes
+
+int clinger_interrupt_signal(void) { return SIGRTMAX - 3; }
+
+static void clinger_interrupt_handler(int signal_number) { (void)signal_number; }
+
+int clinger_install_signal_handlers(void) {
+    struct sigaction current;
+    if (sigaction(SIGPIPE, NULL, &current) < 0) return -1;
+    if (current.sa_handler == SIG_DFL && !(current.sa_flags & SA_SIGINFO)) {
+        struct sigaction ignore;
+        memset(&ignore, 0, sizeof ignore);
+        ignore.sa_handler = SIG_IGN;
+        if (sigaction(SIGPIPE, &ignore, NULL) < 0) return -1;
+    }
+    int interrupt = clinger_interrupt_signal();
+    if (sigaction(interrupt, NULL, &current) < 0) return -1;
+    if (current.sa_handler == SIG_DFL && !(current.sa_flags & SA_SIGINFO)) {
+        struct sigaction handler;
+        memset(&handler, 0, sizeof handler);
+        handler.sa_handler = clinger_interrupt_handler;
+        sigemptyset(&handler.sa_mask);
+        if (sigaction(interrupt, &handler, NULL) < 0) return -1;
+    }
+    return 0;
+}
+
+int clinger_unblock_interrupt_signal(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, clinger_interrupt_signal());
+    return pthread_sigmask(SIG_UNBLOCK, &set, NULL) == 0 ? 0 : -1;
+}
+
+int clinger_interrupt_thread(int thread_id) {
+    return (int)syscall(SYS_tgkill, getpid(), thread_id, clinger_interrupt_signal());
+}
+
+int clinger_spawn_shell(const char *command, const char *directory, int output_fd, int *pid) {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    int error = posix_spawn_file_actions_init(&actions);
+    if (error) return error;
+    error = posix_spawnattr_init(&attributes);
+    if (error) {
+        posix_spawn_file_actions_destroy(&actions);
+        return error;
+    }
+    sigset_t defaults, empty;
+    sigemptyset(&defaults);
+    sigaddset(&defaults, SIGPIPE);
+    sigaddset(&defaults, clinger_interrupt_signal());
+    sigemptyset(&empty);
+    if (!error) error = posix_spawnattr_setsigdefault(&attributes, &defaults);
+    if (!error) error = posix_spawnattr_setsigmask(&attributes, &empty);
+    if (!error) error = posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    if (!error) error = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    if (!error) error = posix_spawn_file_actions_adddup2(&actions, output_fd, 1);
+    if (!error) error = posix_spawn_file_actions_adddup2(&actions, output_fd, 2);
+    if (!error) error = posix_spawn_file_actions_addchdir_np(&actions, directory);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    if (!error) error = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+#endif
+    if (!error) {
+        char *const arguments[] = {"sh", "-c", (char *)command, NULL};
+        extern char **environ;
+        error = posix_spawn(pid, "/bin/sh", &actions, &attributes, arguments, environ);
+    }
+    posix_spawnattr_destroy(&attributes);
+    posix_spawn_file_actions_destroy(&actions);
+    return error;
+}
+
+#else  // not Linux: nothing here works.
+
+#include <errno.h>
+
+#define CLINGER_UNSUPPORTED { errno = ENOSYS; return -1; }
+int clinger_unshare_network(void) CLINGER_UNSUPPORTED
+int clinger_gettid(void) CLINGER_UNSUPPORTED
+int clinger_tun_create(const char *name) { (void)name; CLINGER_UNSUPPORTED }
+int clinger_tun_set_offloads(int tun_fd) { (void)tun_fd; CLINGER_UNSUPPORTED }
+int clinger_tun_vnet_header_size(void) { return 10; }
+int clinger_interface_set_mtu(int s, const char *n, int m) { (void)s; (void)n; (void)m; CLINGER_UNSUPPORTED }
+int clinger_interface_set_up(int s, const char *n) { (void)s; (void)n; CLINGER_UNSUPPORTED }
+int clinger_interface_set_ipv4_address(int s, const char *n, uint32_t a, int p) {
+    (void)s; (void)n; (void)a; (void)p; CLINGER_UNSUPPORTED }
+int clinger_interface_add_ipv6_address(int s, int i, const uint8_t a[16], int p) {
+    (void)s; (void)i; (void)a; (void)p; CLINGER_UNSUPPORTED }
+int clinger_route_add_ipv4(int s, const char *n, uint32_t d, int p, uint32_t g, int u) {
+    (void)s; (void)n; (void)d; (void)p; (void)g; (void)u; CLINGER_UNSUPPORTED }
+int clinger_route_add_ipv6(int s, int i, const uint8_t d[16], int p, const uint8_t g[16], int u) {
+    (void)s; (void)i; (void)d; (void)p; (void)g; (void)u; CLINGER_UNSUPPORTED }
+int clinger_accept4(int f, void *a, uint32_t *l, int g) { (void)f; (void)a; (void)l; (void)g; CLINGER_UNSUPPORTED }
+int clinger_pipe2(int fds[2], int flags) { (void)fds; (void)flags; CLINGER_UNSUPPORTED }
+int clinger_fcntl(int f, int c, long a) { (void)f; (void)c; (void)a; CLINGER_UNSUPPORTED }
+int clinger_ioctl_int(int f, unsigned long r, int *v) { (void)f; (void)r; (void)v; CLINGER_UNSUPPORTED }
+int clinger_epoll_create(int size) { (void)size; CLINGER_UNSUPPORTED }
+int clinger_epoll_create1(int flags) { (void)flags; CLINGER_UNSUPPORTED }
+int clinger_epoll_ctl(int e, int o, int f, int h, uint32_t v, uint64_t d) {
+    (void)e; (void)o; (void)f; (void)h; (void)v; (void)d; CLINGER_UNSUPPORTED }
+int clinger_epoll_wait(int e, int m, int c, int t, uint32_t *v, uint64_t *d) {
+    (void)e; (void)m; (void)c; (void)t; (void)v; (void)d; CLINGER_UNSUPPORTED }
+int clinger_poll_one(int f, short e, long long t, short *r) { (void)f; (void)e; (void)t; (void)r; CLINGER_UNSUPPORTED }
+int clinger_interrupt_signal(void) { return 0; }
+int clinger_install_signal_handlers(void) CLINGER_UNSUPPORTED
+int clinger_unblock_interrupt_signal(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, clinger_interrupt_signal());
+    return pthread_sigmask(SIG_UNBLOCK, &set, NULL) == 0 ? 0 : -1;
+}
+
+int clinger_unblock_interrupt_signal(void) CLINGER_UNSUPPORTED
+int clinger_interrupt_thread(int thread_id) { (void)thread_id; CLINGER_UNSUPPORTED }
+int clinger_spawn_shell(const char *c, const char *d, int o, int *p) { (void)c; (void)d; (void)o; (void)p; return ENOSYS; }
+
+#endif

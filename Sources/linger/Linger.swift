@@ -17,6 +17,6 @@ struct Linger: ParsableCommand {
               linger decode 4500003c...             show a raw IPv4 packet as tcpdump would
             """,
         version: "0.1.0",
-        subcommands: [ParseCommand.self, DecodeCommand.self]
+        subcommands: [RunCommand.self, ParseCommand.self, DecodeCommand.self]
     )
 }

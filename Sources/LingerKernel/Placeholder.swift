@@ -1,2 +1,0 @@
-// Placeholder until the kernel backend lands; delete when real files exist.
-enum LingerKernelPlaceholder {}

@@ -1,0 +1,141 @@
+#if os(Linux)
+import CLingerLinux
+import Glibc
+import LingerRun
+import Synchronization
+
+/// The backend's system call thread: runs every system call of the script, one at a
+/// time, and tells a call that returns at once from one that blocks.
+///
+/// A call is blocked, as packetdrill decides it, when the thread is found sleeping
+/// (state `S` in /proc/self/task/TID/stat) inside the call's system call. The check
+/// is made only while the executor marks the call as in the kernel, so a thread
+/// that is merely waiting for its next job is never taken for a blocked call.
+final class SystemCallThread: @unchecked Sendable {
+    private let worker: WorkerThread
+    private let executor = SystemCallExecutor()
+    private let threadID: Int32
+    private let monitor = Monitor()
+    // Guarded by `monitor`.
+    private var nextID: UInt64 = 1
+    /// The call handed to the thread that has not returned yet.
+    private var outstandingID: UInt64?
+    /// The last call that returned, until someone takes its result.
+    private var completed: (id: UInt64, completion: CallCompletion)?
+    /// The call start() reported blocked.
+    private var blockedID: UInt64?
+
+    /// Starts the thread in the calling thread's network namespace.
+    init() throws(BackendError) {
+        worker = try WorkerThread(name: "system call")
+        threadID = worker.threadID
+    }
+
+    /// See ``Backend/start(_:)``.
+    func start(_ call: SocketCall) -> CallStart {
+        let admitted: UInt64? = monitor.withLock {
+            // The runner finishes a blocked call before the next; if it did not, give
+            // the blocked one a second (as packetdrill does), then refuse.
+            let giveUp = MonotonicClock.now() + 1_000_000
+            while outstandingID != nil {
+                if !monitor.wait(until: giveUp) && outstandingID != nil { return nil }
+            }
+            completed = nil
+            blockedID = nil
+            let id = nextID
+            nextID += 1
+            outstandingID = id
+            return id
+        }
+        guard let id = admitted else {
+            return .finished(CallCompletion(result: .failure(EBUSY), time: MonotonicClock.now()))
+        }
+        worker.submit { [self] in
+            let result = executor.execute(call, id: id)
+            let time = MonotonicClock.now()
+            monitor.withLock {
+                outstandingID = nil
+                completed = (id, CallCompletion(result: result, time: time))
+                monitor.broadcast()
+            }
+        }
+        while true {
+            if let completion = takeCompletion(of: id) { return .finished(completion) }
+            if executor.callInKernel.load(ordering: .sequentiallyConsistent) == id, threadIsSleeping(),
+                executor.callInKernel.load(ordering: .sequentiallyConsistent) == id
+            {
+                return monitor.withLock {
+                    if let done = completed, done.id == id {
+                        completed = nil
+                        return .finished(done.completion)
+                    }
+                    blockedID = id
+                    return .blocked
+                }
+            }
+            sched_yield()
+        }
+    }
+
+    /// See ``Backend/awaitBlockedCall(deadline:)``.
+    func awaitBlockedCall(deadline: Int64) -> CallCompletion? {
+        monitor.withLock {
+            guard let id = blockedID else { return nil }
+            while true {
+                if let done = completed, done.id == id {
+                    completed = nil
+                    blockedID = nil
+                    return done.completion
+                }
+                if !monitor.wait(until: deadline) {
+                    if let done = completed, done.id == id {
+                        completed = nil
+                        blockedID = nil
+                        return done.completion
+                    }
+                    return nil
+                }
+            }
+        }
+    }
+
+    /// Interrupts a call still blocked (a signal makes it return EINTR), closes every
+    /// descriptor the script left open and ends the thread. Returns false when a
+    /// blocked call would not return within `patience` microseconds: the thread and
+    /// its descriptors are then left as they are.
+    func finish(patience: Int64 = 10_000_000) -> Bool {
+        let giveUp = MonotonicClock.now() + patience
+        while monitor.withLock({ outstandingID != nil }) {
+            if MonotonicClock.now() > giveUp { return false }
+            _ = clinger_interrupt_thread(threadID)
+            monitor.withLock {
+                if outstandingID != nil { _ = monitor.wait(until: MonotonicClock.now() + 5_000) }
+            }
+        }
+        worker.perform { [executor] in executor.closeAll() }
+        worker.stop()
+        return true
+    }
+
+    private func takeCompletion(of id: UInt64) -> CallCompletion? {
+        monitor.withLock {
+            guard let done = completed, done.id == id else { return nil }
+            completed = nil
+            return done.completion
+        }
+    }
+
+    /// Whether the thread is sleeping: the state field (after the parenthesized command
+    /// name) of /proc/self/task/TID/stat is `S`.
+    private func threadIsSleeping() -> Bool {
+        let fd = open("/proc/self/task/\(threadID)/stat", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        guard count > 0, let nameEnd = buffer[0..<count].lastIndex(of: UInt8(ascii: ")")) else { return false }
+        let stateIndex = nameEnd + 2
+        return stateIndex < count && buffer[stateIndex] == UInt8(ascii: "S")
+    }
+}
+#endif

@@ -1,0 +1,180 @@
+import Foundation
+import LingerScript
+import LingerWire
+
+/// System call and code events: run_system_call.c's event handling and code.c.
+extension ScriptRunner {
+    func syscallFailure(_ line: Int, _ spec: SyscallSpec, _ message: String) -> RunFailure {
+        if message.contains("not supported by linger") {
+            return .unsupported("\(scriptPath):\(line): \(spec.name): \(message)")
+        }
+        return .script("\(scriptPath):\(line): runtime error in \(spec.name) call: \(message)")
+    }
+
+    /// Waits (at most 1 s, as packetdrill) for a blocked call to return; true when none is left.
+    func awaitIdle() throws(RunFailure) -> Bool {
+        guard let pending else { return true }
+        guard let completion = backend.awaitBlockedCall(deadline: backend.now() &+ 1_000_000) else { return false }
+        try completeBlockedCall(pending, completion)
+        return true
+    }
+
+    /// Checks, without waiting, whether the blocked call has returned.
+    func checkBlockedCallCompletion() throws(RunFailure) {
+        guard let pending else { return }
+        if let completion = backend.awaitBlockedCall(deadline: backend.now()) {
+            try completeBlockedCall(pending, completion)
+        }
+    }
+
+    func completeBlockedCall(_ call: PendingCall, _ completion: CallCompletion) throws(RunFailure) {
+        pending = nil
+        emit("\(call.spec.name) syscall: \(ScriptPackets.seconds(scriptTime(completion.time)))",
+             time: scriptTime(completion.time), line: call.timing.line)
+        try checkResult(call.spec, call.prepared, completion.result, line: call.timing.line)
+        // A blocking call's return is checked against its END time, with the tolerance
+        // scaled from its start.
+        if let message = verifyTime(kind: call.timing.kind, scriptTime: call.timing.blockingEnd ?? call.timing.time, scriptEnd: 0,
+                                    live: completion.time, lastEventTime: call.timing.time, offset: call.timing.offset,
+                                    description: "system call return") {
+            throw .script("\(scriptPath):\(call.timing.line): \(message)")
+        }
+    }
+
+    func runSyscallEvent(_ spec: SyscallSpec, event: Event) throws(RunFailure) {
+        currentAction = event.action
+        let line = event.location.line
+        let blocking = spec.blockingEndMicroseconds != nil
+        let idle = try awaitIdle()
+        if !idle {
+            if blocking {
+                throw .script("\(scriptPath):\(line): runtime error in \(spec.name) call: blocking system call while another blocking system call is already in progress")
+            }
+            throw .unsupported("\(scriptPath):\(line): a system call while another blocking system call is still in progress after 1 second is not supported by linger")
+        }
+        try waitForEvent()
+        let prepared: PreparedCall
+        do throws(SyscallError) {
+            prepared = try prepare(spec)
+        } catch {
+            throw syscallFailure(line, spec, error.message)
+        }
+        switch backend.start(prepared.call) {
+        case .finished(let completion):
+            if blocking, let timing = current {
+                try completeBlockedCall(PendingCall(spec: spec, timing: timing, prepared: prepared), completion)
+            } else {
+                emit("\(spec.name) syscall: \(ScriptPackets.seconds(scriptTime(completion.time)))", time: scriptTime(completion.time))
+                try checkResult(spec, prepared, completion.result, line: line)
+            }
+        case .blocked:
+            guard let timing = current else { return }
+            if !blocking {
+                // packetdrill runs non-blocking calls on the main thread: a call that blocks
+                // stops the script until it returns.
+                guard let completion = backend.awaitBlockedCall(deadline: Int64.max) else {
+                    throw .script("\(scriptPath):\(line): runtime error in \(spec.name) call: the call never returned")
+                }
+                emit("\(spec.name) syscall: \(ScriptPackets.seconds(scriptTime(completion.time)))", time: scriptTime(completion.time))
+                try checkResult(spec, prepared, completion.result, line: line)
+                return
+            }
+            pending = PendingCall(spec: spec, timing: timing, prepared: prepared)
+        }
+    }
+
+    /// end_syscall's result and errno checks, then the call's own out-parameter checks.
+    func checkResult(_ spec: SyscallSpec, _ prepared: PreparedCall, _ result: SocketCallResult, line: Int) throws(RunFailure) {
+        do throws(SyscallError) {
+            let expected = try Self.int32(try evaluate(spec.result))
+            let actualErrno = result.errno
+            let errnoText = "with errno \(actualErrno) (\(LinuxErrno.text(of: actualErrno)))"
+            if prepared.mode == .fileDescriptor && expected >= 0 {
+                if result.value < 0 { throw SyscallError("Expected non-negative result but got \(result.value) \(errnoText)") }
+                // Both backends number descriptors as Linux does in a fresh process (lowest
+                // free number first), so the script's number must be the real one; packetdrill
+                // only maps them, which would hide a wrong dup() or a leaked descriptor.
+                if result.value != Int64(expected) {
+                    throw SyscallError("Expected file descriptor \(expected) but got \(result.value)")
+                }
+            } else if result.value != Int64(expected) {
+                throw SyscallError("Expected result \(expected) but got \(result.value) \(errnoText)")
+            }
+            if let errnoSpec = spec.errno {
+                guard let expectedErrno = LinuxErrno.number(named: errnoSpec.name) ?? LinuxSymbols.value(of: errnoSpec.name).map({ Int32(truncatingIfNeeded: $0) }) else {
+                    throw SyscallError("unknown symbol: '\(errnoSpec.name)'")
+                }
+                if actualErrno != expectedErrno {
+                    throw SyscallError("Expected errno \(expectedErrno) (\(LinuxErrno.text(of: expectedErrno))) but got \(actualErrno) (\(LinuxErrno.text(of: actualErrno)))")
+                }
+            }
+            try prepared.after(result)
+        } catch {
+            throw syscallFailure(line, spec, error.message)
+        }
+    }
+
+    // MARK: - Code blocks (code.c)
+
+    func runCodeEvent(_ code: CodeBlock, event: Event) throws(RunFailure) {
+        currentAction = event.action
+        let line = event.location.line
+        try waitForEvent()
+        guard let socket = socketUnderTest else {
+            throw .script("\(scriptPath):\(line): runtime error in code: no socket to use for code")
+        }
+        let call = SocketCall.getsockopt(fd: socket.liveFD, level: 6, name: 11, length: UInt32(TCPInfoLayout.size))
+        var result: SocketCallResult?
+        switch backend.start(call) {
+        case .finished(let completion): result = completion.result
+        case .blocked: result = backend.awaitBlockedCall(deadline: backend.now() &+ 1_000_000)?.result
+        }
+        guard let result, result.value >= 0, case .option(let bytes) = result.output else {
+            throw .script("\(scriptPath):\(line): runtime error in code: can't find getsockopt to get TCP info")
+        }
+        codeSamples.append((line, TCPInfoLayout.decode(bytes), code.text))
+    }
+
+    /// The Python program for the collected samples: each block runs after the tcp_info
+    /// values sampled at its event are bound to their names.
+    func pythonProgram() -> String {
+        var text = """
+        import sys
+        import traceback
+        def _linger_report(kind, value, tb):
+            sys.stderr.write('%s:%d: error in Python code\\n' % (_file, _line))
+            traceback.print_exception(kind, value, tb)
+        sys.excepthook = _linger_report
+
+        """
+        let file = scriptPath.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
+        for sample in codeSamples {
+            for symbol in TCPInfoLayout.symbolicNames { text += "\(symbol.name) = \(symbol.value)\n" }
+            for value in sample.values { text += "\(value.name) = \(value.value)\n" }
+            text += "\n_file = '\(file)'\n_line = \(sample.line)\n\(sample.text)\n\n"
+        }
+        return text
+    }
+
+    /// code_execute: runs the collected code with python3, or notes that it was skipped.
+    func executeCode() throws(RunFailure) {
+        guard !codeSamples.isEmpty else { return }
+        let probe = try runShell("command -v \(configuration.codeCommand) >/dev/null 2>&1")
+        if probe.status != 0 {
+            warnings.append("\(scriptPath): \(codeSamples.count) code block(s) skipped: '\(configuration.codeCommand)' was not found")
+            return
+        }
+        let path = NSTemporaryDirectory() + "linger_code_\(UInt64.random(in: 0...UInt64.max)).py"
+        do {
+            try pythonProgram().write(toFile: path, atomically: true, encoding: .utf8)
+        } catch {
+            throw .script("\(scriptPath): error executing code: cannot write \(path): \(error)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let outcome = try runShell("\(configuration.codeCommand) \(path)")
+        if !outcome.output.isEmpty { warnings.append(outcome.output) }
+        if outcome.status != 0 {
+            throw .script("\(scriptPath): error executing code: '\(configuration.codeCommand)' returned non-zero status \(outcome.status)\(outcome.output.isEmpty ? "" : "\n" + outcome.output)")
+        }
+    }
+}

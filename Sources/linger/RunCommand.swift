@@ -1,0 +1,178 @@
+import ArgumentParser
+import Foundation
+import LingerKernel
+import LingerRun
+import LingerScript
+
+/// `linger run`: execute packetdrill scripts against a backend, like packetdrill.
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run packetdrill scripts against the live kernel or Linger's stack.",
+        discussion: """
+            Each script runs on a fresh backend. With --backend kernel that is the \
+            host's live Linux kernel inside a private network namespace of its own, \
+            reached through a TUN device, in real time (needs root and /dev/net/tun); \
+            nothing the script does touches the host. Scripts are checked exactly as \
+            packetdrill checks them: packets, system call results and errno, timing \
+            within --tolerance_usecs.
+
+            Like packetdrill, a passing script prints nothing; a failing one prints \
+            script.pkt:LINE: and what differed. With several scripts a summary line \
+            follows. Exit status: 0 when every script passed, 1 when one failed, 2 \
+            when one needs a feature Linger does not support.
+
+            Examples:
+              sudo linger run --backend kernel Tests/Scripts/close-unread-data-rst.pkt
+              sudo linger run --backend kernel --verbose --tolerance_usecs=20000 x.pkt
+              sudo linger run --backend kernel Tests/Scripts
+            """
+    )
+
+    /// The backends a script can run on.
+    enum BackendKind: String, ExpressibleByArgument, CaseIterable {
+        case kernel
+    }
+
+    @Argument(help: "Script files or directories (every .pkt under them, sorted).")
+    var paths: [String] = []
+
+    @Option(help: "Where to run: kernel (the live Linux kernel).")
+    var backend: BackendKind = .kernel
+
+    @Flag(name: [.short, .long], help: "Print every event, packet and system call as it happens.")
+    var verbose = false
+
+    @Option(name: [.customShort("D"), .customLong("define")], parsing: .unconditionalSingleValue,
+            help: ArgumentHelp("Define a symbol for the scripts, as packetdrill's -D.", valueName: "NAME=value"))
+    var definitions: [String] = []
+
+    @Option(name: .customLong("tolerance_usecs"), help: "Allowed timing error in microseconds (default 4000).")
+    var toleranceMicroseconds: String?
+    @Option(name: .customLong("tolerance_percent"), help: "Allowed timing error as a percentage of the time between events.")
+    var tolerancePercent: String?
+    @Option(name: .customLong("ip_version"), help: "ipv4, ipv6 or ipv4-mapped-ipv6.")
+    var ipVersion: String?
+    @Option(name: .customLong("local_ip"), help: "The address of the stack under test.")
+    var localIP: String?
+    @Option(name: .customLong("remote_ip"), help: "The address the script plays.")
+    var remoteIP: String?
+    @Option(name: .customLong("gateway_ip"), help: "The gateway to the remote address.")
+    var gatewayIP: String?
+    @Option(name: .customLong("netmask_ip"), help: "The local network's netmask (IPv4).")
+    var netmaskIP: String?
+    @Option(name: .customLong("mtu"), help: "The TUN device's MTU (default 1500).")
+    var mtu: String?
+    @Option(name: .customLong("bind_port"), help: "The local port of bind(fd, ..., ...) (default 8080).")
+    var bindPort: String?
+    @Option(name: .customLong("connect_port"), help: "The remote port of connect(fd, ..., ...) (default 8080).")
+    var connectPort: String?
+    @Option(name: .customLong("non_fatal"), help: "packet or syscall: report such mismatches as warnings.")
+    var nonFatal: [String] = []
+    @Flag(name: .customLong("strict_segments"), help: "Do not merge outbound segments to match a larger scripted one.")
+    var strictSegments = false
+
+    func validate() throws {
+        if paths.isEmpty {
+            throw ValidationError("give at least one script or directory, e.g. linger run --backend kernel Tests/Scripts")
+        }
+        for definition in definitions where !definition.contains("=") {
+            throw ValidationError("-D needs NAME=value, found '\(definition)'")
+        }
+    }
+
+    /// The packetdrill options given on the command line, as the runner takes them.
+    var commandLineOptions: [(name: String, value: String?)] {
+        var options: [(name: String, value: String?)] = []
+        let valued: [(String, String?)] = [
+            ("tolerance_usecs", toleranceMicroseconds), ("tolerance_percent", tolerancePercent),
+            ("ip_version", ipVersion), ("local_ip", localIP), ("remote_ip", remoteIP), ("gateway_ip", gatewayIP),
+            ("netmask_ip", netmaskIP), ("mtu", mtu), ("bind_port", bindPort), ("connect_port", connectPort),
+        ]
+        for (name, value) in valued where value != nil { options.append((name, value)) }
+        for value in nonFatal { options.append(("non_fatal", value)) }
+        if strictSegments { options.append(("strict_segments", nil)) }
+        if verbose { options.append(("verbose", nil)) }
+        return options
+    }
+
+    func run() throws {
+        var files: [String] = []
+        for path in paths {
+            switch ScriptFiles.expand(path) {
+            case .success(let found) where found.isEmpty:
+                throw ValidationError("no .pkt files under \(path)")
+            case .success(let found):
+                files += found
+            case .failure(let problem):
+                throw ValidationError(problem.message)
+            }
+        }
+        var passed = 0, failed = 0, unsupported = 0
+        for file in files {
+            switch runOne(file) {
+            case .passed: passed += 1
+            case .failed: failed += 1
+            case .unsupported: unsupported += 1
+            }
+        }
+        if files.count > 1 {
+            let extra = unsupported > 0 ? ", \(unsupported) skipped" : ""
+            print("\(passed) passed, \(failed) failed\(extra)")
+        }
+        if failed > 0 { throw ExitCode(1) }
+        if unsupported > 0 { throw ExitCode(2) }
+    }
+
+    /// Runs one script and reports it; the verdict decides the exit status.
+    func runOne(_ path: String) -> ScriptRunResult.Verdict {
+        @discardableResult
+        func report(_ verdict: ScriptRunResult.Verdict, _ message: String) -> ScriptRunResult.Verdict {
+            ScriptFiles.printError(message.hasSuffix("\n") ? String(message.dropLast()) : message)
+            return verdict
+        }
+        guard let source = ScriptFiles.read(path) else {
+            return report(.failed, "\(path): cannot read the script")
+        }
+        var defined: [String: String] = [:]
+        for definition in definitions {
+            let parts = definition.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            defined[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        let parsed = ScriptParser.parse(source: source, fileName: path, definitions: defined)
+        guard parsed.isSuccess else {
+            return report(.failed, parsed.diagnostics.map(\.description).joined(separator: "\n"))
+        }
+        let configuration: RunConfiguration
+        do {
+            configuration = try RunConfiguration.make(
+                scriptOptions: parsed.script.options, commandLine: commandLineOptions, scriptPath: path)
+        } catch {
+            return report(error.kind == .unsupported ? .unsupported : .failed, error.message)
+        }
+        let world: any Backend
+        do {
+            world = try makeBackend(configuration.network)
+        } catch {
+            return report(.failed, "\(path): \(error.message)")
+        }
+        let trace: ((RunTraceEntry) -> Void)? = verbose ? { entry in
+            let line = entry.line.map { "\(path):\($0): " } ?? ""
+            print(line + entry.text)
+        } : nil
+        let result = ScriptRunner(
+            script: parsed.script, scriptPath: path, configuration: configuration, backend: world, trace: trace
+        ).run()
+        for warning in result.warnings { report(.passed, "\(path): warning: \(warning)") }
+        if result.verdict != .passed {
+            return report(result.verdict, result.message ?? "\(path): failed")
+        }
+        return .passed
+    }
+
+    func makeBackend(_ network: NetworkConfiguration) throws(BackendError) -> any Backend {
+        switch backend {
+        case .kernel: return try KernelBackend(network: network)
+        }
+    }
+}
