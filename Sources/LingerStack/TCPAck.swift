@@ -340,8 +340,11 @@ extension TCPSocket {
         rto = min(jiffiesRoundUp(us), maximumRTO)
     }
 
-    /// usecs_to_jiffies at HZ=1000: rounds up to a whole millisecond.
-    func jiffiesRoundUp(_ us: Int64) -> Int64 { (us + 999) / 1000 * 1000 }
+    /// usecs_to_jiffies and back: rounds up to a whole jiffy (1 ms at HZ=1000).
+    func jiffiesRoundUp(_ us: Int64) -> Int64 {
+        let tick = Int64(1_000_000 / max(1, min(stack.sysctls.hz, 1_000_000)))
+        return (us + tick - 1) / tick * tick
+    }
 
     /// tcp_rto_delta_us: how far in the future the RTO would fire, measured from the
     /// head segment's transmission.

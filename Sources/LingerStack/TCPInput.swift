@@ -336,7 +336,7 @@ extension TCPSocket {
     func dataQueue(_ seg: InboundSegment, _ raw: UnsafeRawBufferPointer) {
         if seg.seq == seg.endSeq { return }
         duplicateSack = nil
-        let truesize = inboundTruesize(seg.payloadCount)
+        let truesize = inboundTruesize(seg)
         if seg.seq == rcvNxt {
             if receiveWindow == 0 {
                 if !(seg.payloadCount == 0 && seg.isFin) {
@@ -614,14 +614,27 @@ extension TCPSocket {
 
     // MARK: - Receive-side bookkeeping
 
-    /// What Linux charges for a received segment of `length` bytes (skb->truesize of
-    /// a packet written to a TUN device).
-    func inboundTruesize(_ length: Int) -> Int {
-        // Header room, the data rounded to the allocator, the shared info and the sk_buff.
-        let headroom = 64 + 2 + (isIPv6Connection ? 40 : 20) + 20 + 40
-        var data = headroom + length
-        data = (data + 63) & ~63
-        return data + 320 + 256
+    /// What Linux charges for a received segment (skb->truesize of a packet a TUN
+    /// device hands in): the packet in a kmalloc'd head with NET_SKB_PAD (64) in
+    /// front and skb_shared_info (320) behind, rounded to the allocator's size,
+    /// plus the sk_buff (256). Packets too big for a 4 KiB head keep their
+    /// headers in the head and the data in page fragments.
+    func inboundTruesize(_ seg: InboundSegment) -> Int {
+        let packetLength = seg.payloadStart + seg.payloadCount
+        if 64 + packetLength + 320 <= 4096 {
+            return Self.kmallocSize(64 + packetLength + 320) + 256
+        }
+        return Self.kmallocSize(64 + seg.payloadStart + 320) + 256 + (seg.payloadCount + 4095) / 4096 * 4096
+    }
+
+    /// The size kmalloc really hands out for a request of `n` bytes.
+    static func kmallocSize(_ n: Int) -> Int {
+        if n <= 8 { return 8 }
+        if n > 64 && n <= 96 { return 96 }
+        if n > 128 && n <= 192 { return 192 }
+        var size = 8
+        while size < n { size <<= 1 }
+        return size
     }
 
     /// tcp_event_data_recv: schedules the ACK, measures, runs the delayed-ACK
