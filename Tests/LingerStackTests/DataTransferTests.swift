@@ -1,0 +1,127 @@
+import LingerRun
+import LingerWire
+import Testing
+
+@testable import LingerStack
+
+/// Data both ways on an established connection, driven by segments. Expected
+/// ACK timing and windows are the live kernel's answers to the same segments.
+@Suite struct DataTransferTests {
+    private func established() -> (StackHarness, Int32) {
+        let h = StackHarness()
+        let fd = h.acceptedConnection()
+        return (h, fd)
+    }
+
+    @Test func dataIsAckedAtOnceAtConnectionStartAndReadable() throws {
+        let (h, fd) = established()
+        h.inject([.psh, .ack], seq: h.peerISS + 1, ack: h.iss + 1, payload: Array(repeating: 7, count: 500))
+        let ack = try #require(h.packet())
+        #expect(ack.tcp?.flags == [.ack])
+        #expect(h.relAck(ack) == 501)
+        #expect(ack.payload.isEmpty)
+        let r = h.call(.read(fd: fd, buffer: .capacity(2000)))
+        #expect(r.value == 500)
+        #expect(r.output == .received(Array(repeating: 7, count: 500)))
+        // Nothing more to read: a non-blocking read says so.
+        h.call(.fcntl(fd: fd, command: LinuxNumbers.F_SETFL, argument: Int64(LinuxNumbers.O_RDWR | LinuxNumbers.O_NONBLOCK)))
+        #expect(h.call(.read(fd: fd, buffer: .capacity(10))).errno == LinuxNumbers.EAGAIN)
+    }
+
+    @Test func windowShrinksByWhatIsQueuedUnread() throws {
+        let (h, _) = established()
+        h.inject([.psh, .ack], seq: h.peerISS + 1, ack: h.iss + 1, payload: Array(repeating: 1, count: 100))
+        let ack = try #require(h.packet()?.tcp)
+        // The kernel answered 100 unread bytes with window 64140 (64240 - 100).
+        #expect(ack.window == 64140)
+    }
+
+    @Test func delayedAckWaitsFortyMillisecondsInPingPongMode() throws {
+        let (h, fd) = established()
+        // TCP_QUICKACK 0 enters ping-pong mode: the kernel then ACKed 100 bytes ~40 ms later.
+        h.call(.setsockopt(fd: fd, level: LinuxNumbers.SOL_TCP, name: 12, value: h.int(0), length: 4))
+        h.inject([.psh, .ack], seq: h.peerISS + 1, ack: h.iss + 1, payload: Array(repeating: 1, count: 100))
+        let start = h.stack.now
+        #expect(h.packet() == nil)
+        let (ack, at) = try #require(h.nextPacket(within: 1_000_000))
+        #expect(h.relAck(ack) == 101)
+        #expect(at - start == 40_000)
+        #expect(h.stack.counters[.tcpExtDelayedACKs] == 1)
+    }
+
+    @Test func outOfOrderDataGetsAnImmediateSackedDuplicateAck() throws {
+        let (h, _) = established()
+        h.inject([.psh, .ack], seq: h.peerISS + 201, ack: h.iss + 1, payload: Array(repeating: 2, count: 100))
+        let dup = try #require(h.packet()?.tcp)
+        #expect(dup.acknowledgmentNumber.rawValue == h.peerISS + 1)
+        #expect(dup.options == [.noOperation, .noOperation, .sack([SACKBlock(left: h.peerISS + 201, right: h.peerISS + 301)])])
+        h.inject([.psh, .ack], seq: h.peerISS + 1, ack: h.iss + 1, payload: Array(repeating: 1, count: 200))
+        let full = try #require(h.packet()?.tcp)
+        #expect(full.acknowledgmentNumber.rawValue == h.peerISS + 301)
+        #expect(full.options.isEmpty, "no SACK block once the hole is filled")
+    }
+
+    @Test func writeIsSegmentedToTheMssAndPushedAtTheEnd() throws {
+        let (h, fd) = established()
+        #expect(h.call(.write(fd: fd, data: .bytes(Array(repeating: 3, count: 3000)))).value == 3000)
+        var total = 0
+        var last: Packet?
+        while let p = h.packet() {
+            #expect(p.payload.count <= 1460)
+            #expect(h.relSeq(p) == Int64(1 + total))
+            total += p.payload.count
+            last = p
+        }
+        #expect(total == 3000)
+        #expect(last?.tcp?.flags.contains(.psh) == true)
+        // SIOCOUTQ counts what is not yet acknowledged; SIOCOUTQNSD what is not yet sent.
+        #expect(h.call(.ioctl(fd: fd, request: LinuxNumbers.SIOCOUTQ)).output == .integer(3000))
+        #expect(h.call(.ioctl(fd: fd, request: LinuxNumbers.SIOCOUTQNSD)).output == .integer(0))
+        h.inject([.ack], seq: h.peerISS + 1, ack: h.iss + 3001)
+        #expect(h.call(.ioctl(fd: fd, request: LinuxNumbers.SIOCOUTQ)).output == .integer(0))
+    }
+
+    @Test func nagleHoldsASmallSegmentWhileOneIsUnacknowledged() throws {
+        let (h, fd) = established()
+        h.call(.write(fd: fd, data: .bytes(Array(repeating: 1, count: 100))))
+        #expect(h.packet()?.payload.count == 100)
+        h.call(.write(fd: fd, data: .bytes(Array(repeating: 2, count: 100))))
+        #expect(h.packet() == nil, "Nagle: the second small segment waits for the ACK")
+        h.inject([.ack], seq: h.peerISS + 1, ack: h.iss + 101)
+        let second = try #require(h.packet())
+        #expect(h.relSeq(second) == 101)
+        #expect(second.payload.count == 100)
+    }
+
+    @Test func noDelaySendsSmallSegmentsAtOnce() throws {
+        let (h, fd) = established()
+        h.call(.setsockopt(fd: fd, level: LinuxNumbers.SOL_TCP, name: LinuxNumbers.TCP_NODELAY, value: h.int(1), length: 4))
+        h.call(.write(fd: fd, data: .bytes(Array(repeating: 1, count: 100))))
+        h.call(.write(fd: fd, data: .bytes(Array(repeating: 2, count: 100))))
+        #expect(h.packet()?.payload.count == 100)
+        #expect(h.packet()?.payload.count == 100)
+    }
+
+    @Test func peersZeroWindowStopsDataAndStartsProbing() throws {
+        let h = StackHarness()
+        let fd = h.acceptedConnection(window: 0)
+        h.call(.write(fd: fd, data: .bytes(Array(repeating: 1, count: 100))))
+        #expect(h.packet() == nil, "nothing fits a zero window")
+        // The probe timer fires after max(RTO, 200 ms): a bare ACK one below snd_una.
+        let (probe, _) = try #require(h.nextPacket(within: 2_000_000))
+        #expect(probe.payload.isEmpty)
+        #expect(h.relSeq(probe) == 0)
+        h.inject([.ack], seq: h.peerISS + 1, ack: h.iss + 1, window: 1000)
+        let data = try #require(h.packet())
+        #expect(data.payload.count == 100)
+    }
+
+    @Test func receiveQueueAndSendQueueIoctls() throws {
+        let (h, fd) = established()
+        h.inject([.psh, .ack], seq: h.peerISS + 1, ack: h.iss + 1, payload: Array(repeating: 5, count: 300))
+        _ = h.packet()
+        #expect(h.call(.ioctl(fd: fd, request: LinuxNumbers.SIOCINQ)).output == .integer(300))
+        h.call(.read(fd: fd, buffer: .capacity(100)))
+        #expect(h.call(.ioctl(fd: fd, request: LinuxNumbers.SIOCINQ)).output == .integer(200))
+    }
+}

@@ -1,0 +1,120 @@
+import LingerWire
+import Testing
+
+@testable import LingerStack
+
+/// The small pieces the connection logic stands on: windows in sequence space,
+/// PAWS, the byte and record queues.
+@Suite struct SequenceAndBufferTests {
+    @Test func windowAcceptsSegmentsThatOverlapIt() {
+        let start = SequenceNumber(1000)
+        let end = SequenceNumber(2000)
+        // RFC 793's acceptability test as tcp_in_window applies it.
+        #expect(sequenceInWindow(SequenceNumber(1000), SequenceNumber(1000), start, end))  // empty at the left edge
+        #expect(sequenceInWindow(SequenceNumber(900), SequenceNumber(1100), start, end))  // straddles the left edge
+        #expect(sequenceInWindow(SequenceNumber(1999), SequenceNumber(2100), start, end))
+        #expect(!sequenceInWindow(SequenceNumber(2000), SequenceNumber(2100), start, end))  // starts at the right edge
+        #expect(!sequenceInWindow(SequenceNumber(500), SequenceNumber(1000), start, end))  // ends at the left edge
+    }
+
+    @Test func windowWorksAcrossTheWrap() {
+        let start = SequenceNumber(UInt32.max - 100)
+        let end = start + 1000
+        #expect(sequenceInWindow(SequenceNumber(10), SequenceNumber(20), start, end))
+        #expect(!sequenceInWindow(SequenceNumber(2000), SequenceNumber(2010), start, end))
+    }
+
+    @Test func pawsRejectsOlderTimestampsOnly() {
+        // A timestamp one tick older than ts_recent is rejected by tcp_paws_reject...
+        #expect(pawsRejects(tsRecent: 1000, tsRecentStamp: 50, tsVal: 999, isRst: false, nowSeconds: 60))
+        // ...an equal or newer one is not, nor is anything once ts_recent is 0.
+        #expect(!pawsRejects(tsRecent: 1000, tsRecentStamp: 50, tsVal: 1000, isRst: false, nowSeconds: 60))
+        #expect(!pawsRejects(tsRecent: 1000, tsRecentStamp: 50, tsVal: 5000, isRst: false, nowSeconds: 60))
+        #expect(!pawsRejects(tsRecent: 0, tsRecentStamp: 50, tsVal: 1, isRst: false, nowSeconds: 60))
+        // Wrapping: a value "after" ts_recent modulo 2^32 passes.
+        #expect(!pawsRejects(tsRecent: UInt32.max - 5, tsRecentStamp: 50, tsVal: 3, isRst: false, nowSeconds: 60))
+        // A RST passes once ts_recent is older than TCP_PAWS_MSL (60 s).
+        #expect(pawsRejects(tsRecent: 1000, tsRecentStamp: 50, tsVal: 10, isRst: true, nowSeconds: 100))
+        #expect(!pawsRejects(tsRecent: 1000, tsRecentStamp: 50, tsVal: 10, isRst: true, nowSeconds: 111))
+    }
+
+    @Test func byteRingKeepsOrderAcrossGrowthAndWrap() {
+        var ring = ByteRing()
+        var model: [UInt8] = []
+        var next: UInt8 = 0
+        for round in 0..<200 {
+            let add = (round * 37) % 700
+            var chunk: [UInt8] = []
+            for _ in 0..<add {
+                chunk.append(next)
+                next &+= 1
+            }
+            ring.append(chunk)
+            model += chunk
+            let drop = min(model.count, (round * 53) % 650)
+            ring.removeFirst(drop)
+            model.removeFirst(drop)
+            #expect(ring.count == model.count)
+        }
+        var out: [UInt8] = []
+        ring.copy(offset: 0, length: ring.count, into: &out)
+        #expect(out == model)
+        let middle = ring.withBytes(offset: 10, length: 100) { Array($0) }
+        #expect(middle == Array(model[10..<110]))
+    }
+
+    @Test func byteRingIgnoresOutOfRangeRequests() {
+        var ring = ByteRing()
+        ring.append([1, 2, 3])
+        var out: [UInt8] = []
+        ring.copy(offset: 2, length: 5, into: &out)
+        #expect(out.isEmpty)
+        ring.removeFirst(10)
+        #expect(ring.isEmpty)
+        #expect(ring.withBytes(offset: 0, length: 1) { $0.count } == 0)
+    }
+
+    @Test func ringQueueBehavesLikeAnArray() {
+        var q = RingQueue<Int>()
+        var model: [Int] = []
+        for i in 0..<1000 {
+            switch i % 7 {
+            case 0, 1, 2:
+                q.append(i)
+                model.append(i)
+            case 3:
+                q.removeFirst()
+                if !model.isEmpty { model.removeFirst() }
+            case 4:
+                let at = model.isEmpty ? 0 : i % (model.count + 1)
+                q.insert(i, at: at)
+                model.insert(i, at: at)
+            case 5:
+                if !model.isEmpty {
+                    let at = i % model.count
+                    q.remove(at: at)
+                    model.remove(at: at)
+                }
+            default:
+                q.prepend(i)
+                model.insert(i, at: 0)
+            }
+            #expect(q.count == model.count)
+        }
+        #expect((0..<q.count).map { q[$0] } == model)
+        #expect(q.first == model.first)
+        #expect(q.last == model.last)
+    }
+
+    @Test func minimumRTTFilterTracksTheWindowedMinimum() {
+        var f = MinRTTFilter()
+        f.update(window: 10_000, time: 0, value: 500)
+        f.update(window: 10_000, time: 1_000, value: 700)
+        #expect(f.value == 500)
+        f.update(window: 10_000, time: 2_000, value: 300)
+        #expect(f.value == 300)
+        // Once the minimum is older than the window, later samples take over.
+        f.update(window: 10_000, time: 13_000, value: 900)
+        #expect(f.value == 900)
+    }
+}
