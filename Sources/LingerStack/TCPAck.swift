@@ -134,6 +134,7 @@ extension TCPSocket {
             sndWl1 = ackSeq
             if sndWnd != nwin {
                 sndWnd = nwin
+                if sendHead < sendQueue.count { slowStartAfterIdleCheck() }
                 if nwin > maxWindow {
                     maxWindow = nwin
                     syncMSS(pmtu: stack.addresses.mtu)

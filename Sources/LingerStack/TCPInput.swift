@@ -541,7 +541,11 @@ extension TCPSocket {
         }
         for segment in outOfOrder { rmemAlloc -= segment.truesize }
         outOfOrder.removeAll()
-        if sackOK { selectiveAcks.removeAll() }
+        // tcp_sack_reset: the D-SACK goes too.
+        if sackOK {
+            selectiveAcks.removeAll()
+            duplicateSack = nil
+        }
         if !isOrphan { wakeWaiters() }
     }
 

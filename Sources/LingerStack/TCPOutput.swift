@@ -299,6 +299,7 @@ extension TCPSocket {
                 let record = SendRecord(seq: writeSeq, endSeq: writeSeq, flags: [])
                 sendQueue.append(record)
                 nonaglePush = false
+                slowStartAfterIdleCheck()
                 if sendHead == sendQueue.count - 1 { chronoStart(.busy) }
                 wmemQueued += sendSkbOverhead
                 tailIndex = sendQueue.count - 1
@@ -631,6 +632,31 @@ extension TCPSocket {
                 cwndApplicationLimited()
             }
         }
+    }
+
+    /// tcp_slow_start_after_idle_check: after an idle period longer than the RTO,
+    /// restart from the initial window.
+    func slowStartAfterIdleCheck() {
+        guard stack.sysctls.tcpSlowStartAfterIdle != 0, packetsOut == 0 else { return }
+        let delta = stack.now - lastSndTime
+        if delta > rto { cwndRestart(idle: delta) }
+    }
+
+    /// tcp_cwnd_restart (RFC 2861): halve the window per idle RTO, down to the
+    /// restart window.
+    func cwndRestart(idle: Int64) {
+        let restart = min(UInt32(10), cwnd)
+        ssthresh = currentSsthresh
+        var delta = idle
+        var w = cwnd
+        while true {
+            delta -= rto
+            if delta <= 0 || w <= restart { break }
+            w >>= 1
+        }
+        cwnd = max(w, restart)
+        cwndStamp = stack.now
+        cwndUsed = 0
     }
 
     /// tcp_cwnd_application_limited.
