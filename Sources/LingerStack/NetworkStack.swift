@@ -67,6 +67,8 @@ public final class NetworkStack {
     var listeners: [UInt16: [TCPSocket]] = [:]
     var bound: [UInt16: [TCPSocket]] = [:]
     var orphanCount = 0
+    /// Fast Open cookies by server address (the tcp_metrics cookie cache).
+    var fastOpenCookies: [IPAddress: [UInt8]] = [:]
     var lastChallengeAckTime: Int64 = 0
     var challengeAckCount = 0
     /// Called after every input and timer so blocked calls can be re-checked.

@@ -15,6 +15,22 @@ struct SegmentOptions {
     var sack1 = (SequenceNumber(0), SequenceNumber(0))
     var sack2 = (SequenceNumber(0), SequenceNumber(0))
     var sack3 = (SequenceNumber(0), SequenceNumber(0))
+    /// A TCP Fast Open option: -1 absent, 0 a cookie request, else the cookie's length.
+    var fastOpenLength = -1
+    /// The cookie's bytes (at most 16), big-endian in two words.
+    var fastOpenCookie: (UInt64, UInt64) = (0, 0)
+    var fastOpenExperimental = false
+
+    /// The Fast Open cookie, if the option carried one.
+    var cookie: [UInt8]? {
+        guard fastOpenLength > 0 else { return nil }
+        var out: [UInt8] = []
+        for i in 0..<fastOpenLength {
+            let word = i < 8 ? fastOpenCookie.0 : fastOpenCookie.1
+            out.append(UInt8(truncatingIfNeeded: word >> UInt64(56 - 8 * (i % 8))))
+        }
+        return out
+    }
 
     /// The SACK block at `index` (0..<sackCount).
     func sackBlock(_ index: Int) -> (start: SequenceNumber, end: SequenceNumber) {
@@ -204,6 +220,27 @@ enum SegmentParser {
                     o.appendSack(SequenceNumber(be32(b, k)), SequenceNumber(be32(b, k + 4)))
                     k += 8
                 }
+            case (34, _), (254, _):
+                // tcp_parse_fastopen_option: an even length of 4 to 16 bytes, or a request.
+                var start = i + 2
+                var cookieLength = length - 2
+                if kind == 254 {
+                    guard length >= 4, be16(b, i + 2) == 0xF989 else { break }
+                    start += 2
+                    cookieLength -= 2
+                    o.fastOpenExperimental = true
+                }
+                if cookieLength == 0 {
+                    o.fastOpenLength = 0
+                } else if cookieLength >= 4 && cookieLength <= 16 && cookieLength % 2 == 0 {
+                    o.fastOpenLength = cookieLength
+                    var words: (UInt64, UInt64) = (0, 0)
+                    for k in 0..<cookieLength {
+                        let byte = UInt64(b[start + k])
+                        if k < 8 { words.0 |= byte << UInt64(56 - 8 * k) } else { words.1 |= byte << UInt64(56 - 8 * (k - 8)) }
+                    }
+                    o.fastOpenCookie = words
+                }
             default: break
             }
             i += length
@@ -223,6 +260,8 @@ struct OutboundHeader {
     var sackPermitted = false
     var timestamp: (value: UInt32, echo: UInt32)?
     var sackBlocks: [(start: SequenceNumber, end: SequenceNumber)] = []
+    /// A Fast Open option: empty for a cookie request.
+    var fastOpenCookie: [UInt8]?
     var tos: UInt8 = 0
     var ipID: UInt16 = 0
     var flowLabel: UInt32 = 0
@@ -276,6 +315,16 @@ enum SegmentBuilder {
             for block in h.sackBlocks {
                 put32(&out, block.start.rawValue)
                 put32(&out, block.end.rawValue)
+            }
+        }
+        if let cookie = h.fastOpenCookie {
+            let length = 2 + cookie.count
+            out.append(34)
+            out.append(UInt8(truncatingIfNeeded: length))
+            out.append(contentsOf: cookie)
+            if length & 3 == 2 {
+                out.append(1)
+                out.append(1)
             }
         }
     }

@@ -234,6 +234,14 @@ final class TCPSocket {
     var recvErr = false
     var timestampingFlags: UInt32 = 0
     var inqEnabled = false  // TCP_INQ
+    /// TCP_FASTOPEN_CONNECT.
+    var fastOpenConnect = false
+    /// A Fast Open attempt in progress (tp->fastopen_req): the SYN carries the option.
+    var fastOpenRequest = false
+    /// The cookie the next SYN carries (nil: a cookie request).
+    var fastOpenCookie: [UInt8]?
+    /// connect() was deferred until the first write (DEFER_CONNECT).
+    var deferConnect = false
 
     // MARK: listener
     var backlog = 0

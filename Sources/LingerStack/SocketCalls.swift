@@ -78,8 +78,10 @@ public final class SocketLayer {
         case .write(let fd, let data): return send(fd: fd, buffers: [data], flags: 0, name: "write")
         case .writev(let fd, let buffers): return send(fd: fd, buffers: buffers, flags: 0, name: "writev")
         case .send(let fd, let data, let flags): return send(fd: fd, buffers: [data], flags: flags, name: "send")
-        case .sendto(let fd, let data, let flags, _): return send(fd: fd, buffers: [data], flags: flags, name: "sendto")
-        case .sendmsg(let fd, let buffers, _, let flags, _): return send(fd: fd, buffers: buffers, flags: flags, name: "sendmsg")
+        case .sendto(let fd, let data, let flags, let address):
+            return send(fd: fd, buffers: [data], flags: flags, name: "sendto", address: address)
+        case .sendmsg(let fd, let buffers, _, let flags, let address):
+            return send(fd: fd, buffers: buffers, flags: flags, name: "sendmsg", address: address)
         case .shutdown(let fd, let how): return done(shutdown(fd: fd, how: how))
         case .close(let fd): return close(fd: fd)
         case .setsockopt(let fd, let level, let name, let value, let length):
@@ -287,6 +289,7 @@ public final class SocketLayer {
             let e = sk.connect(to: TCPEndpoint(ip, port))
             if e != 0 { return .completed(Self.fail(e)) }
             sk.connectState = .connecting
+            if sk.deferConnect { return .completed(SocketCallResult(value: 0)) }
             err = EINPROGRESS
         }
         let finish: () -> SocketCallResult? = {
@@ -371,7 +374,7 @@ public final class SocketLayer {
 
     // MARK: - Sending
 
-    func send(fd: Int32, buffers: [SendBuffer], flags: Int32, name: String) -> SyscallOutcome {
+    func send(fd: Int32, buffers: [SendBuffer], flags: Int32, name: String, address: SocketAddress? = nil) -> SyscallOutcome {
         guard let file = files.file(fd) else { return .completed(Self.fail(EBADF)) }
         var data: [UInt8] = []
         var nullAt: Int?
@@ -398,6 +401,9 @@ public final class SocketLayer {
         }
         guard let sk = file.socket else { return .completed(Self.fail(EBADF)) }
         let nonBlocking = file.isNonBlocking || flags & MSG_DONTWAIT != 0
+        if flags & MSG_FASTOPEN != 0 || sk.deferConnect {
+            if let failure = sendFastOpen(sk, file: file, address: address, nonBlocking: nonBlocking) { return failure }
+        }
         let total = nullAt ?? data.count
         let faultAfter = nullAt != nil
         var copied = 0
@@ -411,6 +417,36 @@ public final class SocketLayer {
         let deadline = sk.sendTimeout > 0 ? stack.now + sk.sendTimeout : nil
         return .blocked(BlockedCall(name: name, deadline: deadline, attempt: { attempt(true) },
                                     timeout: { copied > 0 ? SocketCallResult(value: Int64(copied)) : Self.fail(EAGAIN) }))
+    }
+
+    /// tcp_sendmsg_fastopen: the write that starts a Fast Open connection. The
+    /// SYN goes out as Linux's fallback sends it (a cookie request, no data in the
+    /// SYN); the data follows once the connection is established. Returns the
+    /// call's outcome when it ends here.
+    func sendFastOpen(_ sk: TCPSocket, file: OpenFile, address: SocketAddress?, nonBlocking: Bool) -> SyscallOutcome? {
+        guard stack.sysctls.tcpFastopen & 1 != 0 else { return .completed(Self.fail(EOPNOTSUPP)) }
+        if case .unspecified? = address { return .completed(Self.fail(EOPNOTSUPP)) }
+        if sk.fastOpenRequest { return .completed(Self.fail(EALREADY)) }
+        if sk.deferConnect {
+            sk.deferConnect = false
+            sk.fastOpenRequest = true
+            sk.fastOpenCookie = nil
+            sk.sendSyn()
+        } else if sk.state == .close && sk.connectState == .unconnected {
+            guard let address, let (ip, port) = Self.ipAddress(address) else { return .completed(Self.fail(EDESTADDRREQ)) }
+            sk.fastOpenRequest = true
+            sk.fastOpenCookie = nil
+            let e = sk.connect(to: TCPEndpoint(ip, port))
+            if e != 0 {
+                sk.fastOpenRequest = false
+                return .completed(Self.fail(e))
+            }
+            sk.connectState = .connecting
+        } else {
+            return nil
+        }
+        if nonBlocking { return .completed(Self.fail(EINPROGRESS)) }
+        return nil
     }
 
     // MARK: - shutdown and close

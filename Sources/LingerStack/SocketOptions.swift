@@ -223,6 +223,11 @@ extension SocketLayer {
             sk.thinLinearTimeouts = val != 0
         case TCP_FASTOPEN:
             if sk.state != .close && sk.state != .listen { return Self.fail(EINVAL) }
+        case TCP_FASTOPEN_CONNECT:
+            if val < 0 || val > 1 { return Self.fail(EINVAL) }
+            guard stack.sysctls.tcpFastopen & 1 != 0 else { return Self.fail(EOPNOTSUPP) }
+            if sk.state != .close { return Self.fail(EINVAL) }
+            sk.fastOpenConnect = val != 0
         default:
             return Self.fail(ENOPROTOOPT)
         }
@@ -304,6 +309,7 @@ extension SocketLayer {
                 }
                 return int(secs)
             case TCP_THIN_LINEAR_TIMEOUTS: return bool(sk.thinLinearTimeouts)
+            case TCP_FASTOPEN_CONNECT: return bool(sk.fastOpenConnect)
             default: return Self.fail(ENOPROTOOPT)
             }
         case SOL_IP:

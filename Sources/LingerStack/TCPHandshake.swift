@@ -389,6 +389,16 @@ extension TCPSocket {
         writeSeq = iss
         if stack.sysctls.tcpTimestamps != 0 { tsOffset = stack.timestampOffset(tuple) }
         ipID = UInt16(truncatingIfNeeded: stack.randomUInt32())
+        // tcp_fastopen_defer_connect: with a cookie, wait for the first write.
+        if fastOpenConnect && !fastOpenRequest && stack.sysctls.tcpFastopen & 1 != 0 {
+            if let cookie = stack.fastOpenCookies[remote.address] {
+                fastOpenCookie = cookie
+                deferConnect = true
+                return 0
+            }
+            fastOpenRequest = true
+            fastOpenCookie = nil
+        }
         sendSyn()
         return 0
     }
@@ -472,6 +482,12 @@ extension TCPSocket {
             guard seg.isSyn else { return false }
             // Options of the SYN-ACK.
             parseSynOptions(o)
+            if fastOpenRequest {
+                // tcp_rcv_fastopen_synack: remember the server's cookie.
+                if let cookie = o.cookie { stack.fastOpenCookies[seg.source] = cookie }
+                fastOpenRequest = false
+                fastOpenCookie = nil
+            }
             sndWl1 = seg.seq
             _ = processAck(seg, raw, flags: [.slowPath])
             rcvNxt = seg.seq + 1

@@ -34,6 +34,7 @@ extension TCPSocket {
             if stack.sysctls.tcpWindowScaling != 0 { h.windowScale = rcvWscale }
             h.sackPermitted = stack.sysctls.tcpSack != 0
             h.window = UInt16(truncatingIfNeeded: min(rcvWnd, 65535))
+            if fastOpenRequest { h.fastOpenCookie = fastOpenCookie ?? [] }
         } else {
             if timestampOK { h.timestamp = (stack.timestampClock &+ tsOffset, tsRecent) }
             h.sackBlocks = outgoingSackBlocks()
