@@ -53,6 +53,10 @@ public final class NetworkStack {
     public private(set) var now: Int64
     /// Packets sent and not yet taken, oldest first.
     public internal(set) var outbound: [SentPacket] = []
+    /// Whether the device queue drops every outgoing packet, as a
+    /// `tc qdisc ... pfifo limit 0` makes it do: TCP sees local congestion
+    /// (NET_XMIT_DROP) and retries on its own schedule.
+    public var dropsOutboundPackets = false
 
     var timers: TimerWheel<StackTimer>
     var random: SplitMix64
@@ -178,9 +182,13 @@ public final class NetworkStack {
     // MARK: - Output
 
     /// Hands a built packet to the "device".
-    func emit(_ bytes: [UInt8]) {
-        guard !bytes.isEmpty else { return }
+    /// Returns false when the device queue dropped the packet (NET_XMIT_DROP).
+    @discardableResult
+    func emit(_ bytes: [UInt8]) -> Bool {
+        guard !bytes.isEmpty else { return false }
+        if dropsOutboundPackets { return false }
         outbound.append(SentPacket(bytes: bytes, time: now))
+        return true
     }
 
     /// Removes and returns the oldest packet not yet taken.

@@ -49,6 +49,26 @@ public final class SimBackend: Backend {
         self.hostCommand = hostCommand
     }
 
+    /// What a `tc qdisc` command on the device does to the sim: a pfifo with
+    /// limit 0 drops every packet (true); deleting the root qdisc or adding
+    /// another one passes them again (false); nil for other commands.
+    static func queueDiscipline(_ command: String) -> Bool? {
+        let words = command.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+        guard words.count >= 3, words[0] == "tc", words[1] == "qdisc" else { return nil }
+        switch words[2] {
+        case "del", "delete":
+            return words.contains("root") ? false : nil
+        case "add", "replace", "change":
+            guard words.contains("root") else { return nil }
+            if let pfifo = words.firstIndex(of: "pfifo"), pfifo + 2 < words.count, words[pfifo + 1] == "limit" {
+                return words[pfifo + 2] == "0"
+            }
+            return false
+        default:
+            return nil
+        }
+    }
+
     /// Whether a command line is the runner's own code-block evaluation rather than
     /// a script command.
     static func isCodeEvaluation(_ commandLine: String) -> Bool {
@@ -164,6 +184,10 @@ public final class SimBackend: Backend {
             case .rejected(let name, let value, let error):
                 output += "sysctl: setting \(name) to \(value): \(error)\n"
             case .skip(let command, let reason):
+                if let drops = Self.queueDiscipline(command) {
+                    stack.dropsOutboundPackets = drops
+                    break
+                }
                 skippedCommands.append(command)
                 output += "skipped on the sim backend: \(command) (\(reason))\n"
             }

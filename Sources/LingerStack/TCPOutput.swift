@@ -24,9 +24,10 @@ extension TCPSocket {
 
     /// Builds the header fields common to every segment of this connection and
     /// sends it. Mirrors __tcp_transmit_skb: options, window, ACK bookkeeping.
+    @discardableResult
     func transmit(seq: SequenceNumber, flags: TCPFlags, payloadOffset: Int, payloadLength: Int,
-                  countAsNew: Bool) {
-        guard let tuple else { return }
+                  countAsNew: Bool) -> Bool {
+        guard let tuple else { return false }
         var h = OutboundHeader(tuple: tuple, seq: seq, ack: rcvNxt, flags: flags, window: 0)
         if flags.contains(.syn) {
             h.mss = UInt16(truncatingIfNeeded: advmss)
@@ -55,7 +56,10 @@ extension TCPSocket {
             SegmentBuilder.build(h, payload: payload)
         }
         lastTransmitTime = stack.now
-        stack.emit(bytes)
+        if stack.emit(bytes) { return true }
+        // The device queue refused it: local congestion (err > 0 in __tcp_transmit_skb).
+        enterCWR()
+        return false
     }
 
     /// The SACK blocks the next segment carries: a D-SACK first, then the receive
@@ -542,6 +546,7 @@ extension TCPSocket {
             let toSend = sendQueue[sendHead]
             if toSend.endSeq == toSend.seq { break }
             let pieces = transmitNew(sendHead, mss: mss)
+            if pieces == 0 { break }
             if toSend.dataLength < pieces * mss { sndSml = toSend.endSeq }
             sentPackets += pieces
             if pushOne != 0 { break }
@@ -568,6 +573,12 @@ extension TCPSocket {
     @discardableResult
     func transmitNew(_ index: Int, mss: Int) -> Int {
         let record = sendQueue[index]
+        if stack.dropsOutboundPackets {
+            // tcp_transmit_skb failed: the record stays at the send head.
+            transmit(seq: record.seq, flags: record.flags.union([.ack]), payloadOffset: payloadOffset(of: record),
+                     payloadLength: min(record.dataLength, mss), countAsNew: true)
+            return 0
+        }
         let total = record.dataLength
         let pieces = total > mss ? (total + mss - 1) / mss : 1
         let skbID = nextSkbID
@@ -735,9 +746,13 @@ extension TCPSocket {
             if r.flags.contains(.syn) { stack.counters.increment(.tcpExtTCPSynRetrans) }
             totalRetrans &+= 1
             bytesRetrans &+= UInt64(r.dataLength)
-            transmit(seq: r.seq, flags: flags, payloadOffset: payloadOffset(of: r), payloadLength: r.dataLength,
-                     countAsNew: false)
+            let sent = transmit(seq: r.seq, flags: flags, payloadOffset: payloadOffset(of: r),
+                                payloadLength: r.dataLength, countAsNew: false)
             r.sacked.insert(.everRetrans)
+            if !sent {
+                sendQueue[index + k] = r
+                return false
+            }
             if counted {
                 r.sacked.insert(.retrans)
                 retransOut += 1
@@ -855,18 +870,18 @@ extension TCPSocket {
             record = sendQueue[sendHead]
             record.flags.insert(.psh)
             sendQueue[sendHead] = record
-            transmitNew(sendHead, mss: max(mss, record.dataLength))
-            return 0
+            return transmitNew(sendHead, mss: max(mss, record.dataLength)) > 0 ? 0 : 1
         }
         if sndUp > sndUna && sndUp <= sndUna + 0xFFFF { xmitProbe(urgent: true, counter: counter) }
-        xmitProbe(urgent: false, counter: counter)
-        return 0
+        return xmitProbe(urgent: false, counter: counter) ? 0 : 1
     }
 
     /// tcp_xmit_probe_skb: a bare ACK with an old sequence number, to draw an ACK.
-    func xmitProbe(urgent: Bool, counter: Counter) {
+    @discardableResult
+    func xmitProbe(urgent: Bool, counter: Counter) -> Bool {
         stack.counters.increment(counter)
-        transmit(seq: urgent ? sndUna : sndUna - 1, flags: [.ack], payloadOffset: 0, payloadLength: 0, countAsNew: true)
+        return transmit(seq: urgent ? sndUna : sndUna - 1, flags: [.ack], payloadOffset: 0, payloadLength: 0,
+                        countAsNew: true)
     }
 
     /// tcp_send_probe0: the zero-window probe timer fired.

@@ -119,7 +119,11 @@ extension TCPSocket {
         }
         retransmits += 1
         totalRTO &+= 1
-        retransmitRecord(0)
+        if !retransmitRecord(0) && stack.dropsOutboundPackets {
+            // Local congestion: try again soon (TCP_RESOURCE_PROBE_INTERVAL).
+            resetRetransmitTimer(.retrans, after: 500_000)
+            return
+        }
         backoffAndRearm()
     }
 
