@@ -107,7 +107,10 @@ public final class NetworkStack {
 
     /// Moves time forward to `time`, running every timer that falls due on the way in
     /// order, each at its own instant.
-    public func advance(to time: Int64) {
+    public func advance(to requested: Int64) {
+        // Far beyond any script, and far enough from Int64.max that deadlines
+        // computed from now cannot overflow.
+        let time = min(requested, Self.endOfTime)
         while let next = timers.nextDeadline(), next <= time {
             now = max(now, next)
             var due: [(TimerHandle, StackTimer)] = []
@@ -120,6 +123,9 @@ public final class NetworkStack {
         timers.advance(to: now) { handle, payload in due.append((handle, payload)) }
         for (handle, payload) in due { fire(handle, payload) }
     }
+
+    /// The latest time the stack moves to (about 73,000 years).
+    public static let endOfTime: Int64 = Int64.max / 4
 
     func schedule(at deadline: Int64, _ payload: StackTimer) -> TimerHandle {
         timers.schedule(at: max(deadline, now), payload)

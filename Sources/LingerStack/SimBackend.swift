@@ -105,8 +105,10 @@ public final class SimBackend: Backend {
             if let p = stack.takeOutbound() { return CapturedPacket(bytes: p.bytes, time: p.time) }
             var next = stack.nextDeadline() ?? Int64.max
             if blockedCompletion == nil, let d = blocked?.deadline { next = min(next, d) }
-            if next > deadline {
-                advance(to: max(deadline, stack.now))
+            if next > deadline || next >= NetworkStack.endOfTime {
+                // Nothing is due before the deadline (or ever): time moves to the
+                // deadline, unless that is "forever".
+                if deadline < NetworkStack.endOfTime { advance(to: max(deadline, stack.now)) }
                 return stack.takeOutbound().map { CapturedPacket(bytes: $0.bytes, time: $0.time) }
             }
             advance(to: next)
@@ -139,8 +141,9 @@ public final class SimBackend: Backend {
         while blockedCompletion == nil {
             var next = stack.nextDeadline() ?? Int64.max
             if let d = blocked?.deadline { next = min(next, d) }
-            if next > deadline {
-                advance(to: max(deadline, stack.now))
+            if next > deadline || next >= NetworkStack.endOfTime {
+                // Nothing can wake the call before the deadline (or ever).
+                if deadline < NetworkStack.endOfTime { advance(to: max(deadline, stack.now)) }
                 break
             }
             advance(to: next)
