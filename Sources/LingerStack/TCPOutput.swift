@@ -429,12 +429,14 @@ extension TCPSocket {
     }
 
     /// tcp_grow_skb: pulls bytes from the following unsent records into this one.
+    /// A record carrying the FIN is left alone: the live kernel keeps it apart, so
+    /// a FIN that does not fit the peer's window waits with its segment.
     func growRecord(_ index: Int, by amount: Int) {
         var remaining = amount
         while remaining > 0 && index + 1 < sendQueue.count {
             var r = sendQueue[index]
             var next = sendQueue[index + 1]
-            if r.eor || r.flags.contains(.fin) { return }
+            if r.eor || r.flags.contains(.fin) || next.flags.contains(.fin) { return }
             let take = min(remaining, next.dataLength)
             if take > 0 {
                 r.endSeq = r.endSeq + take
