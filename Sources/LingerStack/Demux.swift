@@ -142,9 +142,11 @@ extension NetworkStack {
     }
 
     /// Picks a local port for connect() to `remote` (__inet_hash_connect): a port is
-    /// usable when no socket is bound to it and no connection or time-wait entry
-    /// uses the 4-tuple it would make.
-    func ephemeralPortForConnect(local: IPAddress, remote: TCPEndpoint) -> UInt16? {
+    /// usable when no listener or unconnected socket is bound to it and no
+    /// connection uses the 4-tuple it would make; a time-wait entry on that
+    /// 4-tuple yields it when tcp_tw_reuse allows. Returns the port and the
+    /// entry taken over, if any.
+    func ephemeralPortForConnect(local: IPAddress, remote: TCPEndpoint) -> (port: UInt16, reused: TimeWaitEntry?)? {
         let low = sysctls.ipLocalPortRangeLow
         let high = sysctls.ipLocalPortRangeHigh
         guard low <= high, low > 0, high < 65536 else { return nil }
@@ -152,33 +154,40 @@ extension NetworkStack {
         let start = randomInt(below: span)
         for i in 0..<span {
             let port = UInt16(truncatingIfNeeded: low + (start + i) % span)
-            if bound[port] != nil && !(bound[port] ?? []).allSatisfy({ $0.state != .listen && $0.inEstablishedTable }) {
+            if let owners = bound[port], !owners.allSatisfy({ $0.state != .listen && $0.inEstablishedTable }) {
                 continue
             }
             let tuple = FourTuple(local: TCPEndpoint(local, port), remote: remote)
             if established[tuple] != nil { continue }
             if let tw = timeWait[tuple] {
-                if !timeWaitCanBeReused(tw) { continue }
+                guard timeWaitCanBeReused(tw, searchingPorts: true) else { continue }
                 killTimeWait(tuple)
+                return (port, tw)
             }
-            return port
+            return (port, nil)
         }
         return nil
     }
 
-    /// tcp_twsk_unique: connect() may reuse a TIME_WAIT 4-tuple when tcp_tw_reuse
-    /// allows and timestamps protect the new connection.
-    func timeWaitCanBeReused(_ tw: TimeWaitEntry) -> Bool {
-        let reuse = sysctls.tcpTwReuse
-        guard reuse != 0 else { return false }
+    /// tcp_twsk_unique: whether connect() may take over a time-wait 4-tuple. A
+    /// port bind() chose is reused whenever the old connection used timestamps;
+    /// during the ephemeral search tcp_tw_reuse decides (2: loopback only), and
+    /// only tcp_tw_reuse_delay after the entry was made.
+    func timeWaitCanBeReused(_ tw: TimeWaitEntry, searchingPorts: Bool) -> Bool {
+        guard tw.tsRecentStamp != 0 else { return false }
+        guard searchingPorts else { return true }
+        var reuse = sysctls.tcpTwReuse
         if reuse == 2 {
-            // Loopback only.
-            switch tw.tuple.remote.address {
-            case .v4(let a): if a.value >> 24 != 127 { return false }
-            case .v6(let a): if a != .loopback { return false }
+            let loopback: Bool
+            switch (tw.tuple.remote.address, tw.tuple.local.address) {
+            case (.v4(let r), .v4(let l)): loopback = r.value >> 24 == 127 || l.value >> 24 == 127
+            case (.v6(let r), .v6(let l)): loopback = r == .loopback || l == .loopback
+            default: loopback = false
             }
+            if !loopback { reuse = 0 }
         }
-        return tw.tsRecentStamp != 0 && seconds - tw.tsRecentStamp >= 1
+        guard reuse != 0 else { return false }
+        return now > tw.entryStamp + Int64(sysctls.tcpTwReuseDelay) * 1000
     }
 
     // MARK: - Resets for segments without a socket

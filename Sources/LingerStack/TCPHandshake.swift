@@ -356,13 +356,15 @@ extension TCPSocket {
         remoteAddress = remote.address
         remotePort = remote.port
         if localAddress == nil { localAddress = local }
+        var reused: TimeWaitEntry?
         if !isBound || localPort == 0 {
-            guard let port = stack.ephemeralPortForConnect(local: local, remote: remote) else {
+            guard let (port, entry) = stack.ephemeralPortForConnect(local: local, remote: remote) else {
                 remoteAddress = nil
                 remotePort = 0
                 return EADDRNOTAVAIL
             }
             localPort = port
+            reused = entry
             bindAddressWasAny = false
             stack.addBound(self)
         } else {
@@ -373,8 +375,9 @@ extension TCPSocket {
                 return EADDRNOTAVAIL
             }
             if let tw = stack.timeWait[tuple] {
-                if stack.timeWaitCanBeReused(tw) {
+                if stack.timeWaitCanBeReused(tw, searchingPorts: false) {
                     stack.killTimeWait(tuple)
+                    reused = tw
                 } else {
                     remoteAddress = nil
                     remotePort = 0
@@ -386,6 +389,14 @@ extension TCPSocket {
         state = .synSent
         stack.hashEstablished(self)
         iss = stack.initialSequence(tuple)
+        if let tw = reused {
+            // The new connection starts above the old one's sequence space and
+            // keeps its timestamps, so PAWS protects it (tcp_twsk_unique).
+            iss = tw.sndNxt + 65537
+            if iss.rawValue == 0 { iss = SequenceNumber(1) }
+            tsRecent = tw.tsRecent
+            tsRecentStamp = tw.tsRecentStamp
+        }
         writeSeq = iss
         if stack.sysctls.tcpTimestamps != 0 { tsOffset = stack.timestampOffset(tuple) }
         ipID = UInt16(truncatingIfNeeded: stack.randomUInt32())

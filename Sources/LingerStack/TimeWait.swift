@@ -23,6 +23,8 @@ struct TimeWaitEntry {
     var lastOOWAck: Int64
     var timer: TimerHandle?
     var expires: Int64
+    /// When the connection entered time-wait (tw_entry_stamp).
+    var entryStamp: Int64
 }
 
 /// Outcome of a segment meeting a time-wait entry (enum tcp_tw_status).
@@ -55,7 +57,7 @@ extension NetworkStack {
             rcvWindow: sk.receiveWindow, rcvWscale: sk.rcvWscale,
             tsRecent: sk.tsRecent, tsRecentStamp: sk.tsRecentStamp, tsOffset: sk.tsOffset,
             timestampOK: sk.timestampOK, reuse: sk.reuseAddress, tos: sk.tosByte,
-            lastOOWAck: sk.lastOOWAckTime, timer: nil, expires: now + length)
+            lastOOWAck: sk.lastOOWAckTime, timer: nil, expires: now + length, entryStamp: now)
         // Linux rounds the time-wait timer onto a coarse timer-wheel slot.
         entry.timer = schedule(at: now + length, .timeWait(tuple))
         if substate == .timeWait { counters.increment(.tcpExtTW) }

@@ -174,3 +174,48 @@ import Testing
         #expect(h.packet()?.tcp?.flags == [.rst])
     }
 }
+
+/// TIME_WAIT entries hold their 4-tuple: with one ephemeral port left in
+/// ip_local_port_range, a second connect() to the same peer fails until the
+/// entry expires (spec section 5, tcp_tw_reuse).
+@Suite struct TimeWaitPortTests {
+    /// Opens a connection with connect() and closes it actively into TIME_WAIT.
+    private func connectAndCloseIntoTimeWait(_ h: StackHarness) throws -> UInt16 {
+        let fd = Int32(h.call(.socket(domain: h.family, type: 1, protocol: 6)).value)
+        h.call(.fcntl(fd: fd, command: LinuxNumbers.F_SETFL, argument: Int64(LinuxNumbers.O_RDWR | LinuxNumbers.O_NONBLOCK)))
+        #expect(h.call(.connect(fd: fd, address: h.remoteSocketAddress, length: 16)).errno == LinuxNumbers.EINPROGRESS)
+        let syn = try #require(h.packet()?.tcp)
+        let port = syn.sourcePort
+        let iss = syn.sequenceNumber.rawValue
+        func peer(_ flags: TCPFlags, seq: UInt32, ack: UInt32) {
+            h.stack.receive(Packet.tcp(from: h.remote, 8080, to: h.local, port, flags: flags, seq: seq, ack: ack,
+                                       window: 65535, options: flags.contains(.syn) ? [.maximumSegmentSize(1460)] : []).serialize())
+        }
+        peer([.syn, .ack], seq: 7000, ack: iss &+ 1)
+        _ = h.packet()
+        #expect(h.call(.close(fd: fd)).value == 0)
+        #expect(h.packet()?.tcp?.flags == [.fin, .ack])
+        peer([.ack], seq: 7001, ack: iss &+ 2)
+        peer([.fin, .ack], seq: 7001, ack: iss &+ 2)
+        _ = h.packet()
+        return port
+    }
+
+    @Test func timeWaitHoldsTheLastEphemeralPort() throws {
+        let h = StackHarness()
+        try h.stack.setSysctl(name: "net.ipv4.ip_local_port_range", value: "40000 40000")
+        let port = try connectAndCloseIntoTimeWait(h)
+        #expect(port == 40000)
+        #expect(h.stack.timeWait.count == 1)
+        let fd = Int32(h.call(.socket(domain: h.family, type: 1, protocol: 6)).value)
+        let r = h.call(.connect(fd: fd, address: h.remoteSocketAddress, length: 16))
+        #expect(r.errno == 99, "EADDRNOTAVAIL: the only port is held by TIME_WAIT")
+        h.wait(60_000_001)
+        #expect(h.stack.timeWait.isEmpty)
+        switch h.process.start(.connect(fd: fd, address: h.remoteSocketAddress, length: 16)) {
+        case .blocked: break
+        case .completed(let again): Issue.record("connect after expiry: \(again)")
+        }
+        #expect(h.packet()?.tcp?.sourcePort == 40000)
+    }
+}
