@@ -312,20 +312,18 @@ extension TCPSocket {
         if old == new { return }
         switch new {
         case .established:
-            if old != .established { stack.counters.increment(.tcpCurrEstab) }
+            stack.counters.increment(.tcpCurrEstab)
+        case .closeWait:
+            if old == .synReceived { stack.counters.increment(.tcpCurrEstab) }
         case .close:
             if old == .closeWait || old == .established { stack.counters.increment(.tcpEstabResets) }
             stack.unhashEstablished(self)
             if old == .listen { stack.removeListener(self) }
             if !explicitlyBound { stack.removeBound(self) }
-            if old == .established || old == .closeWait { stack.counters.decrement(.tcpCurrEstab) }
+            fallthrough
         default:
-            if old == .established || old == .closeWait {
-                if new != .established && new != .closeWait { stack.counters.decrement(.tcpCurrEstab) }
-            }
+            if old == .established || old == .closeWait { stack.counters.decrement(.tcpCurrEstab) }
         }
-        if old == .established && new == .closeWait { stack.counters.decrement(.tcpCurrEstab) }
-        if old == .closeWait && new == .established { stack.counters.increment(.tcpCurrEstab) }
         state = new
     }
 

@@ -46,8 +46,11 @@ import Testing
         #expect(at == h.stack.now)
         #expect(h.stack.counters[.tcpExtDelayedACKs] == 1)
         #expect(h.tcpState(fd) == LinuxNumbers.TCP_CLOSE_WAIT)
+        // TcpCurrEstab counts ESTABLISHED and CLOSE_WAIT (tcp_set_state).
+        #expect(h.stack.counters[.tcpCurrEstab] == 1)
         #expect(h.call(.read(fd: fd, buffer: .capacity(100))).value == 0)
         #expect(h.call(.close(fd: fd)).value == 0)
+        #expect(h.stack.counters[.tcpCurrEstab] == 0, "LAST_ACK no longer counts")
         let fin = try #require(h.packet())
         #expect(fin.tcp?.flags == [.fin, .ack])
         h.inject([.ack], seq: h.peerISS + 2, ack: h.iss + 2)
