@@ -162,6 +162,7 @@ extension NetworkStack {
             if let tw = timeWait[tuple] {
                 guard timeWaitCanBeReused(tw, searchingPorts: true) else { continue }
                 killTimeWait(tuple)
+                counters.increment(.tcpExtTWRecycled)
                 return (port, tw)
             }
             return (port, nil)

@@ -85,6 +85,10 @@ struct InboundSegment {
     var options: SegmentOptions
     var payloadStart: Int
     var payloadCount: Int
+    /// The TCP header's length (data offset x 4).
+    var tcpHeaderLength: Int
+    /// The options begin with NOP, NOP, timestamps (what header prediction expects).
+    var alignedTimestamp: Bool
     var ecn: UInt8
     /// The IPv6 traffic class or IPv4 TOS byte.
     var tos: UInt8
@@ -192,6 +196,9 @@ enum SegmentParser {
             seq: SequenceNumber(be32(bytes, tcpStart + 4)), ack: SequenceNumber(be32(bytes, tcpStart + 8)),
             flags: TCPFlags(rawValue: flagBits), window: be16(bytes, tcpStart + 14), options: options,
             payloadStart: tcpStart + dataOffset, payloadCount: tcpEnd - tcpStart - dataOffset,
+            tcpHeaderLength: dataOffset,
+            alignedTimestamp: dataOffset >= 32 && bytes[tcpStart + 20] == 1 && bytes[tcpStart + 21] == 1
+                && bytes[tcpStart + 22] == 8 && bytes[tcpStart + 23] == 10,
             ecn: tos & 3, tos: tos)
     }
 

@@ -112,11 +112,14 @@ struct SendRecord {
     var length: Int { Int(seq.distance(to: endSeq)) }
 }
 
-/// A received segment's bytes waiting in the receive queue (accounting only: the
-/// bytes themselves are in the receive ring).
+/// One skb of the receive queue (accounting only: the bytes themselves are in
+/// the receive ring): where its data ends, what it is charged, how much free
+/// room its buffer still has for coalescing, and whether it carries the FIN.
 struct ReceiveRecord {
-    var endSeq: SequenceNumber
+    var dataEnd: SequenceNumber
     var truesize: Int
+    var tailroom: Int
+    var hasFin: Bool
 }
 
 /// An out-of-order segment held until the hole before it is filled.
@@ -125,6 +128,7 @@ struct OutOfOrderSegment {
     var bytes: [UInt8]
     var fin: Bool
     var truesize: Int
+    var tailroom: Int = 0
     var endSeq: SequenceNumber { seq + (bytes.count + (fin ? 1 : 0)) }
 }
 
@@ -387,6 +391,8 @@ final class TCPSocket {
     var windowClamp: UInt32 = 0
     var scalingRatio: Int = 128
     var rmemAlloc = 0
+    /// sk_forward_alloc: memory charged to the socket but not yet used.
+    var forwardAlloc = 0
     var receiveBytes = ByteRing()
     var receiveRecords = RingQueue<ReceiveRecord>()
     var outOfOrder: [OutOfOrderSegment] = []
@@ -399,6 +405,9 @@ final class TCPSocket {
     var rcvOOOPackets: UInt32 = 0
     var lastOOWAckTime: Int64 = -1_000_000_000
     var lastDataRecvTime: Int64 = 0
+    /// Header prediction (pred_flags): the window field the fast path expects, or
+    /// nil while the fast path is off.
+    var fastPathWindow: UInt16?
 
     // MARK: delayed ACK (icsk_ack)
     var ackPending: UInt8 = 0  // ICSK_ACK_* bits

@@ -134,6 +134,8 @@ extension TCPSocket {
             sndWl1 = ackSeq
             if sndWnd != nwin {
                 sndWnd = nwin
+                fastPathWindow = nil
+                fastPathCheck()
                 if sendHead < sendQueue.count { slowStartAfterIdleCheck() }
                 if nwin > maxWindow {
                     maxWindow = nwin

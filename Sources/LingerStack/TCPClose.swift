@@ -46,6 +46,7 @@ extension TCPSocket {
         receiveBytes.removeAll()
         receiveRecords.removeAll()
         rmemAlloc = 0
+        forwardAlloc = 0
         copiedSeq = rcvNxt
         if state == .close { return false }
         if dataWasUnread {
@@ -153,6 +154,7 @@ extension TCPSocket {
         receiveBytes.removeAll()
         receiveRecords.removeAll()
         rmemAlloc = 0
+        forwardAlloc = 0
         copiedSeq = rcvNxt
         writeQueuePurge()
         outOfOrder.removeAll()

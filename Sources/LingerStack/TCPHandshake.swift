@@ -377,6 +377,7 @@ extension TCPSocket {
             if let tw = stack.timeWait[tuple] {
                 if stack.timeWaitCanBeReused(tw, searchingPorts: false) {
                     stack.killTimeWait(tuple)
+                    stack.counters.increment(.tcpExtTWRecycled)
                     reused = tw
                 } else {
                     remoteAddress = nil
@@ -592,6 +593,7 @@ extension TCPSocket {
     /// tcp_finish_connect.
     func finishConnect() {
         setState(.established)
+        if sndWscale == 0 { fastPathOn() } else { fastPathWindow = nil }
         ackLrcvtime = stack.now
         initTransfer()
         lastSndTime = stack.now

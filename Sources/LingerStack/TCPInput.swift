@@ -11,6 +11,7 @@ extension TCPSocket {
     /// same result).
     func receiveEstablished(_ seg: InboundSegment, _ raw: UnsafeRawBufferPointer) -> Bool {
         sawTimestamp = false
+        if receiveFastPath(seg, raw) { return false }
         if !seg.hasAck && !seg.isRst && !seg.isSyn { return false }
         if !validateIncoming(seg, synInErr: true) { return false }
         let result = processAck(seg, raw, flags: [.slowPath, .updateTsRecent])
@@ -20,6 +21,68 @@ extension TCPSocket {
         dataSendCheck()
         ackSendCheck()
         return false
+    }
+
+    /// The header-prediction fast path of tcp_rcv_established: an in-order pure
+    /// ACK or data segment whose header is what pred_flags predicts. Returns false
+    /// when the segment needs the slow path.
+    func receiveFastPath(_ seg: InboundSegment, _ raw: UnsafeRawBufferPointer) -> Bool {
+        guard let window = fastPathWindow, seg.window == window,
+              seg.flags.subtracting(.psh) == [.ack],
+              seg.tcpHeaderLength == 20 + (timestampOK ? timestampOptionLength : 0),
+              seg.seq == rcvNxt, seg.ack >= sndUna, seg.ack <= sndNxt else { return false }
+        if timestampOK {
+            guard seg.alignedTimestamp else { return false }
+            sawTimestamp = true
+            rcvTsval = seg.options.tsVal
+            rcvTsecr = seg.options.tsEcr &- (seg.options.tsEcr != 0 ? tsOffset : 0)
+            if Int32(bitPattern: rcvTsval &- tsRecent) < 0 { return false }
+        }
+        if seg.payloadCount == 0 {
+            if timestampOK && rcvNxt == rcvWup {
+                tsRecent = rcvTsval
+                tsRecentStamp = stack.seconds
+            }
+            _ = processAck(seg, raw, flags: [])
+            dataSendCheck()
+            return true
+        }
+        if timestampOK && rcvNxt == rcvWup {
+            tsRecent = rcvTsval
+            tsRecentStamp = stack.seconds
+        }
+        let truesize = inboundTruesize(seg)
+        // Not enough memory reserved: the slow path charges it (goto step5).
+        if truesize > forwardAlloc { return false }
+        receiveRTTMeasureTS(seg)
+        stack.counters.increment(.tcpExtTCPHPHits)
+        receiveBytes.append(UnsafeRawBufferPointer(rebasing: raw[seg.payloadStart..<(seg.payloadStart + seg.payloadCount)]))
+        queueReceiveBuffer(dataEnd: rcvNxt + seg.payloadCount, length: seg.payloadCount, fin: false, truesize: truesize,
+                           tailroom: inboundTailroom(seg), charged: false)
+        bytesReceived &+= UInt64(seg.payloadCount)
+        rcvNxt = rcvNxt + seg.payloadCount
+        lastDataRecvTime = stack.now
+        eventDataReceived(length: seg.payloadCount, truesize: truesize, psh: seg.flags.contains(.psh))
+        if seg.ack != sndUna {
+            _ = processAck(seg, raw, flags: [.data])
+            dataSendCheck()
+            if ackScheduled { ackSendCheckNow(ofoPossible: false) }
+        } else {
+            sndWl1 = seg.seq
+            ackSendCheckNow(ofoPossible: false)
+        }
+        wakeWaiters()
+        return true
+    }
+
+    /// tcp_fast_path_on: predict the next segment's header.
+    func fastPathOn() {
+        fastPathWindow = UInt16(truncatingIfNeeded: sndWnd >> UInt32(sndWscale))
+    }
+
+    /// tcp_fast_path_check.
+    func fastPathCheck() {
+        if outOfOrder.isEmpty && rcvWnd > 0 && rmemAlloc < receiveBufferSize { fastPathOn() }
     }
 
     /// A segment for a socket in any state but LISTEN and ESTABLISHED. Returns true
@@ -64,6 +127,7 @@ extension TCPSocket {
             sndWl1 = seg.seq
             lastSndTime = stack.now
             initializeReceiveMSS()
+            fastPathOn()
             if shutdownMask.contains(.send) { shutdownSend() }
         case .finWait1:
             guard sndUna == writeSeq else { break }
@@ -380,7 +444,8 @@ extension TCPSocket {
             receiveBytes.append(UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)]))
         }
         let newEnd = rcvNxt + (length + (seg.isFin ? 1 : 0))
-        appendReceiveRecord(end: newEnd, truesize: truesize, hasData: length > 0)
+        queueReceiveBuffer(dataEnd: rcvNxt + length, length: length, fin: seg.isFin, truesize: truesize,
+                           tailroom: inboundTailroom(seg), charged: false)
         bytesReceived &+= UInt64(length)
         rcvNxt = newEnd
         if length > 0 {
@@ -393,26 +458,54 @@ extension TCPSocket {
             if outOfOrder.isEmpty { ackPending |= AckPendingBits.now }
         }
         if !selectiveAcks.isEmpty { sackRemove() }
+        fastPathCheck()
         if !isOrphan { wakeWaiters() }
     }
 
-    /// Adds receive-queue accounting for an in-order arrival, coalescing with the
-    /// tail record as tcp_try_coalesce does.
-    func appendReceiveRecord(end: SequenceNumber, truesize: Int, hasData: Bool) {
-        if let last = receiveRecords.last, receiveRecords.count > 0 {
-            var merged = last
-            merged.endSeq = end
-            merged.truesize += hasData ? truesize : 0
-            receiveRecords[receiveRecords.count - 1] = merged
-        } else {
-            receiveRecords.append(ReceiveRecord(endSeq: end, truesize: hasData ? truesize : 0))
+    /// tcp_queue_rcv with tcp_try_coalesce: a segment small enough to fit the free
+    /// room of the queue's last buffer is copied there (and charged nothing more);
+    /// otherwise it becomes a new buffer, charged its truesize. `charged` says the
+    /// buffer was already charged (it comes from the out-of-order queue).
+    func queueReceiveBuffer(dataEnd: SequenceNumber, length: Int, fin: Bool, truesize: Int, tailroom: Int,
+                            charged: Bool) {
+        if var last = receiveRecords.last, !last.hasFin, length <= last.tailroom {
+            last.dataEnd = dataEnd
+            last.tailroom -= length
+            last.hasFin = fin
+            receiveRecords[receiveRecords.count - 1] = last
+            stack.counters.increment(.tcpExtTCPRcvCoalesce)
+            if charged { uncharge(truesize) }
+            return
         }
-        if hasData { rmemAlloc += truesize }
+        receiveRecords.append(ReceiveRecord(dataEnd: dataEnd, truesize: truesize, tailroom: tailroom, hasFin: fin))
+        if !charged { charge(truesize) }
+    }
+
+    /// sk_rmem_schedule + skb_set_owner_r: memory is reserved in whole pages.
+    func charge(_ truesize: Int) {
+        if truesize > forwardAlloc { forwardAlloc += (truesize - forwardAlloc + 4095) / 4096 * 4096 }
+        forwardAlloc -= truesize
+        rmemAlloc += truesize
+    }
+
+    /// sock_rfree + sk_mem_reclaim: whole free pages go back.
+    func uncharge(_ truesize: Int) {
+        rmemAlloc -= truesize
+        forwardAlloc += truesize
+        if forwardAlloc >= 4096 { forwardAlloc %= 4096 }
+    }
+
+    /// The free room after the data of an inbound buffer (0 for page fragments).
+    func inboundTailroom(_ seg: InboundSegment) -> Int {
+        let packetLength = seg.payloadStart + seg.payloadCount
+        guard 64 + packetLength + 320 <= 4096 else { return 0 }
+        return Self.kmallocSize(64 + packetLength + 320) - 320 - 64 - packetLength
     }
 
     /// tcp_data_queue_ofo.
     func dataQueueOutOfOrder(_ seg: InboundSegment, _ raw: UnsafeRawBufferPointer, truesize: Int) {
         measureReceiveMSS(length: seg.payloadCount, truesize: truesize, psh: seg.flags.contains(.psh))
+        fastPathWindow = nil
         scheduleAck()
         rcvOOOPackets &+= 1
         stack.counters.increment(.tcpExtTCPOFOQueue)
@@ -422,11 +515,12 @@ extension TCPSocket {
         if seg.payloadCount > 0 {
             bytes = Array(UnsafeRawBufferPointer(rebasing: raw[seg.payloadStart..<(seg.payloadStart + seg.payloadCount)]))
         }
-        var segment = OutOfOrderSegment(seq: seq, bytes: bytes, fin: seg.isFin, truesize: truesize)
+        var segment = OutOfOrderSegment(seq: seq, bytes: bytes, fin: seg.isFin, truesize: truesize,
+                                        tailroom: inboundTailroom(seg))
         if outOfOrder.isEmpty {
             if sackOK { selectiveAcks = [(seq, end)] }
             outOfOrder.append(segment)
-            rmemAlloc += truesize
+            charge(truesize)
             if sackOK { growWindow(length: seg.payloadCount, truesize: truesize) }
             return
         }
@@ -457,7 +551,7 @@ extension TCPSocket {
                 } else {
                     dsackExtend(existing.seq, existing.endSeq)
                     stack.counters.increment(.tcpExtTCPOFOMerge)
-                    rmemAlloc -= existing.truesize
+                    uncharge(existing.truesize)
                     outOfOrder.remove(at: index)
                 }
             }
@@ -476,11 +570,11 @@ extension TCPSocket {
             }
             dsackExtend(next.seq, next.endSeq)
             stack.counters.increment(.tcpExtTCPOFOMerge)
-            rmemAlloc -= next.truesize
+            uncharge(next.truesize)
             outOfOrder.remove(at: index)
         }
         outOfOrder.insert(segment, at: index)
-        rmemAlloc += truesize
+        charge(truesize)
         if sackOK {
             sackNewOutOfOrder(seq, end)
             growWindow(length: seg.payloadCount, truesize: truesize)
@@ -498,14 +592,17 @@ extension TCPSocket {
                 dsackExtend(first.seq, dsackEnd)
             }
             outOfOrder.removeFirst()
-            rmemAlloc -= first.truesize
-            if first.endSeq <= rcvNxt { continue }
+            if first.endSeq <= rcvNxt {
+                uncharge(first.truesize)
+                continue
+            }
             let skip = Int(first.seq.distance(to: rcvNxt))
             let length = max(0, first.bytes.count - skip)
             if length > 0 {
                 first.bytes.withUnsafeBytes { receiveBytes.append(UnsafeRawBufferPointer(rebasing: $0[skip...])) }
             }
-            appendReceiveRecord(end: first.endSeq, truesize: first.truesize, hasData: length > 0)
+            queueReceiveBuffer(dataEnd: rcvNxt + length, length: length, fin: first.fin, truesize: first.truesize,
+                               tailroom: first.tailroom, charged: true)
             bytesReceived &+= UInt64(length)
             rcvNxt = first.endSeq
             dsackHigh = rcvNxt
@@ -537,7 +634,7 @@ extension TCPSocket {
         default:
             break
         }
-        for segment in outOfOrder { rmemAlloc -= segment.truesize }
+        for segment in outOfOrder { uncharge(segment.truesize) }
         outOfOrder.removeAll()
         // tcp_sack_reset: the D-SACK goes too.
         if sackOK {

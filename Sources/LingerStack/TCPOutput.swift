@@ -135,7 +135,10 @@ extension TCPSocket {
             newWin = min(newWin, UInt32(65535) << UInt32(rcvWscale))
         }
         newWin >>= UInt32(rcvWscale)
-        if newWin == 0 && oldWin != 0 { stack.counters.increment(.tcpExtTCPToZeroWindowAdv) }
+        if newWin == 0 {
+            fastPathWindow = nil
+            if oldWin != 0 { stack.counters.increment(.tcpExtTCPToZeroWindowAdv) }
+        }
         if newWin != 0 && oldWin == 0 { stack.counters.increment(.tcpExtTCPFromZeroWindowAdv) }
         return UInt16(truncatingIfNeeded: newWin)
     }

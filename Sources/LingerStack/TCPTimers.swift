@@ -224,6 +224,8 @@ extension TCPSocket {
             writeError()
             return true
         }
+        // sk_rethink_txhash: a new flow label/path after each timeout (net.core.txrehash).
+        stack.counters.increment(.tcpExtTcpTimeoutRehash)
         return false
     }
 

@@ -35,17 +35,25 @@ extension TCPSocket {
             if !peek {
                 receiveBytes.removeFirst(n)
                 copiedSeq = copiedSeq + n
-                while let first = receiveRecords.first, first.endSeq <= copiedSeq {
-                    rmemAlloc -= first.truesize
+                while let first = receiveRecords.first, first.dataEnd <= copiedSeq, !first.hasFin {
+                    uncharge(first.truesize)
                     receiveRecords.removeFirst()
                 }
-                if receiveRecords.isEmpty { rmemAlloc = max(0, rmemAlloc) }
                 receiveSpaceAdjust()
                 cleanupReceiveBuffer(copied: n)
             }
             return SocketCallResult(value: Int64(n), output: .received(out))
         }
-        if sockDone { return SocketCallResult(value: 0, output: .received([])) }
+        if sockDone {
+            // found_fin_ok: the reader reached the FIN; its buffer is freed.
+            if !peek {
+                while let first = receiveRecords.first, first.dataEnd <= copiedSeq {
+                    uncharge(first.truesize)
+                    receiveRecords.removeFirst()
+                }
+            }
+            return SocketCallResult(value: 0, output: .received([]))
+        }
         if error != 0 { return SocketLayer.fail(takeError()) }
         if shutdownMask.contains(.receive) { return SocketCallResult(value: 0, output: .received([])) }
         if state == .close { return SocketLayer.fail(ENOTCONN) }

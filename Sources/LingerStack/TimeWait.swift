@@ -60,7 +60,8 @@ extension NetworkStack {
             lastOOWAck: sk.lastOOWAckTime, timer: nil, expires: now + length, entryStamp: now)
         // Linux rounds the time-wait timer onto a coarse timer-wheel slot.
         entry.timer = schedule(at: now + length, .timeWait(tuple))
-        if substate == .timeWait { counters.increment(.tcpExtTW) }
+        // __inet_twsk_schedule: a short-lived entry counts as killed, the rest as TW.
+        counters.increment(length <= 4_000_000 ? .tcpExtTWKilled : .tcpExtTW)
         // The entry takes over the connection's place in the tables.
         unhashEstablished(sk)
         timeWait[tuple] = entry
@@ -137,7 +138,6 @@ extension NetworkStack {
             if !seg.isFin || seg.endSeq != tw.rcvNxt + 1 { return .reset }
             tw.substate = .timeWait
             tw.rcvNxt = seg.endSeq
-            counters.increment(.tcpExtTW)
             if seg.options.hasTimestamp {
                 tw.tsRecentStamp = seconds
                 tw.tsRecent = seg.options.tsVal
@@ -148,7 +148,6 @@ extension NetworkStack {
         if !pawsReject && seg.seq == tw.rcvNxt && (seg.seq == seg.endSeq || seg.isRst) {
             if seg.isRst {
                 if sysctls.tcpRfc1337 == 0 {
-                    counters.increment(.tcpExtTWKilled)
                     killTimeWait(tw.tuple)
                     return .success
                 }
