@@ -109,7 +109,7 @@ public final class ScriptRunner {
             }
             initCommandRan = true
         }
-        liveStart = backend.now()
+        liveStart = backend.startTime()
         for (index, event) in script.events.enumerated() {
             try checkBlockedCallCompletion()
             try startEvent(event, isFirst: index == 0)

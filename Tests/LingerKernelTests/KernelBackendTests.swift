@@ -112,6 +112,26 @@ extension KernelBackendTests {
             #expect(ack.acknowledgmentNumber == SequenceNumber(5001))
         }
 
+        /// A packet looked for long after the kernel sent it carries the time it was sent,
+        /// not the time it was looked for (packetdrill fails a script whose packet left
+        /// too early even when it only looks for it later).
+        @Test func aPacketReadLateCarriesItsSendTime() throws {
+            let backend = try KernelBackend(network: .packetdrillDefaults(for: .ipv4))
+            defer { backend.finish() }
+            let listener = try listeningSocket(backend)
+            let remote = RemoteEnd(backend: backend, port: 40001, localPort: 8080)
+            let injected = backend.now()
+            try backend.inject(remote.segment(.syn, seq: 0))
+            backend.wait(until: injected + 150_000)
+            let lookedFor = backend.now()
+            let captured = try #require(try backend.nextOutboundPacket(deadline: lookedFor + 1_000_000))
+            let synAck = try Packet(parsing: captured.bytes, checksums: .verify)
+            #expect(synAck.tcp?.flags == [.syn, .ack])
+            #expect(captured.time >= injected)
+            #expect(captured.time < injected + 50_000, "sent within 50 ms of the SYN, looked for 150 ms after it")
+            #expect(listener == 3)
+        }
+
         /// Data both ways on an established connection: the kernel's large write leaves as
         /// TSO packets whose offloaded checksums the backend completes; inbound data shows
         /// in FIONREAD, poll, epoll and recv.
