@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -333,11 +334,27 @@ int clinger_spawn_shell(const char *command, const char *directory, int output_f
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
     if (!error) error = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
 #endif
+    // The environment, with PACKETDRILL_PID naming this process as packetdrill names
+    // itself: corpus helpers (set_sysctls.py) write files named after it, which a
+    // later command finds again as the shell's $PPID.
+    extern char **environ;
+    size_t count = 0;
+    while (environ[count]) count++;
+    char **environment = calloc(count + 2, sizeof(char *));
+    char pid_entry[64];
+    if (!error && !environment) error = ENOMEM;
     if (!error) {
+        size_t used = 0;
+        for (size_t i = 0; i < count; i++) {
+            if (strncmp(environ[i], "PACKETDRILL_PID=", 16) != 0) environment[used++] = environ[i];
+        }
+        snprintf(pid_entry, sizeof pid_entry, "PACKETDRILL_PID=%d", (int)getpid());
+        environment[used++] = pid_entry;
+        environment[used] = NULL;
         char *const arguments[] = {"sh", "-c", (char *)command, NULL};
-        extern char **environ;
-        error = posix_spawn(pid, "/bin/sh", &actions, &attributes, arguments, environ);
+        error = posix_spawn(pid, "/bin/sh", &actions, &attributes, arguments, environment);
     }
+    free(environment);
     posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
     return error;

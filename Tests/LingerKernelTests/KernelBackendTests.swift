@@ -266,6 +266,17 @@ extension KernelBackendTests {
             #expect(backend.now() - start < 1_500_000)
         }
 
+        /// Commands see PACKETDRILL_PID naming this process, which is also the shell's
+        /// parent: corpus helpers write /tmp/sysctl_restore_$PACKETDRILL_PID.sh and a
+        /// later command runs /tmp/sysctl_restore_${PPID}.sh.
+        @Test func commandsSeePacketdrillPIDAsTheirParent() throws {
+            let backend = try KernelBackend(network: .packetdrillDefaults(for: .ipv4))
+            defer { backend.finish() }
+            let outcome = try backend.runCommand("echo $PACKETDRILL_PID $PPID", in: "/")
+            let pid = ProcessInfo.processInfo.processIdentifier
+            #expect(outcome == CommandOutcome(status: 0, output: "\(pid) \(pid)\n"))
+        }
+
         /// Two backends at once: separate namespaces (neither the host's), each with the
         /// same address and port in use.
         @Test func twoBackendsHaveSeparateNamespaces() throws {

@@ -125,7 +125,9 @@ int clinger_interrupt_thread(int thread_id);
 
 /// Spawns `/bin/sh -c command` in `directory` from the calling thread (so in its
 /// network namespace) with stdin from /dev/null, stdout and stderr to `output_fd`,
-/// no other descriptors, default signal dispositions and an empty signal mask.
+/// no other descriptors, default signal dispositions and an empty signal mask. The
+/// environment is this process's, with PACKETDRILL_PID set to its process id as
+/// packetdrill sets it for its commands.
 /// Returns 0 and the child's pid, or an errno value.
 int clinger_spawn_shell(const char *command, const char *directory, int output_fd, int *pid);
 
