@@ -146,7 +146,11 @@ public final class KernelBackend: Backend {
     /// times then sit at the same distance from the ticks on which the kernel's
     /// timers (retransmission, delayed ACK, probes) fire, run after run; without it
     /// a timer may fire a tick earlier or later relative to the script.
+    ///
+    /// Before that, one harmless call (fcntl on descriptor -1) goes through the system
+    /// call thread, so the script's first call does not pay for first-time work.
     public func startTime() -> Int64 {
+        _ = callThread.start(.fcntl(fd: -1, command: F_GETFL, argument: 0))
         let ticksToSee = 10
         let offsetAfterTick: Int64 = 250
         var seen = 0
@@ -169,6 +173,11 @@ public final class KernelBackend: Backend {
 
     /// Sleeps until shortly before `time`, then spins until it (like packetdrill), so
     /// it returns within a few microseconds after `time`.
+    ///
+    /// Only this thread spins: a second busy CPU (a system call thread polling for
+    /// work, say) changes when the kernel's timers fire relative to the script (a
+    /// delayed ACK due on the next tick then went a tick later), so the system call
+    /// thread sleeps until it is given a call, as packetdrill's does.
     public func wait(until time: Int64) {
         MonotonicClock.wait(until: time)
     }

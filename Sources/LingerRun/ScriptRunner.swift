@@ -109,6 +109,11 @@ public final class ScriptRunner {
             }
             initCommandRan = true
         }
+        // The symbol and errno tables are built on first use: build them before the
+        // clock starts rather than in the script's first system call.
+        _ = LinuxSymbols.value(of: "SOCK_STREAM")
+        _ = LinuxErrno.number(named: "EAGAIN")
+        _ = LinuxErrno.text(of: 11)
         liveStart = backend.startTime()
         for (index, event) in script.events.enumerated() {
             try checkBlockedCallCompletion()
