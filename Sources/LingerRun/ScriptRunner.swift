@@ -109,7 +109,12 @@ public final class ScriptRunner {
             }
             initCommandRan = true
         }
-        liveStart = backend.now()
+        // The symbol and errno tables are built on first use: build them before the
+        // clock starts rather than in the script's first system call.
+        _ = LinuxSymbols.value(of: "SOCK_STREAM")
+        _ = LinuxErrno.number(named: "EAGAIN")
+        _ = LinuxErrno.text(of: 11)
+        liveStart = backend.startTime()
         for (index, event) in script.events.enumerated() {
             try checkBlockedCallCompletion()
             try startEvent(event, isFirst: index == 0)

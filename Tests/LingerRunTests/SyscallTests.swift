@@ -51,15 +51,21 @@ import Testing
         #expect(backend.calls[2].call == .close(fd: 3))
     }
 
-    @Test func aDescriptorNumberOtherThanTheScriptsFails() throws {
+    /// packetdrill only checks that a descriptor-returning call succeeded and maps the
+    /// script's number to the real one: a script may name a new socket 4 after closing
+    /// 3, though a fresh process gets 3 again (packetdrill's corpus script
+    /// syscall_bad_arg/fastopen-invalid-buf-ptr.pkt does and passes under packetdrill).
+    @Test func aScriptDescriptorNumberIsMappedToTheRealOne() throws {
         let backend = FakeBackend()
         backend.nextFD = 7
         let result = run("""
-        0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
-        +0 close(3) = 0
+        0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 4
+        +0 setsockopt(4, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, 8) = 0
+        +0 close(4) = 0
         """, on: backend)
-        #expect(result.verdict == .failed)
-        #expect(result.message == "/tmp/scripts/script.pkt:1: runtime error in socket call: Expected file descriptor 3 but got 7")
+        #expect(result.verdict == .passed, "\(result.message ?? "")")
+        #expect(backend.calls[1].call == .setsockopt(fd: 7, level: 1, name: 13, value: [1, 0, 0, 0, 0, 0, 0, 0], length: 8))
+        #expect(backend.calls[2].call == .close(fd: 7))
     }
 
     @Test func getsockoptValueAndLength() {
