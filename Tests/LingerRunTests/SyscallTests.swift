@@ -49,6 +49,7 @@ import Testing
         #expect(backend.calls[0].call == .socket(domain: 2, type: 1, protocol: 6))
         #expect(backend.calls[1].call == .setsockopt(fd: 3, level: 1, name: 13, value: [1, 0, 0, 0, 0, 0, 0, 0], length: 8))
         #expect(backend.calls[2].call == .close(fd: 3))
+        #expect(result.warnings.isEmpty)
     }
 
     /// packetdrill only checks that a descriptor-returning call succeeded and maps the
@@ -66,6 +67,7 @@ import Testing
         #expect(result.verdict == .passed, "\(result.message ?? "")")
         #expect(backend.calls[1].call == .setsockopt(fd: 7, level: 1, name: 13, value: [1, 0, 0, 0, 0, 0, 0, 0], length: 8))
         #expect(backend.calls[2].call == .close(fd: 7))
+        #expect(result.warnings == ["/tmp/scripts/script.pkt:1: note: the script's descriptor 4 is descriptor 7 in the system under test (mapped, as packetdrill does)"])
     }
 
     @Test func getsockoptValueAndLength() {
