@@ -82,6 +82,7 @@ public final class ScriptRunner {
     /// Silent on success: the result carries any warnings.
     public func run() -> ScriptRunResult {
         do throws(RunFailure) {
+            try checkSystemCallsBeforeRunning()
             try runEvents()
             try finishSuccessfully()
             return ScriptRunResult(verdict: .passed, warnings: warnings)

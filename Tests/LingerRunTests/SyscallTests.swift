@@ -130,6 +130,16 @@ import Testing
     @Test func unknownSyscallAndBadArguments() {
         let unknown = run("0 frobnicate(3) = 0", on: FakeBackend())
         #expect(unknown.message == "/tmp/scripts/script.pkt:1: runtime error in frobnicate call: Unknown system call: 'frobnicate'")
+        // A misspelt call late in a script fails before the script's first event runs.
+        let backend = FakeBackend()
+        let late = run("""
+        0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +60 clsoe(3) = 0
+        """, on: backend)
+        #expect(late.message == "/tmp/scripts/script.pkt:2: runtime error in clsoe call: Unknown system call: 'clsoe'")
+        #expect(backend.calls.isEmpty)
+        let unsupported = run("0 sendfile(4, 5, ..., 1000) = 1000", on: FakeBackend())
+        #expect(unsupported.verdict == .unsupported)
         let badType = run("""
         0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
         +0 listen(3, "many") = 0
