@@ -13,6 +13,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -21,6 +22,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/if_tun.h>
 #include <linux/virtio_net.h>
 
@@ -52,6 +55,64 @@ int clinger_tun_set_offloads(int tun_fd) {
 }
 
 int clinger_tun_vnet_header_size(void) { return (int)sizeof(struct virtio_net_hdr); }
+
+// MARK: Packet socket
+
+int clinger_packet_socket_open(const char *name, int receive_buffer_bytes) {
+    int fd = socket(PF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL));
+    if (fd < 0) return -1;
+    int on = 1;
+    struct sockaddr_ll address;
+    memset(&address, 0, sizeof address);
+    address.sll_family = AF_PACKET;
+    address.sll_protocol = htons(ETH_P_ALL);
+    address.sll_ifindex = (int)if_nametoindex(name);
+    if (address.sll_ifindex == 0
+        || setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &on, sizeof on) < 0
+        || bind(fd, (struct sockaddr *)&address, sizeof address) < 0
+        || setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof receive_buffer_bytes) < 0
+        || setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
+int clinger_packet_socket_receive(int fd, uint8_t *buffer, int capacity, int *packet_type, int64_t *realtime_ns) {
+    struct sockaddr_ll from;
+    memset(&from, 0, sizeof from);
+    struct iovec vector = {.iov_base = buffer, .iov_len = (size_t)capacity};
+    union {
+        char bytes[CMSG_SPACE(sizeof(struct timespec))];
+        struct cmsghdr align;
+    } control;
+    struct msghdr message = {
+        .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &vector, .msg_iovlen = 1,
+        .msg_control = control.bytes, .msg_controllen = sizeof control.bytes,
+    };
+    ssize_t length = recvmsg(fd, &message, MSG_DONTWAIT | MSG_TRUNC);
+    if (length < 0) return -1;
+    *packet_type = from.sll_pkttype;
+    *realtime_ns = 0;
+    for (struct cmsghdr *entry = CMSG_FIRSTHDR(&message); entry; entry = CMSG_NXTHDR(&message, entry)) {
+        if (entry->cmsg_level == SOL_SOCKET && entry->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec stamp;
+            memcpy(&stamp, CMSG_DATA(entry), sizeof stamp);
+            *realtime_ns = (int64_t)stamp.tv_sec * 1000000000LL + stamp.tv_nsec;
+        }
+    }
+    return (int)length;
+}
+
+void clinger_realtime_and_monotonic(int64_t *realtime_ns, int64_t *monotonic_ns) {
+    struct timespec real, mono;
+    clock_gettime(CLOCK_REALTIME, &real);
+    clock_gettime(CLOCK_MONOTONIC, &mono);
+    *realtime_ns = (int64_t)real.tv_sec * 1000000000LL + real.tv_nsec;
+    *monotonic_ns = (int64_t)mono.tv_sec * 1000000000LL + mono.tv_nsec;
+}
 
 // MARK: Interface configuration
 
@@ -273,11 +334,27 @@ int clinger_spawn_shell(const char *command, const char *directory, int output_f
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
     if (!error) error = posix_spawn_file_actions_addclosefrom_np(&actions, 3);
 #endif
+    // The environment, with PACKETDRILL_PID naming this process as packetdrill names
+    // itself: corpus helpers (set_sysctls.py) write files named after it, which a
+    // later command finds again as the shell's $PPID.
+    extern char **environ;
+    size_t count = 0;
+    while (environ[count]) count++;
+    char **environment = calloc(count + 2, sizeof(char *));
+    char pid_entry[64];
+    if (!error && !environment) error = ENOMEM;
     if (!error) {
+        size_t used = 0;
+        for (size_t i = 0; i < count; i++) {
+            if (strncmp(environ[i], "PACKETDRILL_PID=", 16) != 0) environment[used++] = environ[i];
+        }
+        snprintf(pid_entry, sizeof pid_entry, "PACKETDRILL_PID=%d", (int)getpid());
+        environment[used++] = pid_entry;
+        environment[used] = NULL;
         char *const arguments[] = {"sh", "-c", (char *)command, NULL};
-        extern char **environ;
-        error = posix_spawn(pid, "/bin/sh", &actions, &attributes, arguments, environ);
+        error = posix_spawn(pid, "/bin/sh", &actions, &attributes, arguments, environment);
     }
+    free(environment);
     posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
     return error;
@@ -293,6 +370,10 @@ int clinger_gettid(void) CLINGER_UNSUPPORTED
 int clinger_tun_create(const char *name) { (void)name; CLINGER_UNSUPPORTED }
 int clinger_tun_set_offloads(int tun_fd) { (void)tun_fd; CLINGER_UNSUPPORTED }
 int clinger_tun_vnet_header_size(void) { return 10; }
+int clinger_packet_socket_open(const char *n, int b) { (void)n; (void)b; CLINGER_UNSUPPORTED }
+int clinger_packet_socket_receive(int f, uint8_t *b, int c, int *t, int64_t *r) {
+    (void)f; (void)b; (void)c; (void)t; (void)r; CLINGER_UNSUPPORTED }
+void clinger_realtime_and_monotonic(int64_t *r, int64_t *m) { *r = 0; *m = 0; }
 int clinger_interface_set_mtu(int s, const char *n, int m) { (void)s; (void)n; (void)m; CLINGER_UNSUPPORTED }
 int clinger_interface_set_up(int s, const char *n) { (void)s; (void)n; CLINGER_UNSUPPORTED }
 int clinger_interface_set_ipv4_address(int s, const char *n, uint32_t a, int p) {

@@ -66,6 +66,7 @@ public final class KernelBackend: Backend {
     private let namespaceThread: WorkerThread
     private let callThread: SystemCallThread
     private let tun: TunDevice
+    private let sniffer: PacketSniffer
     private var finished = false
 
     /// Creates a private network namespace with a TUN device configured from `network`.
@@ -86,6 +87,7 @@ public final class KernelBackend: Backend {
                     return .success((outcome, try SystemCallThread()))
                 } catch {
                     close(outcome.tunFD)
+                    close(outcome.snifferFD)
                     return .failure(error)
                 }
             } catch {
@@ -100,6 +102,7 @@ public final class KernelBackend: Backend {
             self.namespaceThread = namespaceThread
             self.callThread = callThread
             self.tun = TunDevice(fd: outcome.tunFD)
+            self.sniffer = PacketSniffer(fd: outcome.snifferFD)
         case .failure(let error):
             namespaceThread.stop()
             throw error
@@ -137,8 +140,44 @@ public final class KernelBackend: Backend {
         MonotonicClock.now()
     }
 
+    /// Just after a tick of the kernel's clock, as packetdrill's start: spins through
+    /// ten changes of the process-time clock (times(2), whose value follows the
+    /// kernel's tick counter, jiffies) and returns 250 µs after the last one. Script
+    /// times then sit at the same distance from the ticks on which the kernel's
+    /// timers (retransmission, delayed ACK, probes) fire, run after run; without it
+    /// a timer may fire a tick earlier or later relative to the script.
+    ///
+    /// Before that, one harmless call (fcntl on descriptor -1) goes through the system
+    /// call thread, so the script's first call does not pay for first-time work.
+    public func startTime() -> Int64 {
+        _ = callThread.start(.fcntl(fd: -1, command: F_GETFL, argument: 0))
+        let ticksToSee = 10
+        let offsetAfterTick: Int64 = 250
+        var seen = 0
+        var last = times(nil)
+        var start = MonotonicClock.now()
+        // A tick comes every 10 ms at most (USER_HZ 100); give up after 300 ms.
+        let giveUp = start + 300_000
+        while seen < ticksToSee {
+            let ticks = times(nil)
+            let time = MonotonicClock.now()
+            if ticks != last {
+                start = time
+                seen += 1
+                last = ticks
+            }
+            if time > giveUp { return time }
+        }
+        return start + offsetAfterTick
+    }
+
     /// Sleeps until shortly before `time`, then spins until it (like packetdrill), so
     /// it returns within a few microseconds after `time`.
+    ///
+    /// Only this thread spins: a second busy CPU (a system call thread polling for
+    /// work, say) changes when the kernel's timers fire relative to the script (a
+    /// delayed ACK due on the next tick then went a tick later), so the system call
+    /// thread sleeps until it is given a call, as packetdrill's does.
     public func wait(until time: Int64) {
         MonotonicClock.wait(until: time)
     }
@@ -153,15 +192,21 @@ public final class KernelBackend: Backend {
     }
 
     /// The next packet the kernel sent on the TUN device, with complete checksums
-    /// (offloaded ones are filled in) and the time it was read. Large writes come as
-    /// one TSO packet, as packetdrill shows them. Multicast packets are skipped unless
-    /// ``Options/skipsMulticast`` is off.
+    /// (offloaded ones are filled in) and the time the kernel sent it, which may be
+    /// well before this call. Large writes come as one TSO packet, as packetdrill shows
+    /// them. Multicast packets are skipped unless ``Options/skipsMulticast`` is off.
+    ///
+    /// As under packetdrill, packets are seen through a packet socket, and each one
+    /// seen is then taken off the TUN device's queue: until then the kernel's TCP
+    /// finds it still in the host's queues (which holds back, for instance, the
+    /// retransmission of a segment not yet gone).
     public func nextOutboundPacket(deadline: Int64) throws(BackendError) -> CapturedPacket? {
         guard !finished else { throw BackendError("the kernel backend has finished: no packets can be read") }
-        while let bytes = try tun.read(until: deadline) {
-            let time = MonotonicClock.now()
-            if options.skipsMulticast && Self.isMulticast(bytes) { continue }
-            return CapturedPacket(bytes: bytes, time: time)
+        while let sniffed = try sniffer.next(until: deadline) {
+            // The packet socket sees a packet just before the device queues it.
+            try tun.discardOne(until: MonotonicClock.now() + 1_000_000)
+            if options.skipsMulticast && Self.isMulticast(sniffed.bytes) { continue }
+            return CapturedPacket(bytes: sniffed.bytes, time: sniffed.time)
         }
         return nil
     }
@@ -219,6 +264,7 @@ public final class KernelBackend: Backend {
         if callThread.finish() {
             namespaceThread.stop()
             close(tun.fd)
+            sniffer.close()
         }
         // A call that ignored the interrupt for ten seconds keeps its thread; the
         // device stays open with it rather than pulling the namespace from under it.
@@ -245,6 +291,7 @@ public final class KernelBackend: Backend {
     }
 
     public func now() -> Int64 { 0 }
+    public func startTime() -> Int64 { 0 }
     public func wait(until time: Int64) {}
     public func inject(_ packet: [UInt8]) throws(BackendError) { throw BackendError("the kernel backend needs Linux") }
     public func nextOutboundPacket(deadline: Int64) throws(BackendError) -> CapturedPacket? { nil }

@@ -14,6 +14,8 @@ enum NamespaceSetup {
     struct Outcome: Sendable {
         /// The TUN device's descriptor.
         var tunFD: Int32
+        /// The descriptor of the packet socket that sees what the kernel sends on it.
+        var snifferFD: Int32
         /// The namespace's inode number (as in `net:[4026532...]`).
         var namespaceInode: UInt64
     }
@@ -70,11 +72,12 @@ enum NamespaceSetup {
         }
         do {
             try configureDevice(network, options: options, tunFD: tunFD, socket4: socket4)
+            let snifferFD = try PacketSniffer.open(deviceName: name)
+            return Outcome(tunFD: tunFD, snifferFD: snifferFD, namespaceInode: inode)
         } catch {
             close(tunFD)
             throw error
         }
-        return Outcome(tunFD: tunFD, namespaceInode: inode)
     }
 
     private static func configureDevice(

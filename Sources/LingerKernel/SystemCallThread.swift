@@ -25,6 +25,10 @@ final class SystemCallThread: @unchecked Sendable {
     /// The call start() reported blocked.
     private var blockedID: UInt64?
 
+    /// How long start() waits for a call's result before it also checks whether the
+    /// call blocked.
+    static let quickCallMicroseconds: Int64 = 50
+
     /// Starts the thread in the calling thread's network namespace.
     init() throws(BackendError) {
         worker = try WorkerThread(name: "system call")
@@ -59,8 +63,16 @@ final class SystemCallThread: @unchecked Sendable {
                 monitor.broadcast()
             }
         }
+        // Most calls return within microseconds: look for the result alone for a
+        // while before reading the thread's state from /proc, which costs more than
+        // such a call.
+        let quickCheckEnd = MonotonicClock.now() + Self.quickCallMicroseconds
         while true {
             if let completion = takeCompletion(of: id) { return .finished(completion) }
+            if MonotonicClock.now() < quickCheckEnd {
+                sched_yield()
+                continue
+            }
             if executor.callInKernel.load(ordering: .sequentiallyConsistent) == id, threadIsSleeping(),
                 executor.callInKernel.load(ordering: .sequentiallyConsistent) == id
             {

@@ -11,17 +11,14 @@ import LingerWire
 /// Like packetdrill, the device has a virtio-net header (IFF_VNET_HDR) and takes
 /// checksum and TSO offloads, as a typical Ethernet card does: the kernel then sends
 /// large TSO segments as one packet (a 10000-byte write is one packet, not seven),
-/// which is what packetdrill scripts expect. Such packets leave with a partial
-/// checksum (the pseudo-header sum only); the header says where the checksum goes,
-/// and ``read(until:)`` completes it, so every packet read back has complete, valid
-/// checksums.
+/// which is what packetdrill scripts expect.
 final class TunDevice {
     /// The device's file descriptor.
     let fd: Int32
-    private let headerSize = Int(clinger_tun_vnet_header_size())
-    /// Room for the largest packet a device can hand over (64 KiB TSO segments, and
-    /// more if a script raises gso_max_size for BIG TCP).
-    private var buffer = [UInt8](repeating: 0, count: 512 * 1024)
+    private let headerSize = VirtioNetHeader.size
+    /// Room for the header and the first bytes of a packet: a read takes the whole
+    /// packet off the queue whatever the buffer's size.
+    private var buffer = [UInt8](repeating: 0, count: 64)
 
     init(fd: Int32) {
         self.fd = fd
@@ -40,9 +37,16 @@ final class TunDevice {
         }
     }
 
-    /// The next packet the kernel sent, waiting until `deadline` (CLOCK_MONOTONIC
-    /// microseconds); nil when none came by then.
-    func read(until deadline: Int64) throws(BackendError) -> [UInt8]? {
+    /// Takes the oldest packet the kernel sent off the device's queue and drops it,
+    /// waiting until `deadline` (CLOCK_MONOTONIC microseconds) for one; false when
+    /// none came by then.
+    ///
+    /// The backend sees outbound packets through its ``PacketSniffer`` (which has the
+    /// kernel's send times) and takes each off the device as it handles it, as
+    /// packetdrill does: a packet stays queued in the device, and so counts as in the
+    /// host's queues for the kernel's TCP, until the script has seen it.
+    @discardableResult
+    func discardOne(until deadline: Int64) throws(BackendError) -> Bool {
         while true {
             let remaining = deadline - MonotonicClock.now()
             var revents: Int16 = 0
@@ -51,27 +55,31 @@ final class TunDevice {
                 if errno == EINTR { continue }
                 throw BackendError("cannot wait for packets on the TUN device: \(errnoDescription(errno))")
             }
-            if ready == 0 { return nil }
+            if ready == 0 { return false }
             let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR || errno == EAGAIN { continue }
                 throw BackendError("cannot read from the TUN device: \(errnoDescription(errno))")
             }
-            guard count > headerSize else { continue }
-            var packet = Array(buffer[headerSize..<count])
-            completeChecksum(&packet)
-            return packet
+            return true
         }
     }
+}
 
-    /// Fills in a checksum left to offload (VIRTIO_NET_HDR_F_NEEDS_CSUM): the field at
-    /// csum_start + csum_offset holds the pseudo-header sum; the checksum covers it and
-    /// everything from csum_start to the end.
-    private func completeChecksum(_ packet: inout [UInt8]) {
+/// The virtio-net header that precedes packets on the TUN device and on the packet
+/// sniffer (IFF_VNET_HDR, PACKET_VNET_HDR).
+enum VirtioNetHeader {
+    /// Its size in bytes.
+    static let size = Int(clinger_tun_vnet_header_size())
+
+    /// Fills in a checksum left to offload (VIRTIO_NET_HDR_F_NEEDS_CSUM in the header's
+    /// flags): the field at csum_start + csum_offset holds the pseudo-header sum; the
+    /// checksum covers it and everything from csum_start to the end.
+    static func completeChecksum(_ packet: inout [UInt8], header: UnsafeRawBufferPointer) {
         let needsChecksum: UInt8 = 1
-        guard buffer[0] & needsChecksum != 0 else { return }
-        let start = Int(buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 6, as: UInt16.self) })
-        let offset = Int(buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: UInt16.self) })
+        guard header.count >= size, header[0] & needsChecksum != 0 else { return }
+        let start = Int(UInt16(littleEndian: header.loadUnaligned(fromByteOffset: 6, as: UInt16.self)))
+        let offset = Int(UInt16(littleEndian: header.loadUnaligned(fromByteOffset: 8, as: UInt16.self)))
         let field = start + offset
         guard start < packet.count, field + 2 <= packet.count else { return }
         var sum = InternetChecksum()

@@ -12,6 +12,12 @@ public protocol Backend: AnyObject {
     /// The backend's clock, in microseconds.
     func now() -> Int64
 
+    /// The time to count the script's first event from, chosen just before the
+    /// first event runs. The kernel backend aligns it with the kernel's clock tick,
+    /// as packetdrill does, so that the kernel's tick-based timers fall at the same
+    /// points of each run; the default is ``now()``.
+    func startTime() -> Int64
+
     /// Lets time pass until `time` (the kernel backend sleeps; the simulated one
     /// advances its clock, running every timer that falls due on the way).
     func wait(until time: Int64)
@@ -44,6 +50,11 @@ public protocol Backend: AnyObject {
     /// Ends the run: closes what the script left open, as the exit of its process
     /// would, and releases the backend's resources.
     func finish()
+}
+
+extension Backend {
+    /// The time to count the script's first event from: now.
+    public func startTime() -> Int64 { now() }
 }
 
 /// A packet the system under test sent, with the time it was seen.

@@ -475,7 +475,7 @@ extension ScriptRunner {
                 try verifyHeaders(spec, actual: actual)
                 if case .v6(let h) = actual.ip, wireIsIPv6 { try verifyFlowLabel(spec, live: h.flowLabel, socket: socket) }
                 try verifyOptions(spec, actual: actual, timing: timing)
-                if actual.payload.contains(where: { $0 != 0 }), !isICMP(actual) {
+                if !ScriptPackets.isAllZero(actual.payload), !isICMP(actual) {
                     throw PacketError(message: "incorrect outbound data payload")
                 }
                 if let message = verifyTime(kind: timing.kind, scriptTime: timing.time, scriptEnd: timing.end ?? 0,

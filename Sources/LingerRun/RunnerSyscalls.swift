@@ -283,18 +283,40 @@ extension ScriptRunner {
 
     // MARK: - Building calls
 
-    func prepare(_ spec: SyscallSpec) throws(SyscallError) -> PreparedCall {
-        var args: [ArgumentValue] = []
-        let known: Set<String> = [
-            "socket", "bind", "listen", "accept", "connect", "read", "readv", "recv", "recvfrom", "recvmsg", "write",
-            "writev", "send", "sendto", "sendmsg", "fcntl", "ioctl", "close", "shutdown", "getsockopt", "setsockopt",
-            "poll", "epoll_create", "epoll_ctl", "epoll_wait", "pipe", "dup", "dup2", "accept4",
-        ]
-        let packetdrillOnly: Set<String> = ["cap_set", "open", "sendfile", "splice", "psp_rx_assoc", "psp_tx_assoc"]
-        if packetdrillOnly.contains(spec.name) {
+    /// The system calls Linger runs (packetdrill's, plus `dup` and `dup2`).
+    static let supportedSystemCalls: Set<String> = [
+        "socket", "bind", "listen", "accept", "connect", "read", "readv", "recv", "recvfrom", "recvmsg", "write",
+        "writev", "send", "sendto", "sendmsg", "fcntl", "ioctl", "close", "shutdown", "getsockopt", "setsockopt",
+        "poll", "epoll_create", "epoll_ctl", "epoll_wait", "pipe", "dup", "dup2", "accept4",
+    ]
+    /// packetdrill's system calls that Linger does not run.
+    static let packetdrillOnlySystemCalls: Set<String> = ["cap_set", "open", "sendfile", "splice", "psp_rx_assoc", "psp_tx_assoc"]
+
+    /// Fails for a call Linger does not run: unsupported for packetdrill's others,
+    /// an error for names nobody knows.
+    static func checkKnown(_ spec: SyscallSpec) throws(SyscallError) {
+        if packetdrillOnlySystemCalls.contains(spec.name) {
             throw SyscallError("the \(spec.name) system call is not supported by linger")
         }
-        guard known.contains(spec.name) else { throw SyscallError("Unknown system call: '\(spec.name)'") }
+        guard supportedSystemCalls.contains(spec.name) else { throw SyscallError("Unknown system call: '\(spec.name)'") }
+    }
+
+    /// Checks every system call's name before the run starts, so a typo or an
+    /// unsupported call fails at once rather than after the script's waits.
+    func checkSystemCallsBeforeRunning() throws(RunFailure) {
+        for event in script.events {
+            guard case .syscall(let spec) = event.action else { continue }
+            do throws(SyscallError) {
+                try Self.checkKnown(spec)
+            } catch {
+                throw syscallFailure(event.location.line, spec, error.message)
+            }
+        }
+    }
+
+    func prepare(_ spec: SyscallSpec) throws(SyscallError) -> PreparedCall {
+        var args: [ArgumentValue] = []
+        try Self.checkKnown(spec)
         for expression in spec.arguments { args.append(try evaluate(expression)) }
         switch spec.name {
         case "socket": return try prepareSocket(spec, args)

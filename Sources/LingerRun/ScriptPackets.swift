@@ -1,9 +1,36 @@
 import LingerScript
 import LingerWire
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Turning packet lines into LingerWire values: TCP options, flags, ECN, and the
 /// short text packetdrill prints for a script packet.
 enum ScriptPackets {
+    /// Zeros to compare payloads with.
+    private static let zeros = [UInt8](repeating: 0, count: 16384)
+
+    /// Whether every byte is zero (a script's payload is zeros): memcmp in chunks, so
+    /// that a 64 KB TSO payload costs microseconds even in a debug build, where a
+    /// Swift loop over it would take milliseconds and skew the script's timing.
+    static func isAllZero(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { raw in
+            zeros.withUnsafeBytes { zero in
+                guard let base = raw.baseAddress, let zeroBase = zero.baseAddress else { return true }
+                var offset = 0
+                while offset < raw.count {
+                    let length = min(zero.count, raw.count - offset)
+                    if memcmp(base + offset, zeroBase, length) != 0 { return false }
+                    offset += length
+                }
+                return true
+            }
+        }
+    }
+
     /// AccECN option kinds (ECT(0) counter first, or ECT(1) first).
     static let accECN0Kind: UInt8 = 172
     static let accECN1Kind: UInt8 = 174

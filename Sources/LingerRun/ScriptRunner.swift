@@ -82,6 +82,7 @@ public final class ScriptRunner {
     /// Silent on success: the result carries any warnings.
     public func run() -> ScriptRunResult {
         do throws(RunFailure) {
+            try checkSystemCallsBeforeRunning()
             try runEvents()
             try finishSuccessfully()
             return ScriptRunResult(verdict: .passed, warnings: warnings)
@@ -109,7 +110,12 @@ public final class ScriptRunner {
             }
             initCommandRan = true
         }
-        liveStart = backend.now()
+        // The symbol and errno tables are built on first use: build them before the
+        // clock starts rather than in the script's first system call.
+        _ = LinuxSymbols.value(of: "SOCK_STREAM")
+        _ = LinuxErrno.number(named: "EAGAIN")
+        _ = LinuxErrno.text(of: 11)
+        liveStart = backend.startTime()
         for (index, event) in script.events.enumerated() {
             try checkBlockedCallCompletion()
             try startEvent(event, isFirst: index == 0)

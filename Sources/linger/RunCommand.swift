@@ -97,6 +97,7 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        Self.allowInterruption()
         var files: [String] = []
         for path in paths {
             switch ScriptFiles.expand(path) {
@@ -168,6 +169,16 @@ struct RunCommand: ParsableCommand {
             return report(result.verdict, result.message ?? "\(path): failed")
         }
         return .passed
+    }
+
+    /// Unblocks the signals that stop a run. A process inherits its parent's blocked
+    /// signals (some test runners and daemons block them in every thread), and a run
+    /// that cannot be stopped would keep its namespace, TUN device and sockets alive.
+    static func allowInterruption() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        for signal in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] { sigaddset(&signals, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     }
 
     func makeBackend(_ network: NetworkConfiguration) throws(BackendError) -> any Backend {

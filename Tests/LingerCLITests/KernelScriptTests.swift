@@ -30,5 +30,53 @@ struct KernelScriptTests {
     func passesOnTheKernel(script: String) throws {
         let outcome = try LingerProcess.run(["run", "--backend", "kernel", "Tests/Scripts/\(script)"])
         #expect(outcome.status == 0, "\(script) failed on the kernel:\n\(outcome.standardError)")
+        // Our scripts use the real descriptor numbers and draw no warnings.
+        #expect(outcome.standardError.isEmpty, "\(script): \(outcome.standardError)")
+    }
+}
+
+/// The private namespace a kernel run makes must not outlive the run, also when the
+/// run is interrupted.
+@Suite("Kernel backend cleanup")
+struct KernelCleanupTests {
+    /// The network namespaces (by inode) that some thread of `pid` is in.
+    static func namespaces(ofProcess pid: Int32) -> Set<String> {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+        return Set(tasks.compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/task/\($0)/ns/net") })
+    }
+
+    /// Every network namespace some thread on the machine is in.
+    static func allNamespaces() -> Set<String> {
+        let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        var found: Set<String> = []
+        for entry in processes where Int32(entry) != nil {
+            found.formUnion(namespaces(ofProcess: Int32(entry) ?? 0))
+        }
+        return found
+    }
+
+    @Test(.enabled(if: KernelScriptTests.unavailableReason == nil, "skipped: \(KernelScriptTests.unavailableReason ?? "")"))
+    func interruptedRunLeavesNoNamespace() async throws {
+        let process = Process()
+        process.executableURL = LingerProcess.executable
+        process.arguments = ["run", "--backend", "kernel", "Tests/Scripts/close-wait-persists.pkt"]
+        process.currentDirectoryURL = LingerProcess.repositoryRoot
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let hostNamespace = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/ns/net")
+        // Wait until the run's private namespace exists (its setup takes milliseconds).
+        var privateNamespaces: Set<String> = []
+        for _ in 0..<100 where privateNamespaces.isEmpty {
+            try await Task.sleep(for: .milliseconds(20))
+            privateNamespaces = Self.namespaces(ofProcess: process.processIdentifier).subtracting([hostNamespace])
+        }
+        try #require(!privateNamespaces.isEmpty, "the run never entered a private namespace")
+        #expect(process.isRunning, "the 30-second script ended early")
+        // SIGTERM: the test runner passes SIGINT on as ignored, which a CLI rightly keeps.
+        process.terminate()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+        #expect(Self.allNamespaces().isDisjoint(with: privateNamespaces))
     }
 }

@@ -112,6 +112,26 @@ extension KernelBackendTests {
             #expect(ack.acknowledgmentNumber == SequenceNumber(5001))
         }
 
+        /// A packet looked for long after the kernel sent it carries the time it was sent,
+        /// not the time it was looked for (packetdrill fails a script whose packet left
+        /// too early even when it only looks for it later).
+        @Test func aPacketReadLateCarriesItsSendTime() throws {
+            let backend = try KernelBackend(network: .packetdrillDefaults(for: .ipv4))
+            defer { backend.finish() }
+            let listener = try listeningSocket(backend)
+            let remote = RemoteEnd(backend: backend, port: 40001, localPort: 8080)
+            let injected = backend.now()
+            try backend.inject(remote.segment(.syn, seq: 0))
+            backend.wait(until: injected + 150_000)
+            let lookedFor = backend.now()
+            let captured = try #require(try backend.nextOutboundPacket(deadline: lookedFor + 1_000_000))
+            let synAck = try Packet(parsing: captured.bytes, checksums: .verify)
+            #expect(synAck.tcp?.flags == [.syn, .ack])
+            #expect(captured.time >= injected)
+            #expect(captured.time < injected + 50_000, "sent within 50 ms of the SYN, looked for 150 ms after it")
+            #expect(listener == 3)
+        }
+
         /// Data both ways on an established connection: the kernel's large write leaves as
         /// TSO packets whose offloaded checksums the backend completes; inbound data shows
         /// in FIONREAD, poll, epoll and recv.
@@ -244,6 +264,17 @@ extension KernelBackendTests {
             let start = backend.now()
             #expect(try backend.runCommand("(sleep 2; echo late) & echo now", in: "/") == CommandOutcome(status: 0, output: "now\n"))
             #expect(backend.now() - start < 1_500_000)
+        }
+
+        /// Commands see PACKETDRILL_PID naming this process, which is also the shell's
+        /// parent: corpus helpers write /tmp/sysctl_restore_$PACKETDRILL_PID.sh and a
+        /// later command runs /tmp/sysctl_restore_${PPID}.sh.
+        @Test func commandsSeePacketdrillPIDAsTheirParent() throws {
+            let backend = try KernelBackend(network: .packetdrillDefaults(for: .ipv4))
+            defer { backend.finish() }
+            let outcome = try backend.runCommand("echo $PACKETDRILL_PID $PPID", in: "/")
+            let pid = ProcessInfo.processInfo.processIdentifier
+            #expect(outcome == CommandOutcome(status: 0, output: "\(pid) \(pid)\n"))
         }
 
         /// Two backends at once: separate namespaces (neither the host's), each with the

@@ -88,10 +88,12 @@ final class FakeBackend: Backend {
 
     /// Queues a TCP packet from the local end, `delay` microseconds from now.
     func send(_ flags: TCPFlags, seq: UInt32, ack: UInt32 = 0, window: UInt16 = 502, options: [TCPOption] = [],
-              payload: Int = 0, toPort: UInt16 = 40_000, fromPort: UInt16 = 8080, after delay: Int64 = 0) {
+              payload: Int = 0, nonzeroByteAt: Int? = nil, toPort: UInt16 = 40_000, fromPort: UInt16 = 8080,
+              after delay: Int64 = 0) {
+        var bytes = [UInt8](repeating: 0, count: payload)
+        if let index = nonzeroByteAt, bytes.indices.contains(index) { bytes[index] = 0x5A }
         let packet = Packet.tcp(from: network.localAddress, fromPort, to: network.remoteAddress, toPort, flags: flags,
-                                seq: seq, ack: ack, window: window, options: options,
-                                payload: [UInt8](repeating: 0, count: payload))
+                                seq: seq, ack: ack, window: window, options: options, payload: bytes)
         outbound.append(CapturedPacket(bytes: packet.serialize(), time: clock + delay))
     }
 }

@@ -136,6 +136,36 @@ import Testing
     }
 }
 
+@Suite struct OutboundPayloadTests {
+    /// A script's outbound payload is zeros, as packetdrill's is: one nonzero byte
+    /// anywhere in a large TSO payload fails the packet, as packetdrill's memcmp does.
+    @Test(arguments: [nil, 0, 16383, 16384, 19999] as [Int?])
+    func payloadMustBeZeros(nonzeroByteAt index: Int?) {
+        let backend = FakeBackend()
+        answerSYN(backend)
+        backend.respond = { call, backend in
+            if case .write = call {
+                backend.send([.ack, .psh], seq: 5001, ack: 1, window: 502, payload: 20000, nonzeroByteAt: index)
+            }
+            return backend.defaultAnswer(call)
+        }
+        let result = run(listenPreamble + """
+        +0 < S 0:0(0) win 32792
+        +0 > S. 0:0(0) ack 1 <...>
+        +0 < . 1:1(0) ack 1 win 257
+        +0 accept(3, ..., ...) = 4
+        +0 write(4, ..., 20000) = 20000
+        +0 > P. 1:20001(20000) ack 1
+        """, on: backend)
+        if index == nil {
+            #expect(result.verdict == .passed, "\(result.message ?? "")")
+        } else {
+            #expect(result.message?.hasPrefix("/tmp/scripts/script.pkt:10: error handling packet: incorrect outbound data payload") == true,
+                    "\(result.message ?? "passed")")
+        }
+    }
+}
+
 @Suite struct ActiveOpenTests {
     @Test func connectLearnsTheLiveISNFromTheSYN() throws {
         let backend = FakeBackend()

@@ -49,17 +49,25 @@ import Testing
         #expect(backend.calls[0].call == .socket(domain: 2, type: 1, protocol: 6))
         #expect(backend.calls[1].call == .setsockopt(fd: 3, level: 1, name: 13, value: [1, 0, 0, 0, 0, 0, 0, 0], length: 8))
         #expect(backend.calls[2].call == .close(fd: 3))
+        #expect(result.warnings.isEmpty)
     }
 
-    @Test func aDescriptorNumberOtherThanTheScriptsFails() throws {
+    /// packetdrill only checks that a descriptor-returning call succeeded and maps the
+    /// script's number to the real one: a script may name a new socket 4 after closing
+    /// 3, though a fresh process gets 3 again (packetdrill's corpus script
+    /// syscall_bad_arg/fastopen-invalid-buf-ptr.pkt does and passes under packetdrill).
+    @Test func aScriptDescriptorNumberIsMappedToTheRealOne() throws {
         let backend = FakeBackend()
         backend.nextFD = 7
         let result = run("""
-        0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
-        +0 close(3) = 0
+        0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 4
+        +0 setsockopt(4, SOL_SOCKET, SO_LINGER, {l_onoff=1, l_linger=0}, 8) = 0
+        +0 close(4) = 0
         """, on: backend)
-        #expect(result.verdict == .failed)
-        #expect(result.message == "/tmp/scripts/script.pkt:1: runtime error in socket call: Expected file descriptor 3 but got 7")
+        #expect(result.verdict == .passed, "\(result.message ?? "")")
+        #expect(backend.calls[1].call == .setsockopt(fd: 7, level: 1, name: 13, value: [1, 0, 0, 0, 0, 0, 0, 0], length: 8))
+        #expect(backend.calls[2].call == .close(fd: 7))
+        #expect(result.warnings == ["/tmp/scripts/script.pkt:1: note: the script's descriptor 4 is descriptor 7 in the system under test (mapped, as packetdrill does)"])
     }
 
     @Test func getsockoptValueAndLength() {
@@ -122,6 +130,16 @@ import Testing
     @Test func unknownSyscallAndBadArguments() {
         let unknown = run("0 frobnicate(3) = 0", on: FakeBackend())
         #expect(unknown.message == "/tmp/scripts/script.pkt:1: runtime error in frobnicate call: Unknown system call: 'frobnicate'")
+        // A misspelt call late in a script fails before the script's first event runs.
+        let backend = FakeBackend()
+        let late = run("""
+        0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+        +60 clsoe(3) = 0
+        """, on: backend)
+        #expect(late.message == "/tmp/scripts/script.pkt:2: runtime error in clsoe call: Unknown system call: 'clsoe'")
+        #expect(backend.calls.isEmpty)
+        let unsupported = run("0 sendfile(4, 5, ..., 1000) = 1000", on: FakeBackend())
+        #expect(unsupported.verdict == .unsupported)
         let badType = run("""
         0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
         +0 listen(3, "many") = 0

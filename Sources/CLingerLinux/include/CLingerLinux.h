@@ -28,6 +28,26 @@ int clinger_tun_set_offloads(int tun_fd);
 /// Bytes of the virtio_net_hdr that precedes each packet on an IFF_VNET_HDR device.
 int clinger_tun_vnet_header_size(void);
 
+// MARK: Packet socket (sniffing what the kernel sends on a device)
+
+/// Opens a packet socket (PF_PACKET, SOCK_RAW, all protocols, close-on-exec) bound to
+/// device `name`, with a `receive_buffer_bytes` receive buffer, software receive
+/// timestamps (SO_TIMESTAMPNS) and a virtio_net_hdr before each packet
+/// (PACKET_VNET_HDR), so partial checksums can be completed. Returns the fd, or -1
+/// with errno.
+int clinger_packet_socket_open(const char *name, int receive_buffer_bytes);
+
+/// Receives one packet from a packet socket without waiting (MSG_DONTWAIT). The
+/// buffer gets the virtio_net_hdr and then the packet (truncated to `capacity`).
+/// Returns the full length (header included; more than `capacity` when truncated),
+/// or -1 with errno (EAGAIN: nothing queued). `packet_type` gets sll_pkttype
+/// (PACKET_OUTGOING is 4), `realtime_ns` the kernel's CLOCK_REALTIME timestamp of
+/// the packet in nanoseconds (0 when none came).
+int clinger_packet_socket_receive(int fd, uint8_t *buffer, int capacity, int *packet_type, int64_t *realtime_ns);
+
+/// CLOCK_REALTIME and then CLOCK_MONOTONIC, in nanoseconds, read back to back.
+void clinger_realtime_and_monotonic(int64_t *realtime_ns, int64_t *monotonic_ns);
+
 // MARK: Interface configuration (ioctls on a datagram socket of the right family)
 
 /// Sets an interface's MTU (SIOCSIFMTU). Returns 0, or -1 with errno.
@@ -105,7 +125,9 @@ int clinger_interrupt_thread(int thread_id);
 
 /// Spawns `/bin/sh -c command` in `directory` from the calling thread (so in its
 /// network namespace) with stdin from /dev/null, stdout and stderr to `output_fd`,
-/// no other descriptors, default signal dispositions and an empty signal mask.
+/// no other descriptors, default signal dispositions and an empty signal mask. The
+/// environment is this process's, with PACKETDRILL_PID set to its process id as
+/// packetdrill sets it for its commands.
 /// Returns 0 and the child's pid, or an errno value.
 int clinger_spawn_shell(const char *command, const char *directory, int output_fd, int *pid);
 
