@@ -33,7 +33,28 @@ enum StackTimer {
     case keepalive(TCPSocket)
     case synAck(listener: TCPSocket, tuple: FourTuple)
     case timeWait(FourTuple)
+    case pacing(TCPSocket)
+    case queueRelease
     case wakeup(UInt64)
+}
+
+/// The root queueing discipline of the simulated device, as `tc qdisc` sets it.
+public enum QueueDiscipline: Sendable, Hashable {
+    /// Packets go straight to the wire (the TUN device frees them at once).
+    case passThrough
+    /// Every packet is dropped (`pfifo limit 0`): TCP sees NET_XMIT_DROP.
+    case dropAll
+    /// sch_fq: each packet waits for its departure time (TCP's EDT timestamp),
+    /// and the sockets see it as queued memory until then (TCP Small Queues).
+    case fairQueue
+}
+
+/// A packet the fair-queue discipline holds until its departure time.
+struct HeldPacket {
+    var bytes: [UInt8]
+    var departure: Int64
+    var owner: TCPSocket?
+    var truesize: Int
 }
 
 /// Linger's TCP/IP stack: one Linux network namespace's TCP in pure Swift.
@@ -53,10 +74,20 @@ public final class NetworkStack {
     public private(set) var now: Int64
     /// Packets sent and not yet taken, oldest first.
     public internal(set) var outbound: [SentPacket] = []
+    /// The device's queueing discipline (`tc qdisc`).
+    public var queueDiscipline: QueueDiscipline = .passThrough {
+        didSet { if queueDiscipline != .fairQueue { releaseHeldPackets(all: true) } }
+    }
     /// Whether the device queue drops every outgoing packet, as a
     /// `tc qdisc ... pfifo limit 0` makes it do: TCP sees local congestion
     /// (NET_XMIT_DROP) and retries on its own schedule.
-    public var dropsOutboundPackets = false
+    public var dropsOutboundPackets: Bool {
+        get { queueDiscipline == .dropAll }
+        set { queueDiscipline = newValue ? .dropAll : .passThrough }
+    }
+    /// Packets the fair queue holds, by departure time (stable for equal times).
+    var heldPackets: [HeldPacket] = []
+    var queueTimer: TimerHandle?
 
     var timers: TimerWheel<StackTimer>
     var random: SplitMix64
@@ -154,6 +185,14 @@ public final class NetworkStack {
             listener.synAckTimerFired(tuple: tuple, handle: handle)
         case .timeWait(let tuple):
             timeWaitTimerFired(tuple: tuple, handle: handle)
+        case .pacing(let sk):
+            guard sk.pacingTimer == handle else { return }
+            sk.pacingTimer = nil
+            sk.smallQueueHandler()
+        case .queueRelease:
+            guard queueTimer == handle else { return }
+            queueTimer = nil
+            releaseHeldPackets(all: false)
         case .wakeup:
             break
         }
@@ -187,14 +226,60 @@ public final class NetworkStack {
 
     // MARK: - Output
 
-    /// Hands a built packet to the "device".
+    /// Hands a built packet to the "device" through the queueing discipline.
+    /// `departure` is the packet's EDT timestamp in nanoseconds (0: now), `owner`
+    /// the socket whose memory it is, `truesize` what it charges there while queued.
     /// Returns false when the device queue dropped the packet (NET_XMIT_DROP).
     @discardableResult
-    func emit(_ bytes: [UInt8]) -> Bool {
+    func emit(_ bytes: [UInt8], departure: Int64 = 0, owner: TCPSocket? = nil, truesize: Int = 0) -> Bool {
         guard !bytes.isEmpty else { return false }
-        if dropsOutboundPackets { return false }
-        outbound.append(SentPacket(bytes: bytes, time: now))
+        switch queueDiscipline {
+        case .dropAll:
+            return false
+        case .passThrough:
+            outbound.append(SentPacket(bytes: bytes, time: now))
+        case .fairQueue:
+            // fq_enqueue: a socket seen by fq paces through it (SK_PACING_FQ).
+            if let owner, owner.pacingStatus == .none { owner.pacingStatus = .fairQueue }
+            let release = (departure + 999) / 1000
+            guard release > now else {
+                outbound.append(SentPacket(bytes: bytes, time: now))
+                return true
+            }
+            var index = heldPackets.count
+            while index > 0 && heldPackets[index - 1].departure > release { index -= 1 }
+            heldPackets.insert(HeldPacket(bytes: bytes, departure: release, owner: owner, truesize: truesize), at: index)
+            owner?.queuedTruesize += truesize
+            if index == 0 {
+                cancel(&queueTimer)
+                queueTimer = schedule(at: release, .queueRelease)
+            }
+        }
         return true
+    }
+
+    /// fq_dequeue: lets every held packet whose time has come onto the wire; the
+    /// memory goes back to its socket, which writes more if TCP Small Queues had
+    /// throttled it (tcp_wfree -> tcp_tsq_handler).
+    func releaseHeldPackets(all: Bool) {
+        var freed: [TCPSocket] = []
+        var count = 0
+        while count < heldPackets.count && (all || heldPackets[count].departure <= now) {
+            let p = heldPackets[count]
+            outbound.append(SentPacket(bytes: p.bytes, time: now))
+            if let owner = p.owner {
+                owner.queuedTruesize -= p.truesize
+                if owner.smallQueueThrottled && !freed.contains(where: { $0 === owner }) { freed.append(owner) }
+            }
+            count += 1
+        }
+        heldPackets.removeFirst(count)
+        cancel(&queueTimer)
+        if let first = heldPackets.first { queueTimer = schedule(at: first.departure, .queueRelease) }
+        for sk in freed {
+            sk.smallQueueThrottled = false
+            sk.smallQueueHandler()
+        }
     }
 
     /// Removes and returns the oldest packet not yet taken.

@@ -50,20 +50,22 @@ public final class SimBackend: Backend {
     }
 
     /// What a `tc qdisc` command on the device does to the sim: a pfifo with
-    /// limit 0 drops every packet (true); deleting the root qdisc or adding
-    /// another one passes them again (false); nil for other commands.
-    static func queueDiscipline(_ command: String) -> Bool? {
+    /// limit 0 drops every packet, fq paces by TCP's departure times, deleting the
+    /// root qdisc or adding another one passes packets straight through; nil for
+    /// other commands.
+    static func queueDiscipline(_ command: String) -> QueueDiscipline? {
         let words = command.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
         guard words.count >= 3, words[0] == "tc", words[1] == "qdisc" else { return nil }
         switch words[2] {
         case "del", "delete":
-            return words.contains("root") ? false : nil
+            return words.contains("root") ? .passThrough : nil
         case "add", "replace", "change":
-            guard words.contains("root") else { return nil }
+            guard let root = words.firstIndex(of: "root") else { return nil }
             if let pfifo = words.firstIndex(of: "pfifo"), pfifo + 2 < words.count, words[pfifo + 1] == "limit" {
-                return words[pfifo + 2] == "0"
+                return words[pfifo + 2] == "0" ? .dropAll : .passThrough
             }
-            return false
+            if root + 1 < words.count, words[root + 1] == "fq" { return .fairQueue }
+            return .passThrough
         default:
             return nil
         }
@@ -187,8 +189,8 @@ public final class SimBackend: Backend {
             case .rejected(let name, let value, let error):
                 output += "sysctl: setting \(name) to \(value): \(error)\n"
             case .skip(let command, let reason):
-                if let drops = Self.queueDiscipline(command) {
-                    stack.dropsOutboundPackets = drops
+                if let discipline = Self.queueDiscipline(command) {
+                    stack.queueDiscipline = discipline
                     break
                 }
                 skippedCommands.append(command)

@@ -43,6 +43,16 @@ enum Chrono: UInt8 {
 }
 
 /// Congestion-avoidance states (tcpi_ca_state), as Linux's enum tcp_ca_state.
+/// sk_pacing_status.
+enum PacingStatus: UInt8 {
+    /// No pacing (the default with CUBIC or Reno and no fq).
+    case none
+    /// TCP paces itself with its pacing timer (SO_MAX_PACING_RATE set, no fq).
+    case needed
+    /// The fq qdisc paces by the departure times TCP stamps.
+    case fairQueue
+}
+
 enum CAState: UInt8 {
     case open = 0
     case disorder = 1
@@ -230,7 +240,17 @@ final class TCPSocket {
     var broadcast = false
     var maxPacingRate: UInt64 = .max
     var pacingRate: UInt64 = .max
-    var lastTransmitTime: Int64 = -1_000_000_000
+    /// sk_pacing_status: whether packets carry pacing departure times.
+    var pacingStatus: PacingStatus = .none
+    /// tcp_wstamp_ns: the departure time of the next packet, nanoseconds.
+    var departureStampNs: Int64 = 0
+    /// Memory of this socket's packets still in the device queue (its share of
+    /// sk_wmem_alloc that TCP Small Queues watches).
+    var queuedTruesize = 0
+    /// TSQ_THROTTLED: writing stopped until queued packets leave.
+    var smallQueueThrottled = false
+    /// The internal pacing timer (tp->pacing_timer).
+    var pacingTimer: TimerHandle?
     var nextSkbID: UInt32 = 1
     var cwndUsed: UInt32 = 0
     var priority: Int32 = 0

@@ -94,6 +94,7 @@ extension SocketLayer {
             case SO_PRIORITY: sk.priority = val
             case SO_MAX_PACING_RATE:
                 sk.maxPacingRate = val < 0 ? .max : UInt64(val)
+                if sk.maxPacingRate != .max && sk.pacingStatus == .none { sk.pacingStatus = .needed }
                 sk.pacingRate = min(sk.pacingRate, sk.maxPacingRate)
             case SO_DEBUG, SO_DONTROUTE, SO_NO_CHECK, SO_MARK, SO_TIMESTAMP_OLD, SO_TIMESTAMPING_OLD, SO_ZEROCOPY,
                  SO_SNDLOWAT:

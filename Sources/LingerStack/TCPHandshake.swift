@@ -332,6 +332,7 @@ extension TCPSocket {
         tosByte = l.tosByte
         ipv6Only = l.ipv6Only
         maxPacingRate = l.maxPacingRate
+        pacingStatus = l.pacingStatus
         inqEnabled = l.inqEnabled
         thinLinearTimeouts = l.thinLinearTimeouts
     }

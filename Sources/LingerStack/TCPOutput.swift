@@ -26,8 +26,9 @@ extension TCPSocket {
     /// sends it. Mirrors __tcp_transmit_skb: options, window, ACK bookkeeping.
     @discardableResult
     func transmit(seq: SequenceNumber, flags: TCPFlags, payloadOffset: Int, payloadLength: Int,
-                  countAsNew: Bool) -> Bool {
+                  countAsNew: Bool, departure: Int64? = nil, truesize: Int? = nil) -> Bool {
         guard let tuple else { return false }
+        let stamp = departure ?? takeDepartureStamp().stamp
         var h = OutboundHeader(tuple: tuple, seq: seq, ack: rcvNxt, flags: flags, window: 0)
         if flags.contains(.syn) {
             h.mss = UInt16(truncatingIfNeeded: advmss)
@@ -55,8 +56,8 @@ extension TCPSocket {
         let bytes = sendBytes.withBytes(offset: payloadOffset, length: payloadLength) { payload in
             SegmentBuilder.build(h, payload: payload)
         }
-        lastTransmitTime = stack.now
-        if stack.emit(bytes) { return true }
+        let charge = truesize ?? (payloadLength + sendSkbOverhead)
+        if stack.emit(bytes, departure: stamp, owner: self, truesize: charge) { return true }
         // The device queue refused it: local congestion (err > 0 in __tcp_transmit_skb).
         enterCWR()
         return false
@@ -72,6 +73,68 @@ extension TCPSocket {
         for b in selectiveAcks where blocks.count < room { blocks.append(b) }
         duplicateSack = nil
         return blocks
+    }
+
+    /// The start of __tcp_transmit_skb: the packet leaves no earlier than the
+    /// pacing stamp, and no earlier than now. Returns the stamp before and after.
+    func takeDepartureStamp() -> (prior: Int64, stamp: Int64) {
+        let prior = departureStampNs
+        departureStampNs = max(departureStampNs, stack.now * 1000)
+        return (prior, departureStampNs)
+    }
+
+    /// tcp_update_skb_after_send: with pacing, the next packet may leave only
+    /// when this one's bytes have drained at the pacing rate (less up to half for
+    /// time already lost to jitter); fq lets the first ten segments through unpaced.
+    func advanceDepartureStamp(length: Int, prior: Int64) {
+        guard pacingStatus != .none, pacingRate != .max, pacingRate > 0, dataSegsOut >= 10 else { return }
+        var lengthNs = Int64(min(UInt64(length) * 1_000_000_000 / pacingRate, UInt64(Int64.max / 2)))
+        let credit = departureStampNs - prior
+        lengthNs -= min(lengthNs / 2, credit)
+        departureStampNs += lengthNs
+    }
+
+    /// tcp_pacing_check: with internal pacing, writing waits for the pacing stamp.
+    func pacingHolds() -> Bool {
+        guard pacingStatus == .needed, departureStampNs > stack.now * 1000 else { return false }
+        if pacingTimer == nil {
+            pacingTimer = stack.schedule(at: (departureStampNs + 999) / 1000, .pacing(self))
+        }
+        return true
+    }
+
+    /// tcp_small_queue_check: at most two packets or about a millisecond of data
+    /// (twice that for retransmissions) may sit in the device queue.
+    func smallQueueFull(truesize: Int, factor: Int) -> Bool {
+        guard queuedTruesize > 0 else { return false }
+        var limit = max(2 * truesize, Int(min(pacingRate >> 10, UInt64(Int.max >> 2))))
+        if pacingStatus == .none { limit = min(limit, stack.sysctls.tcpLimitOutputBytes) }
+        limit <<= factor
+        // sk_wmem_alloc starts at one.
+        guard queuedTruesize + 1 > limit else { return false }
+        // An empty or one-skb retransmission queue always sends.
+        if sendHead == 0 { return false }
+        var single = true
+        for i in 1..<max(1, sendHead) where sendQueue[i].skbID != sendQueue[0].skbID {
+            single = false
+            break
+        }
+        if single { return false }
+        smallQueueThrottled = true
+        return true
+    }
+
+    /// tcp_tsq_handler / tcp_pace_kick: queued memory was freed or the pacing
+    /// time came; write what is waiting.
+    func smallQueueHandler() {
+        switch state {
+        case .established, .finWait1, .closing, .closeWait, .lastAck:
+            break
+        default:
+            return
+        }
+        if lostOut > retransOut && cwnd > packetsInFlight { xmitRetransmitQueue() }
+        if writeXmit(mss: currentMSS, nonagle: nagleMode, pushOne: 0) { checkProbeTimer() }
     }
 
     /// tcp_event_ack_sent: an ACK went out; leave quick-ACK mode by one, stop the
@@ -482,7 +545,7 @@ extension TCPSocket {
     /// less-than-full TSO burst, when that is likely to pay off.
     func tsoShouldDefer(_ index: Int, maxSegs: Int, cwndLimited: inout Bool, rwndLimited: inout Bool) -> Bool {
         if caState.rawValue >= CAState.recovery.rawValue { return false }
-        if stack.now - lastTransmitTime - 1000 > 0 { return false }
+        if stack.now * 1000 - departureStampNs - 1_000_000 > 0 { return false }
         let r = sendQueue[index]
         let inFlight = packetsInFlight
         let sendWin = Int(r.seq.distance(to: windowEnd))
@@ -526,6 +589,7 @@ extension TCPSocket {
         var rwndLimited = false
         let maxSegs = tsoSegs(mss: mss)
         while sendHead < sendQueue.count {
+            if pushOne == 0 && pacingHolds() { break }
             var quota = cwndTest()
             if quota == 0 {
                 if pushOne == 2 { quota = 1 } else { break }
@@ -550,6 +614,7 @@ extension TCPSocket {
             if record.dataLength > limit { fragmentUnsent(sendHead, length: limit) }
             let toSend = sendQueue[sendHead]
             if toSend.endSeq == toSend.seq { break }
+            if smallQueueFull(truesize: recordTruesize(toSend), factor: 0) { break }
             let pieces = transmitNew(sendHead, mss: mss)
             if pieces == 0 { break }
             if toSend.dataLength < pieces * mss { sndSml = toSend.endSeq }
@@ -611,6 +676,8 @@ extension TCPSocket {
             sendQueue.insert(piece, at: index + k)
         }
         if pieces > 1 { wmemQueued += (pieces - 1) * sendSkbOverhead }
+        let (priorStamp, stamp) = takeDepartureStamp()
+        let truesize = total + sendSkbOverhead
         for k in 0..<pieces {
             var piece = sendQueue[index + k]
             var flags = piece.flags.union(piece.flags.contains(.syn) ? [] : [.ack])
@@ -620,8 +687,10 @@ extension TCPSocket {
             rateSkbSent(&piece)
             sendQueue[index + k] = piece
             transmit(seq: piece.seq, flags: flags, payloadOffset: payloadOffset(of: piece),
-                     payloadLength: piece.dataLength, countAsNew: true)
+                     payloadLength: piece.dataLength, countAsNew: true, departure: stamp,
+                     truesize: k == 0 ? truesize : 0)
         }
+        advanceDepartureStamp(length: total, prior: priorStamp)
         // tcp_event_new_data_sent
         let priorPackets = packetsOut
         sndNxt = record.endSeq
@@ -741,6 +810,7 @@ extension TCPSocket {
             length += next.dataLength
             count += 1
         }
+        let (priorStamp, stamp) = takeDepartureStamp()
         for k in 0..<count {
             var r = sendQueue[index + k]
             var flags = r.flags.union(r.flags.contains(.syn) ? [] : [.ack])
@@ -752,7 +822,8 @@ extension TCPSocket {
             totalRetrans &+= 1
             bytesRetrans &+= UInt64(r.dataLength)
             let sent = transmit(seq: r.seq, flags: flags, payloadOffset: payloadOffset(of: r),
-                                payloadLength: r.dataLength, countAsNew: false)
+                                payloadLength: r.dataLength, countAsNew: false, departure: stamp,
+                                truesize: k == 0 ? length + sendSkbOverhead : 0)
             r.sacked.insert(.everRetrans)
             if !sent {
                 sendQueue[index + k] = r
@@ -767,6 +838,7 @@ extension TCPSocket {
             }
             sendQueue[index + k] = r
         }
+        advanceDepartureStamp(length: length, prior: priorStamp)
         return true
     }
 
@@ -790,6 +862,7 @@ extension TCPSocket {
                 i += 1
                 continue
             }
+            if smallQueueFull(truesize: recordTruesize(sendQueue[i]), factor: 1) { break }
             let before = retransOut
             if !retransmitRecord(i, segs: segs) { break }
             let sent = Int(retransOut - before)

@@ -27,6 +27,7 @@ extension TCPSocket {
         ackPending = 0
         stack.cancel(&delackTimer)
         stack.cancel(&keepaliveTimer)
+        stack.cancel(&pacingTimer)
     }
 
     /// inet_csk_reset_keepalive_timer.

@@ -81,6 +81,42 @@ import Testing
         #expect(h.call(.ioctl(fd: fd, request: LinuxNumbers.SIOCOUTQ)).output == .integer(0))
     }
 
+    @Test func fairQueuePacesDataAfterTheFirstTenSegments() throws {
+        let h = StackHarness()
+        h.stack.queueDiscipline = .fairQueue
+        let fd = h.acceptedConnection()
+        #expect(h.call(.write(fd: fd, data: .bytes(Array(repeating: 1, count: 40000)))).value == 40000)
+        // The initial window leaves at once: fq does not pace the first ten segments.
+        var first: [Int64] = []
+        while let (p, at) = h.nextPacket(within: 0) {
+            #expect(p.payload.count == 1460)
+            first.append(at)
+        }
+        #expect(first.count == 10)
+        #expect(Set(first).count == 1)
+        h.wait(100_000)
+        h.inject([.ack], seq: h.peerISS + 1, ack: h.iss + 2921)
+        // cwnd 12 with 8 in flight: two 2-segment bursts, the second one held by the
+        // qdisc until its pacing time.
+        var times: [Int64] = []
+        while times.count < 4, let (_, at) = h.nextPacket(within: 50_000) { times.append(at) }
+        #expect(times.count == 4)
+        #expect(times[0] == times[1] && times[2] == times[3])
+        #expect(times[2] > times[0], "the second burst is paced")
+    }
+
+    @Test func withoutFairQueueTheSameBurstsLeaveTogether() throws {
+        let (h, fd) = established()
+        h.call(.write(fd: fd, data: .bytes(Array(repeating: 1, count: 40000))))
+        while h.nextPacket(within: 0) != nil {}
+        h.wait(100_000)
+        h.inject([.ack], seq: h.peerISS + 1, ack: h.iss + 2921)
+        var times: [Int64] = []
+        while let (_, at) = h.nextPacket(within: 0) { times.append(at) }
+        #expect(times.count == 4)
+        #expect(Set(times).count == 1)
+    }
+
     @Test func nagleHoldsASmallSegmentWhileOneIsUnacknowledged() throws {
         let (h, fd) = established()
         h.call(.write(fd: fd, data: .bytes(Array(repeating: 1, count: 100))))
