@@ -109,6 +109,10 @@ struct SendRecord {
     var txAppLimited = false
     /// Segments sent together as one TSO burst share an id.
     var skbID: UInt32 = 0
+    /// The skb's own memory beyond its data (its header and shared info), charged
+    /// to the socket; a burst's segments after the first split carry none, so a
+    /// burst costs what Linux's one skb costs and frees it when fully acked.
+    var headerTruesize = 0
 
     /// Bytes of data (SYN and FIN excluded).
     var dataLength: Int {

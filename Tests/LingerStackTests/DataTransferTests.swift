@@ -81,6 +81,23 @@ import Testing
         #expect(h.call(.ioctl(fd: fd, request: LinuxNumbers.SIOCOUTQ)).output == .integer(0))
     }
 
+    @Test func sendMemoryIsChargedAsLinuxChargesIt() throws {
+        // The live kernel's `ss -m` after the same calls and segments (w, f).
+        let (h, fd) = established()
+        let sk = try #require(h.process.files.file(fd)?.socket)
+        h.call(.write(fd: fd, data: .bytes(Array(repeating: 1, count: 300))))
+        #expect(h.packet()?.payload.count == 300)
+        #expect(sk.wmemQueued == 1132 && sk.forwardAlloc == 2964)
+        h.call(.write(fd: fd, data: .bytes(Array(repeating: 1, count: 3000))))
+        #expect(sk.wmemQueued == 5796 && sk.forwardAlloc == 2396)
+        while h.packet() != nil {}
+        h.inject([.ack], seq: h.peerISS + 1, ack: h.iss + 301)
+        #expect(sk.wmemQueued == 4664 && sk.forwardAlloc == 3528)
+        while h.packet() != nil {}
+        h.inject([.ack], seq: h.peerISS + 1, ack: h.iss + 3301)
+        #expect(sk.wmemQueued == 0 && sk.forwardAlloc == 0)
+    }
+
     @Test func fairQueuePacesDataAfterTheFirstTenSegments() throws {
         let h = StackHarness()
         h.stack.queueDiscipline = .fairQueue
