@@ -251,6 +251,9 @@ final class TCPSocket {
     /// Memory of this socket's packets still in the device queue (its share of
     /// sk_wmem_alloc that TCP Small Queues watches).
     var queuedTruesize = 0
+    /// SOCK_NOSPACE: a writer or poll found the send buffer full, so freed space
+    /// is announced (tcp_check_space).
+    var noSpace = false
     /// TSQ_THROTTLED: writing stopped until queued packets leave.
     var smallQueueThrottled = false
     /// The internal pacing timer (tp->pacing_timer).

@@ -737,6 +737,10 @@ extension TCPSocket {
             if stack.sysctls.tcpSlowStartAfterIdle != 0 && stack.now - cwndStamp >= rto {
                 cwndApplicationLimited()
             }
+            // Starved by the application hitting its send buffer.
+            if sendHead == sendQueue.count && noSpace && (state == .established || state == .closeWait) {
+                chronoStart(.sndbufLimited)
+            }
         }
     }
 
@@ -767,7 +771,7 @@ extension TCPSocket {
 
     /// tcp_cwnd_application_limited.
     func cwndApplicationLimited() {
-        if caState == .open {
+        if caState == .open && !noSpace {
             let winUsed = max(cwndUsed, 10)
             if winUsed < cwnd {
                 ssthresh = currentSsthresh
@@ -1020,7 +1024,8 @@ extension TCPSocket {
 
     /// tcp_sndbuf_expand.
     func sndbufExpand() {
-        var perMSS = max(mssClamp, mssCache) + 320 + 320
+        // MAX_TCP_HEADER is 256 on x86-64 (the 832-byte skb overhead follows from it).
+        var perMSS = max(mssClamp, mssCache) + 256 + 320
         var p = 1
         while p < perMSS { p <<= 1 }
         perMSS = p + 256
