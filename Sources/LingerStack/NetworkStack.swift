@@ -85,6 +85,11 @@ public final class NetworkStack {
         get { queueDiscipline == .dropAll }
         set { queueDiscipline = newValue ? .dropAll : .passThrough }
     }
+    /// The segment size the peer's packets are marked with for receive offload
+    /// (packetdrill's `--mss`, which writes them to the TUN device as GSO packets):
+    /// a packet carrying more payload than this counts as segments of this size.
+    /// 0: none.
+    public var inboundSegmentSize = 0
     /// Packets the fair queue holds, by departure time (stable for equal times).
     var heldPackets: [HeldPacket] = []
     var queueTimer: TimerHandle?

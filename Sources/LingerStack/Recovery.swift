@@ -165,9 +165,9 @@ extension TCPSocket {
 
     func checkRenoReordering(_ addend: Int) {
         // tcp_limit_reno_sacked
-        let holes = max(lostOut, 1)
+        let holes = min(max(lostOut, 1), packetsOut)
         if sackedOut + holes > packetsOut {
-            sackedOut = packetsOut > holes ? packetsOut - holes : 0
+            sackedOut = packetsOut - holes
             reordering = min(UInt32(Int(packetsOut) + addend), UInt32(stack.sysctls.tcpMaxReordering))
             reordSeen &+= 1
             stack.counters.increment(.tcpExtTCPRenoReorder)

@@ -34,8 +34,11 @@ public final class SimBackend: Backend {
     ///   - hostCommand: runs, on the host, the commands the runner itself issues to
     ///     evaluate `%{ }%` code blocks (`command -v python3 ...`, `python3 file.py`);
     ///     without it code blocks are reported as skipped.
+    ///   - inboundSegmentSize: the script's `--mss` (RunConfiguration.mss): injected
+    ///     packets bigger than it arrive as GSO buffers of that segment size, as
+    ///     packetdrill writes them to its TUN device; 0 for none.
     public init(network: NetworkConfiguration, seed: UInt64 = 1, readFile: @escaping (String) -> String? = { _ in nil },
-                hostCommand: ((String, String) -> CommandOutcome)? = nil) {
+                hostCommand: ((String, String) -> CommandOutcome)? = nil, inboundSegmentSize: Int = 0) {
         self.network = network
         var addresses = StackAddresses(mtu: network.mtu)
         switch network.localAddress {
@@ -44,6 +47,7 @@ public final class SimBackend: Backend {
         }
         // The clock starts away from zero: TCP, like Linux, uses 0 for "never".
         stack = NetworkStack(addresses: addresses, seed: seed, now: 1_000_000)
+        stack.inboundSegmentSize = inboundSegmentSize
         process = SocketLayer(stack: stack)
         self.readFile = readFile
         self.hostCommand = hostCommand

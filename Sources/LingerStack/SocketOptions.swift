@@ -197,10 +197,7 @@ extension SocketLayer {
             } else {
                 let v = max(Int(val), minimumReceiveBuffer / 2)
                 sk.windowClampOption = v
-                if sk.state != .close {
-                    sk.windowClamp = UInt32(v)
-                    sk.rcvSsthresh = min(sk.rcvSsthresh, sk.windowClamp)
-                }
+                if sk.state != .close { sk.setWindowClamp(v) }
             }
         case TCP_QUICKACK:
             if val == 0 {

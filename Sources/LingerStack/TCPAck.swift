@@ -180,8 +180,10 @@ extension TCPSocket {
         var removedBytes = 0
         while sendHead > 0, let record = sendQueue.first {
             if record.endSeq > sndUna {
-                // A partially acknowledged segment: trim its head (tcp_tso_acked).
-                if record.seq < sndUna && record.dataLength > 0 {
+                // A partially acknowledged multi-segment skb has its head trimmed
+                // (tcp_tso_acked); a one-segment skb stays whole until fully acked.
+                let oneSegment = (sendHead < 2 || sendQueue[1].skbID != record.skbID)
+                if record.seq < sndUna && record.dataLength > 0 && !oneSegment {
                     var trimmed = record
                     let cut = Int(record.seq.distance(to: sndUna))
                     trimmed.seq = sndUna

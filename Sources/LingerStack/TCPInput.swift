@@ -209,10 +209,16 @@ extension TCPSocket {
                 return false
             }
         }
-        // Step 1: sequence number.
-        if seg.endSeq < rcvWup || seg.seq > rcvNxt + Int(receiveWindow) {
+        // Step 1: sequence number (tcp_sequence as in Linux 6.18: data ending
+        // beyond the window is refused unless nothing waits to be read; a FIN
+        // just past it is let through).
+        let windowEnd = rcvNxt + Int(receiveWindow)
+        let beyondWindow = seg.endSeq - (seg.isFin ? 1 : 0) > windowEnd
+            && (seg.seq > windowEnd || !receiveRecords.isEmpty)
+        if seg.endSeq < rcvWup || beyondWindow {
             if !seg.isRst {
                 if seg.isSyn { return synChallenge(synInErr) }
+                if beyondWindow { stack.counters.increment(.tcpExtBeyondWindow) }
                 var last = lastOOWAckTime
                 if !stack.outOfWindowRateLimited(seg, last: &last) { sendDupAck(seg) }
                 lastOOWAckTime = last
@@ -439,6 +445,16 @@ extension TCPSocket {
 
     private func queueAndOut(_ seg: InboundSegment, _ raw: UnsafeRawBufferPointer, skip: Int, truesize: Int) {
         let length = max(0, seg.payloadCount - skip)
+        if !tryReceiveMemory(length: seg.payloadCount, seq: seg.seq) {
+            // Out of receive memory: answer at once with a zero window; data is
+            // dropped unless the queue is empty (a bare FIN still goes in).
+            ackPending |= AckPendingBits.nomem | AckPendingBits.now
+            scheduleAck()
+            if !receiveRecords.isEmpty && seg.payloadCount > 0 {
+                stack.counters.increment(.tcpExtTCPRcvQDrop)
+                return
+            }
+        }
         if length > 0 {
             let start = seg.payloadStart + skip
             receiveBytes.append(UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)]))
@@ -468,13 +484,19 @@ extension TCPSocket {
     /// buffer was already charged (it comes from the out-of-order queue).
     func queueReceiveBuffer(dataEnd: SequenceNumber, length: Int, fin: Bool, truesize: Int, tailroom: Int,
                             charged: Bool) {
-        if var last = receiveRecords.last, !last.hasFin, length <= last.tailroom {
+        if var last = receiveRecords.last, !last.hasFin,
+           let delta = Self.coalesceCharge(tailroom: last.tailroom, length: length, truesize: truesize) {
             last.dataEnd = dataEnd
-            last.tailroom -= length
+            if delta == 0 { last.tailroom -= length }
+            last.truesize += delta
             last.hasFin = fin
             receiveRecords[receiveRecords.count - 1] = last
             stack.counters.increment(.tcpExtTCPRcvCoalesce)
-            if charged { uncharge(truesize) }
+            if charged {
+                uncharge(truesize - delta)
+            } else {
+                charge(delta)
+            }
             return
         }
         receiveRecords.append(ReceiveRecord(dataEnd: dataEnd, truesize: truesize, tailroom: tailroom, hasFin: fin))
@@ -498,12 +520,68 @@ extension TCPSocket {
     /// The free room after the data of an inbound buffer (0 for page fragments).
     func inboundTailroom(_ seg: InboundSegment) -> Int {
         let packetLength = seg.payloadStart + seg.payloadCount
-        guard 64 + packetLength + 320 <= 4096 else { return 0 }
+        guard 64 + packetLength < 4096 else { return 0 }
         return Self.kmallocSize(64 + packetLength + 320) - 320 - 64 - packetLength
+    }
+
+    /// tcp_try_rmem_schedule with tcp_can_ingest (Linux 6.18: the queued memory
+    /// plus the new payload must fit the receive buffer) and tcp_prune_queue.
+    /// Collapsing the receive queue into compact buffers is not modelled.
+    func tryReceiveMemory(length: Int, seq: SequenceNumber) -> Bool {
+        if rmemAlloc + length <= receiveBufferSize { return true }
+        // tcp_prune_queue
+        stack.counters.increment(.tcpExtPruneCalled)
+        if rmemAlloc >= receiveBufferSize { clampWindow() }
+        if rmemAlloc + length <= receiveBufferSize { return true }
+        if pruneOutOfOrder(beyond: seq, length: length) && rmemAlloc + length <= receiveBufferSize { return true }
+        stack.counters.increment(.tcpExtRcvPruned)
+        fastPathWindow = nil
+        return false
+    }
+
+    /// tcp_clamp_window: the socket hit its memory bounds.
+    func clampWindow() {
+        ackQuick = 0
+        let rmem2 = stack.sysctls.tcpRmem.max
+        if receiveBufferSize < rmem2 && !receiveBufferLocked {
+            receiveBufferSize = min(rmemAlloc, rmem2)
+        }
+        if rmemAlloc > receiveBufferSize { rcvSsthresh = min(windowClamp, UInt32(2 * advmss)) }
+    }
+
+    /// tcp_prune_ofo_queue: drops out-of-order data from the highest sequence
+    /// down (not below the incoming segment) until an eighth of the buffer is free.
+    func pruneOutOfOrder(beyond seq: SequenceNumber, length: Int) -> Bool {
+        guard !outOfOrder.isEmpty else { return false }
+        var goal = receiveBufferSize >> 3
+        var pruned = false
+        while let last = outOfOrder.last, !(seq > last.seq) {
+            pruned = true
+            outOfOrder.removeLast()
+            uncharge(last.truesize)
+            goal -= last.truesize
+            if outOfOrder.isEmpty || goal <= 0 {
+                if rmemAlloc + length <= receiveBufferSize { break }
+                goal = receiveBufferSize >> 3
+            }
+        }
+        if pruned {
+            stack.counters.increment(.tcpExtOfoPruned)
+            if sackOK {
+                selectiveAcks.removeAll()
+                duplicateSack = nil
+            }
+        }
+        return pruned
     }
 
     /// tcp_data_queue_ofo.
     func dataQueueOutOfOrder(_ seg: InboundSegment, _ raw: UnsafeRawBufferPointer, truesize: Int) {
+        if !tryReceiveMemory(length: seg.payloadCount, seq: seg.seq) {
+            stack.counters.increment(.tcpExtTCPOFODrop)
+            wakeWaiters()
+            return
+        }
         measureReceiveMSS(length: seg.payloadCount, truesize: truesize, psh: seg.flags.contains(.psh))
         fastPathWindow = nil
         scheduleAck()
@@ -518,10 +596,31 @@ extension TCPSocket {
         var segment = OutOfOrderSegment(seq: seq, bytes: bytes, fin: seg.isFin, truesize: truesize,
                                         tailroom: inboundTailroom(seg))
         if outOfOrder.isEmpty {
-            if sackOK { selectiveAcks = [(seq, end)] }
+            if sackOK {
+                selectiveAcks = [(seq, end)]
+                growWindow(length: seg.payloadCount, truesize: truesize)
+            }
             outOfOrder.append(segment)
             charge(truesize)
-            if sackOK { growWindow(length: seg.payloadCount, truesize: truesize) }
+            return
+        }
+        // tcp_ooo_try_coalesce: appended to the segment it continues, when the
+        // buffers allow; the window grows by the added fragments only.
+        if let prior = outOfOrder.lastIndex(where: { $0.endSeq == seq && !$0.fin }),
+           prior + 1 == outOfOrder.count || end <= outOfOrder[prior + 1].seq,
+           let delta = Self.coalesceCharge(tailroom: outOfOrder[prior].tailroom, length: seg.payloadCount,
+                                           truesize: truesize) {
+            var merged = outOfOrder[prior]
+            merged.bytes += bytes
+            merged.fin = seg.isFin
+            merged.truesize += delta
+            if delta == 0 { merged.tailroom -= seg.payloadCount }
+            outOfOrder[prior] = merged
+            charge(delta)
+            if sackOK {
+                growWindow(length: seg.payloadCount, truesize: truesize)
+                sackNewOutOfOrder(seq, end)
+            }
             return
         }
         // Find the insertion point, handling overlaps.
@@ -574,11 +673,11 @@ extension TCPSocket {
             outOfOrder.remove(at: index)
         }
         outOfOrder.insert(segment, at: index)
-        charge(truesize)
         if sackOK {
             sackNewOutOfOrder(seq, end)
             growWindow(length: seg.payloadCount, truesize: truesize)
         }
+        charge(truesize)
     }
 
     /// tcp_ofo_queue: moves now-in-order segments to the receive queue.
@@ -720,10 +819,31 @@ extension TCPSocket {
     /// headers in the head and the data in page fragments.
     func inboundTruesize(_ seg: InboundSegment) -> Int {
         let packetLength = seg.payloadStart + seg.payloadCount
-        if 64 + packetLength + 320 <= 4096 {
+        if 64 + packetLength < 4096 {
             return Self.kmallocSize(64 + packetLength + 320) + 256
         }
-        return Self.kmallocSize(64 + seg.payloadStart + 320) + 256 + (seg.payloadCount + 4095) / 4096 * 4096
+        // A bigger packet fills a 4 KiB head (3712 bytes after NET_SKB_PAD and
+        // skb_shared_info: 4352 with the sk_buff) and puts the rest in page
+        // fragments of up to 32 KiB (alloc_skb_with_frags). The live kernel's
+        // windows bear this out: 4040 bytes cost 8448, 9040 bytes 12544.
+        var remaining = packetLength - (4096 - 64 - 320)
+        var pages = 0
+        while remaining > 0 {
+            let aligned = (remaining + 4095) / 4096 * 4096
+            var order = 3
+            while order > 0 && aligned < 4096 << order { order -= 1 }
+            pages += 4096 << order
+            remaining -= min(remaining, 4096 << order)
+        }
+        return 4096 + 256 + pages
+    }
+
+    /// skb_try_coalesce's charge for appending a buffer to another: nothing when
+    /// its data fits the other's free room; nil when it cannot be merged (a
+    /// kmalloc'd head is never stolen, so no other merge happens here).
+    static func coalesceCharge(tailroom: Int, length: Int, truesize: Int) -> Int? {
+        if length <= tailroom { return 0 }
+        return nil
     }
 
     /// The size kmalloc really hands out for a request of `n` bytes.
@@ -760,17 +880,36 @@ extension TCPSocket {
         if length >= 128 { growWindow(length: length, truesize: truesize) }
     }
 
+    /// tcp_set_window_clamp for a non-zero value: a smaller clamp pulls
+    /// rcv_ssthresh down, a larger one lets it rise to the advertised window.
+    func setWindowClamp(_ value: Int) {
+        let newClamp = UInt32(max(value, minimumReceiveBuffer / 2))
+        let oldClamp = windowClamp
+        guard newClamp != oldClamp else { return }
+        windowClamp = newClamp
+        if newClamp < oldClamp {
+            rcvSsthresh = min(rcvSsthresh, newClamp)
+        } else {
+            rcvSsthresh = max(min(rcvWnd, newClamp), rcvSsthresh)
+        }
+    }
+
     /// tcp_measure_rcv_mss.
-    func measureReceiveMSS(length: Int, truesize: Int, psh: Bool) {
+    func measureReceiveMSS(length skbLength: Int, truesize: Int, psh: Bool) {
         let lss = ackLastSegSize
         ackLastSegSize = 0
+        // A segmentation-offload buffer counts as segments of its gso_size.
+        let gsoSize = stack.inboundSegmentSize
+        let length = gsoSize > 0 && skbLength > gsoSize ? gsoSize : skbLength
         if length >= ackRcvMss {
             if length != ackRcvMss && truesize > 0 {
-                let value = (length << 8) / truesize
+                let value = (skbLength << 8) / truesize
                 let old = scalingRatio
                 scalingRatio = value > 0 ? min(value, 255) : 1
                 if old != scalingRatio {
-                    windowClamp = UInt32(max(0, winFromSpace(receiveBufferSize)))
+                    // The live 6.18 kernel moves the clamp with tcp_set_window_clamp
+                    // (rcv_ssthresh follows it up to the last advertised window).
+                    setWindowClamp(winFromSpace(receiveBufferSize))
                     if Int(windowClamp) < rcvSpace.space { rcvSpace.space = Int(windowClamp) }
                 }
             }

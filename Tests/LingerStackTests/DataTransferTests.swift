@@ -120,6 +120,55 @@ import Testing
         #expect(write.poll()?.value == 61000)
     }
 
+    /// A connection accepted from a listener whose SO_RCVBUF was set to `rcvbuf`,
+    /// the peer announcing MSS 1000 and window scale 7 and sending GSO packets of
+    /// 1000-byte segments (`--mss=1000`), as the rcv_* selftests do.
+    private func smallBufferConnection(rcvbuf: Int32) throws -> (StackHarness, Int32) {
+        let h = StackHarness()
+        h.stack.inboundSegmentSize = 1000
+        let lfd = Int32(h.call(.socket(domain: h.family, type: LinuxNumbers.SOCK_STREAM, protocol: LinuxNumbers.IPPROTO_TCP)).value)
+        h.call(.setsockopt(fd: lfd, level: LinuxNumbers.SOL_SOCKET, name: LinuxNumbers.SO_RCVBUF, value: h.int(rcvbuf), length: 4))
+        h.call(.bind(fd: lfd, address: h.localSocketAddress, length: 16))
+        h.call(.listen(fd: lfd, backlog: 1))
+        h.inject([.syn], seq: h.peerISS, window: 32792, options: [.maximumSegmentSize(1000), .noOperation, .windowScale(7)])
+        let synAck = try #require(h.packet())
+        h.iss = synAck.tcp?.sequenceNumber.rawValue ?? 0
+        h.wait(100_000)
+        h.inject([.ack], seq: h.peerISS + 1, ack: h.iss + 1, window: 257)
+        return (h, Int32(h.call(.accept(fd: lfd, flags: nil)).value))
+    }
+
+    @Test func dataEndingBeyondTheWindowIsRefusedWhileDataWaitsToBeRead() throws {
+        // The live kernel (tcp_rcv_big_endseq): 4000 bytes leave a 5000-byte
+        // window in a 20000-byte buffer; 50000 more bytes at rcv_nxt are refused
+        // (TcpExtBeyondWindow) and answered with a duplicate ACK; once the
+        // application has read everything, the same segment is taken.
+        let (h, fd) = try smallBufferConnection(rcvbuf: 10000)
+        h.inject([.psh, .ack], seq: h.peerISS + 1, ack: h.iss + 1, window: 257, payload: Array(repeating: 1, count: 4000))
+        let first = try #require(h.nextPacket(within: 1_000_000)?.0)
+        #expect(h.relAck(first) == 4001 && first.tcp?.window == 5000)
+        h.inject([.psh, .ack], seq: h.peerISS + 4001, ack: h.iss + 1, window: 257, payload: Array(repeating: 2, count: 50000))
+        let dup = try #require(h.packet())
+        #expect(h.relAck(dup) == 4001)
+        #expect(h.stack.counters[.tcpExtBeyondWindow] == 1)
+        #expect(h.call(.read(fd: fd, buffer: .capacity(100_000))).value == 4000)
+        h.inject([.psh, .ack], seq: h.peerISS + 4001, ack: h.iss + 1, window: 257, payload: Array(repeating: 2, count: 50000))
+        let taken = try #require(h.nextPacket(within: 1_000_000)?.0)
+        #expect(h.relAck(taken) == 54001)
+    }
+
+    @Test func aFinArrivingIntoAFullBufferIsTakenAndAckedAtOnce() throws {
+        // tcp_rcv_zero_wnd_fin: 60000 bytes fill a 40000-byte buffer; the peer's
+        // FIN beyond the closed window is still accepted, with an immediate ACK.
+        let (h, _) = try smallBufferConnection(rcvbuf: 20000)
+        h.inject([.psh, .ack], seq: h.peerISS + 1, ack: h.iss + 1, window: 257, payload: Array(repeating: 1, count: 60000))
+        let ack = try #require(h.nextPacket(within: 1_000_000)?.0)
+        #expect(h.relAck(ack) == 60001 && ack.tcp?.window == 0)
+        h.inject([.fin, .ack], seq: h.peerISS + 60001, ack: h.iss + 1, window: 257)
+        let finAck = try #require(h.packet(), "acknowledged at once, not after the delayed-ACK timer")
+        #expect(h.relAck(finAck) == 60002 && finAck.tcp?.window == 0)
+    }
+
     @Test func fairQueuePacesDataAfterTheFirstTenSegments() throws {
         let h = StackHarness()
         h.stack.queueDiscipline = .fairQueue

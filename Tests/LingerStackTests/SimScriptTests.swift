@@ -22,7 +22,7 @@ func runOnSim(_ path: String, seed: UInt64 = 1, trace: ((RunTraceEntry) -> Void)
     }
     let backend = SimBackend(network: configuration.network, seed: seed,
                              readFile: { try? String(contentsOfFile: $0, encoding: .utf8) },
-                             hostCommand: runOnHost)
+                             hostCommand: runOnHost, inboundSegmentSize: configuration.mss)
     return ScriptRunner(script: parsed.script, scriptPath: path, configuration: configuration, backend: backend,
                         trace: trace).run()
 }
