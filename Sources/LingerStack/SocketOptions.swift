@@ -31,6 +31,32 @@ extension SocketLayer {
             sk.congestionInit()
             return SocketCallResult(value: 0)
         }
+        if level == SOL_IP {
+            // do_ip_setsockopt: an int option may come as one byte, or none (0).
+            var val: Int32 = 0
+            if optlen >= 4 {
+                guard let value, value.count >= 4 else { return Self.fail(EFAULT) }
+                val = Self.readInt(value)
+            } else if optlen >= 1 {
+                guard let value, let byte = value.first else { return Self.fail(EFAULT) }
+                val = Int32(byte)
+            } else if optlen < 0 {
+                return Self.fail(EINVAL)
+            }
+            switch name {
+            case IP_TOS:
+                sk.tosByte = UInt8(truncatingIfNeeded: val) & 0xFC | (sk.tosByte & 3)
+            case IP_MTU_DISCOVER:
+                if val < 0 || val > 5 { return Self.fail(EINVAL) }
+            case IP_TTL:
+                if optlen < 1 { return Self.fail(EINVAL) }
+                if val != -1 && (val < 1 || val > 255) { return Self.fail(EINVAL) }
+            case IP_RECVERR:
+                break
+            default: return Self.fail(ENOPROTOOPT)
+            }
+            return SocketCallResult(value: 0)
+        }
         if optlen < 4 { return Self.fail(EINVAL) }
         guard let value, value.count >= 4 else { return Self.fail(EFAULT) }
         let val = Self.readInt(value)
@@ -104,13 +130,6 @@ extension SocketLayer {
             }
         case SOL_TCP:
             return tcpSetsockopt(sk, name: name, val: val)
-        case SOL_IP:
-            switch name {
-            case IP_TOS:
-                sk.tosByte = UInt8(truncatingIfNeeded: val) & 0xFC | (sk.tosByte & 3)
-            case IP_TTL, IP_RECVERR, IP_MTU_DISCOVER: break
-            default: return Self.fail(ENOPROTOOPT)
-            }
         case SOL_IPV6:
             switch name {
             case IPV6_V6ONLY:
