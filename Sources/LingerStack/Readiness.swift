@@ -184,7 +184,11 @@ extension TCPSocket {
             let target = max(receiveLowat, 1)
             if readableBytes >= target { mask |= POLLIN | POLLRDNORM }
             if !shutdownMask.contains(.send) {
-                if isWriteable { mask |= POLLOUT | POLLWRNORM }
+                if isWriteable {
+                    mask |= POLLOUT | POLLWRNORM
+                } else {
+                    noSpace = true
+                }
             } else {
                 mask |= POLLOUT | POLLWRNORM
             }

@@ -109,6 +109,10 @@ struct SendRecord {
     var txAppLimited = false
     /// Segments sent together as one TSO burst share an id.
     var skbID: UInt32 = 0
+    /// The skb's own memory beyond its data (its header and shared info), charged
+    /// to the socket; a burst's segments after the first split carry none, so a
+    /// burst costs what Linux's one skb costs and frees it when fully acked.
+    var headerTruesize = 0
 
     /// Bytes of data (SYN and FIN excluded).
     var dataLength: Int {
@@ -247,6 +251,9 @@ final class TCPSocket {
     /// Memory of this socket's packets still in the device queue (its share of
     /// sk_wmem_alloc that TCP Small Queues watches).
     var queuedTruesize = 0
+    /// SOCK_NOSPACE: a writer or poll found the send buffer full, so freed space
+    /// is announced (tcp_check_space).
+    var noSpace = false
     /// TSQ_THROTTLED: writing stopped until queued packets leave.
     var smallQueueThrottled = false
     /// The internal pacing timer (tp->pacing_timer).

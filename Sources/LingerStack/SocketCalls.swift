@@ -415,7 +415,15 @@ public final class SocketLayer {
             return .completed(copied > 0 ? SocketCallResult(value: Int64(copied)) : Self.fail(EAGAIN))
         }
         let deadline = sk.sendTimeout > 0 ? stack.now + sk.sendTimeout : nil
-        return .blocked(BlockedCall(name: name, deadline: deadline, attempt: { attempt(true) },
+        // sk_stream_wait_memory: the writer sleeps until something wakes the socket
+        // (space announced, data, a state change), then checks again.
+        var seenWake = sk.wakeCount
+        let wokenAttempt: () -> SocketCallResult? = {
+            guard sk.wakeCount != seenWake else { return nil }
+            seenWake = sk.wakeCount
+            return attempt(true)
+        }
+        return .blocked(BlockedCall(name: name, deadline: deadline, attempt: wokenAttempt,
                                     timeout: { copied > 0 ? SocketCallResult(value: Int64(copied)) : Self.fail(EAGAIN) }))
     }
 

@@ -219,7 +219,7 @@ extension TCPSocket {
                 flag.insert(.dataAcked)
             }
             removedBytes += record.dataLength
-            wmemQueued -= recordTruesize(record)
+            unchargeSend(recordTruesize(record))
             if record.flags.contains(.fin) { /* the FIN is acknowledged */ }
             sendQueue.removeFirst()
             sendHead -= 1

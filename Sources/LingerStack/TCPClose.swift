@@ -45,8 +45,8 @@ extension TCPSocket {
         if unreadEnd > copiedSeq { dataWasUnread = true }
         receiveBytes.removeAll()
         receiveRecords.removeAll()
+        forwardAlloc = (forwardAlloc + rmemAlloc) % 4096
         rmemAlloc = 0
-        forwardAlloc = 0
         copiedSeq = rcvNxt
         if state == .close { return false }
         if dataWasUnread {
@@ -153,8 +153,8 @@ extension TCPSocket {
         clearTimers()
         receiveBytes.removeAll()
         receiveRecords.removeAll()
+        forwardAlloc = (forwardAlloc + rmemAlloc) % 4096
         rmemAlloc = 0
-        forwardAlloc = 0
         copiedSeq = rcvNxt
         writeQueuePurge()
         outOfOrder.removeAll()

@@ -452,7 +452,9 @@ extension TCPSocket {
         retransmits = 0
         synRetransmits = 0
         // The SYN record.
-        let syn = SendRecord(seq: writeSeq, endSeq: writeSeq + 1, flags: [.syn])
+        var syn = SendRecord(seq: writeSeq, endSeq: writeSeq + 1, flags: [.syn])
+        syn.headerTruesize = sendSkbOverhead
+        chargeSend(sendSkbOverhead)
         writeSeq += 1
         sendDataBase = writeSeq
         retransStamp = stack.now

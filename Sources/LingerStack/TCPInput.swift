@@ -974,9 +974,25 @@ extension TCPSocket {
         checkSpace()
     }
 
-    /// tcp_check_space: wake writers waiting for send-buffer space.
+    /// tcp_check_space: when a writer found the buffer full, announce the space
+    /// ACKs have freed.
     func checkSpace() {
-        if sendBufferFull == false { wakeWaiters() }
+        guard noSpace else { return }
+        newSpace()
+        if !noSpace { chronoStop(.sndbufLimited) }
+    }
+
+    /// tcp_new_space: grow an unlocked send buffer while cwnd has room, then
+    /// sk_stream_write_space: wake writers once a third of the buffer is free.
+    func newSpace() {
+        if !sendBufferLocked && packetsInFlight < cwnd {
+            sndbufExpand()
+            cwndStamp = stack.now
+        }
+        if isWriteable {
+            noSpace = false
+            wakeWaiters()
+        }
     }
 }
 

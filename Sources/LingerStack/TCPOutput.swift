@@ -320,9 +320,27 @@ extension TCPSocket {
     }
 
     /// What the kernel would charge against the send buffer for a record.
-    func recordTruesize(_ record: SendRecord) -> Int { record.dataLength + sendSkbOverhead }
+    func recordTruesize(_ record: SendRecord) -> Int { record.dataLength + record.headerTruesize }
 
-    var sendSkbOverhead: Int { 256 + 320 + 64 }
+    /// SKB_TRUESIZE of an skb allocated for MAX_TCP_HEADER: what every send skb
+    /// costs before its data (`ss -m` shows w1132 after a 300-byte write).
+    var sendSkbOverhead: Int { 832 }
+
+    /// sk_wmem_schedule + sk_wmem_queued_add + sk_mem_charge: send memory comes
+    /// out of the forward allocation, which grows in whole pages.
+    func chargeSend(_ size: Int) {
+        if size > forwardAlloc { forwardAlloc += (size - forwardAlloc + 4095) / 4096 * 4096 }
+        forwardAlloc -= size
+        wmemQueued += size
+    }
+
+    /// sk_wmem_queued_add(-size) + sk_mem_uncharge: freed memory returns to the
+    /// forward allocation; whole free pages go back (sk_mem_reclaim).
+    func unchargeSend(_ size: Int) {
+        wmemQueued -= size
+        forwardAlloc += size
+        if forwardAlloc >= 4096 { forwardAlloc %= 4096 }
+    }
 
     /// sk_stream_memory_free's opposite.
     var sendBufferFull: Bool {
@@ -367,12 +385,13 @@ extension TCPSocket {
             }
             if room <= 0 {
                 if sendBufferFull { break }
-                let record = SendRecord(seq: writeSeq, endSeq: writeSeq, flags: [])
+                var record = SendRecord(seq: writeSeq, endSeq: writeSeq, flags: [])
+                record.headerTruesize = sendSkbOverhead
                 sendQueue.append(record)
                 nonaglePush = false
                 slowStartAfterIdleCheck()
                 if sendHead == sendQueue.count - 1 { chronoStart(.busy) }
-                wmemQueued += sendSkbOverhead
+                chargeSend(sendSkbOverhead)
                 tailIndex = sendQueue.count - 1
                 room = goal
             }
@@ -386,7 +405,7 @@ extension TCPSocket {
             if copied == 0 { tail.flags.remove(.psh) }
             tail.endSeq = tail.endSeq + chunk
             sendQueue[tailIndex] = tail
-            wmemQueued += chunk
+            chargeSend(chunk)
             writeSeq = writeSeq + chunk
             copied += chunk
             if copied == count {
@@ -514,7 +533,7 @@ extension TCPSocket {
                 r.endSeq = next.endSeq
                 r.flags.formUnion(next.flags)
                 r.eor = next.eor
-                wmemQueued -= sendSkbOverhead
+                unchargeSend(next.headerTruesize)
                 sendQueue[index] = r
                 sendQueue.remove(at: index + 1)
                 continue
@@ -536,9 +555,10 @@ extension TCPSocket {
         first.flags.remove([.fin, .psh])
         first.eor = false
         second.seq = cut
+        second.headerTruesize = sendSkbOverhead
         sendQueue[index] = first
         sendQueue.insert(second, at: index + 1)
-        wmemQueued += sendSkbOverhead
+        chargeSend(sendSkbOverhead)
     }
 
     /// tcp_tso_should_defer: waits for more data or ACKs before sending a
@@ -666,6 +686,7 @@ extension TCPSocket {
             } else {
                 piece.flags.remove([.fin, .psh])
                 piece.eor = false
+                piece.headerTruesize = 0
             }
             piece.skbID = skbID
             newRecords.append(piece)
@@ -675,7 +696,6 @@ extension TCPSocket {
         for (k, piece) in newRecords.enumerated() {
             sendQueue.insert(piece, at: index + k)
         }
-        if pieces > 1 { wmemQueued += (pieces - 1) * sendSkbOverhead }
         let (priorStamp, stamp) = takeDepartureStamp()
         let truesize = total + sendSkbOverhead
         for k in 0..<pieces {
@@ -717,6 +737,10 @@ extension TCPSocket {
             if stack.sysctls.tcpSlowStartAfterIdle != 0 && stack.now - cwndStamp >= rto {
                 cwndApplicationLimited()
             }
+            // Starved by the application hitting its send buffer.
+            if sendHead == sendQueue.count && noSpace && (state == .established || state == .closeWait) {
+                chronoStart(.sndbufLimited)
+            }
         }
     }
 
@@ -747,7 +771,7 @@ extension TCPSocket {
 
     /// tcp_cwnd_application_limited.
     func cwndApplicationLimited() {
-        if caState == .open {
+        if caState == .open && !noSpace {
             let winUsed = max(cwndUsed, 10)
             if winUsed < cwnd {
                 ssthresh = currentSsthresh
@@ -767,9 +791,10 @@ extension TCPSocket {
             sendQueue[lastIndex] = tail
             writeSeq = writeSeq + 1
         } else {
-            let fin = SendRecord(seq: writeSeq, endSeq: writeSeq + 1, flags: [.fin])
+            var fin = SendRecord(seq: writeSeq, endSeq: writeSeq + 1, flags: [.fin])
+            fin.headerTruesize = sendSkbOverhead
             sendQueue.append(fin)
-            wmemQueued += sendSkbOverhead
+            chargeSend(sendSkbOverhead)
             writeSeq = writeSeq + 1
         }
         finQueued = true
@@ -999,7 +1024,8 @@ extension TCPSocket {
 
     /// tcp_sndbuf_expand.
     func sndbufExpand() {
-        var perMSS = max(mssClamp, mssCache) + 320 + 320
+        // MAX_TCP_HEADER is 256 on x86-64 (the 832-byte skb overhead follows from it).
+        var perMSS = max(mssClamp, mssCache) + 256 + 320
         var p = 1
         while p < perMSS { p <<= 1 }
         perMSS = p + 256
@@ -1019,7 +1045,7 @@ extension TCPSocket {
         sendHead = 0
         sendBytes.removeAll()
         sendDataBase = sndUna
-        wmemQueued = 0
+        unchargeSend(wmemQueued)
         packetsOut = 0
         sackedOut = 0
         lostOut = 0

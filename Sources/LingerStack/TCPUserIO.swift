@@ -115,6 +115,7 @@ extension TCPSocket {
         offset += taken
         if offset < count {
             // wait_for_space
+            noSpace = true
             if offset > before { push(more: false, nonagle: .push) }
             if !canBlock { return offset > 0 ? SocketCallResult(value: Int64(offset)) : SocketLayer.fail(EAGAIN) }
             return nil

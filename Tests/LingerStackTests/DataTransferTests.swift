@@ -81,6 +81,45 @@ import Testing
         #expect(h.call(.ioctl(fd: fd, request: LinuxNumbers.SIOCOUTQ)).output == .integer(0))
     }
 
+    @Test func sendMemoryIsChargedAsLinuxChargesIt() throws {
+        // The live kernel's `ss -m` after the same calls and segments (w, f).
+        let (h, fd) = established()
+        let sk = try #require(h.process.files.file(fd)?.socket)
+        h.call(.write(fd: fd, data: .bytes(Array(repeating: 1, count: 300))))
+        #expect(h.packet()?.payload.count == 300)
+        #expect(sk.wmemQueued == 1132 && sk.forwardAlloc == 2964)
+        h.call(.write(fd: fd, data: .bytes(Array(repeating: 1, count: 3000))))
+        #expect(sk.wmemQueued == 5796 && sk.forwardAlloc == 2396)
+        while h.packet() != nil {}
+        h.inject([.ack], seq: h.peerISS + 1, ack: h.iss + 301)
+        #expect(sk.wmemQueued == 4664 && sk.forwardAlloc == 3528)
+        while h.packet() != nil {}
+        h.inject([.ack], seq: h.peerISS + 1, ack: h.iss + 3301)
+        #expect(sk.wmemQueued == 0 && sk.forwardAlloc == 0)
+    }
+
+    @Test func blockedWriteWakesWhenAThirdOfTheBufferIsFree() throws {
+        // The blocking-write selftest, which the live kernel passes with CUBIC:
+        // 60000 of 61000 bytes fit a 42000-byte buffer (the skbs are charged as
+        // they are allocated); ACKs to 10001 and 30001 free memory but leave less
+        // than a third of the buffer free, so the writer sleeps on; 36001 wakes it.
+        let h = StackHarness()
+        try h.stack.setSysctl(name: "net.ipv4.tcp_min_tso_segs", value: "10")
+        let fd = h.acceptedConnection(synOptions: [.maximumSegmentSize(1000), .noOperation, .windowScale(0)], window: 50000)
+        h.call(.setsockopt(fd: fd, level: LinuxNumbers.SOL_SOCKET, name: LinuxNumbers.SO_SNDBUF, value: h.int(21000), length: 4))
+        let write = try #require(h.blockingCall(.write(fd: fd, data: .bytes(Array(repeating: 1, count: 61000)))))
+        let sk = try #require(h.process.files.file(fd)?.socket)
+        #expect(sk.wmemQueued == 60000 + 4 * 832)
+        for ack: UInt32 in [10001, 30001] {
+            h.wait(100_000)
+            h.inject([.ack], seq: h.peerISS + 1, ack: h.iss + ack, window: 50000)
+            #expect(write.poll() == nil, "still asleep after the ACK of \(ack)")
+        }
+        h.wait(100_000)
+        h.inject([.ack], seq: h.peerISS + 1, ack: h.iss + 36001, window: 50000)
+        #expect(write.poll()?.value == 61000)
+    }
+
     @Test func fairQueuePacesDataAfterTheFirstTenSegments() throws {
         let h = StackHarness()
         h.stack.queueDiscipline = .fairQueue
