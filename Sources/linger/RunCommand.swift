@@ -3,6 +3,7 @@ import Foundation
 import LingerKernel
 import LingerRun
 import LingerScript
+import LingerStack
 
 /// `linger run`: execute packetdrill scripts against a backend, like packetdrill.
 struct RunCommand: ParsableCommand {
@@ -10,7 +11,13 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run packetdrill scripts against the live kernel or Linger's stack.",
         discussion: """
-            Each script runs on a fresh backend. With --backend kernel that is the \
+            Each script runs on a fresh backend. The default, --backend sim, is \
+            Linger's own TCP stack on a virtual clock: no root, deterministic, and a \
+            script that waits 10,000 seconds finishes in milliseconds. Its shell \
+            commands are read, not run: sysctl assignments (also inside the shell \
+            scripts they call) apply to the simulated stack, host-only commands \
+            (tc, ip tcp_metrics, ...) are skipped, anything else is an error. With \
+            --backend kernel it is the \
             host's live Linux kernel inside a private network namespace of its own, \
             reached through a TUN device, in real time (needs root and /dev/net/tun); \
             nothing the script does touches the host. Scripts are checked exactly as \
@@ -23,6 +30,7 @@ struct RunCommand: ParsableCommand {
             when one needs a feature Linger does not support.
 
             Examples:
+              linger run Tests/Scripts/close-unread-data-rst.pkt
               sudo linger run --backend kernel Tests/Scripts/close-unread-data-rst.pkt
               sudo linger run --backend kernel --verbose --tolerance_usecs=20000 x.pkt
               sudo linger run --backend kernel Tests/Scripts
@@ -31,14 +39,17 @@ struct RunCommand: ParsableCommand {
 
     /// The backends a script can run on.
     enum BackendKind: String, ExpressibleByArgument, CaseIterable {
+        /// Linger's own stack on a virtual clock.
+        case sim
+        /// The host's live kernel in a private network namespace.
         case kernel
     }
 
     @Argument(help: "Script files or directories (every .pkt under them, sorted).")
     var paths: [String] = []
 
-    @Option(help: "Where to run: kernel (the live Linux kernel).")
-    var backend: BackendKind = .kernel
+    @Option(help: "Where to run: sim (Linger's own stack, virtual time) or kernel (the live Linux kernel).")
+    var backend: BackendKind = .sim
 
     @Flag(name: [.short, .long], help: "Print every event, packet and system call as it happens.")
     var verbose = false
@@ -74,7 +85,7 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         if paths.isEmpty {
-            throw ValidationError("give at least one script or directory, e.g. linger run --backend kernel Tests/Scripts")
+            throw ValidationError("give at least one script or directory, e.g. linger run Tests/Scripts")
         }
         for definition in definitions where !definition.contains("=") {
             throw ValidationError("-D needs NAME=value, found '\(definition)'")
@@ -184,6 +195,11 @@ struct RunCommand: ParsableCommand {
     func makeBackend(_ network: NetworkConfiguration) throws(BackendError) -> any Backend {
         switch backend {
         case .kernel: return try KernelBackend(network: network)
+        case .sim:
+            return SimBackend(
+                network: network,
+                readFile: { ScriptFiles.read($0) },
+                hostCommand: { commandLine, directory in HostShell.run(commandLine, in: directory) })
         }
     }
 }

@@ -63,3 +63,39 @@ extension FileManager {
         try contentsOfDirectory(atPath: root.appendingPathComponent(path).path)
     }
 }
+
+@Suite("linger run on the sim backend")
+struct SimRunCommandTests {
+    /// The README's first command: the scenario scripts on Linger's own stack, the default backend.
+    @Test func scenarioScriptsPassOnTheDefaultBackend() throws {
+        let outcome = try LingerProcess.run(["run", "Tests/Scripts"])
+        #expect(outcome.status == 0, "\(outcome.standardError)")
+        #expect(outcome.standardOutput.hasSuffix(" passed, 0 failed\n"))
+        #expect(outcome.standardError.isEmpty, "\(outcome.standardError)")
+    }
+
+    @Test func aFailingScriptSaysWhereAndExitsOne() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("linger-wrong-\(getpid()).pkt")
+        defer { try? FileManager.default.removeItem(at: file) }
+        // The stack answers a SYN with a SYN-ACK, not with a RST.
+        try """
+            0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+            +0 bind(3, ..., ...) = 0
+            +0 listen(3, 1) = 0
+            +0 < S 0:0(0) win 65535 <mss 1460>
+            +0 > R 0:0(0)
+            """.write(to: file, atomically: true, encoding: .utf8)
+        let outcome = try LingerProcess.run(["run", file.path])
+        #expect(outcome.status == 1)
+        #expect(outcome.standardError.hasPrefix("\(file.path):5: "), "\(outcome.standardError)")
+    }
+
+    @Test func unknownSystemCallFailsBeforeTheScriptRuns() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("linger-typo-\(getpid()).pkt")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+10000 clsoe(3) = 0\n".write(to: file, atomically: true, encoding: .utf8)
+        let outcome = try LingerProcess.run(["run", file.path])
+        #expect(outcome.status == 1)
+        #expect(outcome.standardError.contains("Unknown system call: 'clsoe'"))
+    }
+}

@@ -128,7 +128,9 @@ extension KernelBackendTests {
             let synAck = try Packet(parsing: captured.bytes, checksums: .verify)
             #expect(synAck.tcp?.flags == [.syn, .ack])
             #expect(captured.time >= injected)
-            #expect(captured.time < injected + 50_000, "sent within 50 ms of the SYN, looked for 150 ms after it")
+            // The kernel answers at once; on a loaded machine maybe tens of ms later, but
+            // still before the 150 ms at which the packet was looked for.
+            #expect(captured.time < lookedFor, "the packet carries the time it was looked for, not the time it was sent")
             #expect(listener == 3)
         }
 
