@@ -60,7 +60,7 @@ let package = Package(
         .testTarget(name: "LingerWireTests", dependencies: ["LingerWire"], swiftSettings: strictSettings),
         .testTarget(name: "LingerScriptTests", dependencies: ["LingerScript"], swiftSettings: strictSettings),
         .testTarget(name: "LingerRunTests", dependencies: ["LingerRun", "LingerWire", "LingerScript"], swiftSettings: strictSettings),
-        .testTarget(name: "LingerStackTests", dependencies: ["LingerStack", "LingerRun", "LingerWire"], swiftSettings: strictSettings),
+        .testTarget(name: "LingerStackTests", dependencies: ["LingerStack", "LingerRun", "LingerWire", "LingerScript"], swiftSettings: strictSettings),
         .testTarget(name: "LingerKernelTests", dependencies: ["LingerKernel", "LingerRun", "LingerWire"], swiftSettings: strictSettings),
         .testTarget(
             name: "LingerCLITests",

@@ -656,7 +656,8 @@ extension ScriptRunner {
 
     static let pollFlagNames: [(Int32, String)] = [
         (0x1, "POLLIN"), (0x2, "POLLPRI"), (0x4, "POLLOUT"), (0x40, "POLLRDNORM"), (0x8, "POLLERR"),
-        (0x10, "POLLHUP"), (0x20, "POLLNVAL"),
+        (0x10, "POLLHUP"), (0x20, "POLLNVAL"), (0x80, "POLLRDBAND"), (0x100, "POLLWRNORM"), (0x200, "POLLWRBAND"),
+        (0x400, "POLLMSG"), (0x2000, "POLLRDHUP"),
     ]
 
     /// flags_to_string for poll bits: `POLLIN|POLLOUT`, `???` for bits without a name.

@@ -164,7 +164,7 @@ struct RunCommand: ParsableCommand {
         }
         let world: any Backend
         do {
-            world = try makeBackend(configuration.network)
+            world = try makeBackend(configuration)
         } catch {
             return report(.failed, "\(path): \(error.message)")
         }
@@ -192,14 +192,15 @@ struct RunCommand: ParsableCommand {
         pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     }
 
-    func makeBackend(_ network: NetworkConfiguration) throws(BackendError) -> any Backend {
+    func makeBackend(_ configuration: RunConfiguration) throws(BackendError) -> any Backend {
         switch backend {
-        case .kernel: return try KernelBackend(network: network)
+        case .kernel: return try KernelBackend(network: configuration.network)
         case .sim:
             return SimBackend(
-                network: network,
+                network: configuration.network,
                 readFile: { ScriptFiles.read($0) },
-                hostCommand: { commandLine, directory in HostShell.run(commandLine, in: directory) })
+                hostCommand: { commandLine, directory in HostShell.run(commandLine, in: directory) },
+                inboundSegmentSize: configuration.mss)
         }
     }
 }
