@@ -29,21 +29,7 @@ func runOnSim(_ path: String, seed: UInt64 = 1, trace: ((RunTraceEntry) -> Void)
 
 /// /bin/sh -c on the host, for the runner's code-block evaluation.
 func runOnHost(_ commandLine: String, _ directory: String) -> CommandOutcome {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/sh")
-    process.arguments = ["-c", commandLine]
-    process.currentDirectoryURL = URL(fileURLWithPath: directory)
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    do {
-        try process.run()
-    } catch {
-        return CommandOutcome(status: 127, output: "\(error)")
-    }
-    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-    process.waitUntilExit()
-    return CommandOutcome(status: process.terminationStatus, output: output)
+    HostShell.run(commandLine, in: directory)
 }
 
 /// The repository's Tests/Scripts directory.

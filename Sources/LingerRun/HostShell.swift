@@ -1,10 +1,11 @@
 import Foundation
-import LingerRun
 
-/// Runs a command line with the host's /bin/sh. The sim backend needs it only for
-/// the runner's own commands that evaluate `%{ }%` code blocks with python3.
-enum HostShell {
-    static func run(_ commandLine: String, in directory: String) -> CommandOutcome {
+/// Runs a command line with the host's /bin/sh. A simulated backend needs it only
+/// for the runner's own commands that evaluate `%{ }%` code blocks with python3.
+public enum HostShell {
+    /// Runs `commandLine` with `/bin/sh -c` in `directory`, returning its exit status
+    /// (128 + the signal's number when a signal ended it) and its interleaved output.
+    public static func run(_ commandLine: String, in directory: String) -> CommandOutcome {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", commandLine]
