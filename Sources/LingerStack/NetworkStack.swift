@@ -72,8 +72,12 @@ public final class NetworkStack {
     public let addresses: StackAddresses
     /// Now, in microseconds.
     public private(set) var now: Int64
-    /// Packets sent and not yet taken, oldest first.
-    public internal(set) var outbound: [SentPacket] = []
+    /// Packets sent and not yet taken, oldest first (a ring: taking one from the
+    /// front is O(1), however many a burst queued).
+    var outbound = RingQueue<SentPacket>()
+
+    /// How many sent packets wait to be taken.
+    public var outboundCount: Int { outbound.count }
     /// The device's queueing discipline (`tc qdisc`).
     public var queueDiscipline: QueueDiscipline = .passThrough {
         didSet { if queueDiscipline != .fairQueue { releaseHeldPackets(all: true) } }
@@ -289,7 +293,7 @@ public final class NetworkStack {
 
     /// Removes and returns the oldest packet not yet taken.
     public func takeOutbound() -> SentPacket? {
-        outbound.isEmpty ? nil : outbound.removeFirst()
+        outbound.removeFirst()
     }
 
     // MARK: - Input
