@@ -7,14 +7,18 @@ struct Linger: ParsableCommand {
         commandName: "linger",
         abstract: "Understand and reproduce how Linux TCP connections end.",
         discussion: """
-            Linger reads packetdrill scripts and TCP/IP packets and shows them the way \
-            Linux engineers look at them. Later releases run scripts on Linger's own \
-            userspace TCP stack (virtual time) or on the live Linux kernel.
+            Linger runs packetdrill scripts on its own userspace TCP stack, a Swift \
+            model of Linux's TCP, in virtual time (the default), or on the host's \
+            live Linux kernel in a private network namespace, and checks every \
+            packet, system call and timing as packetdrill does. It also reads \
+            scripts and raw packets and shows them the way Linux engineers look at \
+            them.
 
             Examples:
-              linger parse Tests/Scripts            check and normalize every script in a folder
-              linger parse seed.pkt --quiet         only report errors
-              linger decode 4500003c...             show a raw IPv4 packet as tcpdump would
+              linger run Tests/Scripts                  every scenario script, virtual time
+              sudo linger run --backend kernel x.pkt    the same script on the live kernel
+              linger parse Tests/Scripts -q             check scripts for syntax errors
+              linger decode 4500003c...                 a raw packet as tcpdump shows it
             """,
         version: "0.1.0",
         subcommands: [RunCommand.self, ParseCommand.self, DecodeCommand.self]

@@ -5,7 +5,7 @@ struct RootCommandTests {
     @Test func helpListsEverySubcommand() throws {
         let outcome = try LingerProcess.run(["--help"])
         #expect(outcome.status == 0)
-        for subcommand in ["parse", "decode"] {
+        for subcommand in ["run", "parse", "decode"] {
             #expect(outcome.standardOutput.contains(subcommand), "help does not mention \(subcommand)")
         }
     }
