@@ -141,25 +141,11 @@ enum ScriptPackets {
         return ttl
     }
 
-    /// One option as packetdrill writes it in messages.
+    /// One option as packetdrill writes it in messages: LingerWire's packetdrill form,
+    /// plus the AccECN option and the raw bytes after an end-of-list that the runner
+    /// compares one by one.
     static func describe(_ option: TCPOption) -> String {
-        func hex(_ bytes: [UInt8]) -> String {
-            bytes.map { b in
-                let digits = Array("0123456789abcdef")
-                return String([digits[Int(b >> 4)], digits[Int(b & 15)]])
-            }.joined()
-        }
         switch option {
-        case .endOfList: return "eol"
-        case .noOperation: return "nop"
-        case .maximumSegmentSize(let v): return "mss \(v)"
-        case .windowScale(let v): return "wscale \(v)"
-        case .sackPermitted: return "sackOK"
-        case .sack(let blocks): return "sack " + blocks.map { "\($0.left):\($0.right)" }.joined(separator: " ")
-        case .timestamps(let v, let e): return "TS val \(v) ecr \(e)"
-        case .md5Signature(let d): return d.isEmpty ? "md5" : "md5 " + hex(d)
-        case .fastOpen(let c): return c.isEmpty ? "FO" : "FO " + hex(c)
-        case .fastOpenExperimental(let c): return c.isEmpty ? "FOEXP" : "FOEXP " + hex(c)
         case .raw(let kind, let d) where kind == accECN0Kind || kind == accECN1Kind:
             let labels = kind == accECN0Kind ? ["e0b", "ceb", "e1b"] : ["e1b", "ceb", "e0b"]
             var text = "ECN"
@@ -170,8 +156,11 @@ enum ScriptPackets {
                 i += 3
             }
             return text
-        case .raw(let kind, let d): return d.isEmpty ? "unknown-\(kind)" : "unknown-\(kind) 0x" + hex(d)
-        case .unparsed(let b): return b.allSatisfy { $0 == 0 } ? "eol" : "unparsed 0x" + hex(b)
+        case .unparsed(let b):
+            if b.allSatisfy({ $0 == 0 }) { return "eol" }
+            return "unparsed 0x" + b.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        default:
+            return PacketdrillFormatter.describe(option, peerISN: 0) ?? ""
         }
     }
 

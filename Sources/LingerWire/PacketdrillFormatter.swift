@@ -92,8 +92,8 @@ public struct PacketdrillFormatter: Sendable, Hashable {
     }
 
     /// One option as a packetdrill script writes it (`nil` for bytes after end-of-list,
-    /// which packetdrill does not show).
-    static func describe(_ option: TCPOption, peerISN: UInt32) -> String? {
+    /// which packetdrill does not show). SACK edges are shown relative to `peerISN`.
+    public static func describe(_ option: TCPOption, peerISN: UInt32) -> String? {
         func hex(_ bytes: [UInt8]) -> String { bytes.map { hexDigits(UInt64($0), width: 2) }.joined() }
         switch option {
         case .endOfList: return "eol"
