@@ -129,6 +129,14 @@ extension NetworkStack {
 
     /// Picks a free ephemeral port for bind(port 0) (inet_csk_find_open_port).
     func ephemeralPortForBind(_ sk: TCPSocket, address: IPAddress?) -> UInt16? {
+        firstEphemeralPort { port in
+            !bindConflicts(sk, address: address, port: port) && bound[port] == nil
+        }
+    }
+
+    /// Walks ip_local_port_range from a random offset, as the kernel's searches do,
+    /// and returns the first port `usable` accepts.
+    func firstEphemeralPort(where usable: (UInt16) -> Bool) -> UInt16? {
         let low = sysctls.ipLocalPortRangeLow
         let high = sysctls.ipLocalPortRangeHigh
         guard low <= high, low > 0, high < 65536 else { return nil }
@@ -136,7 +144,7 @@ extension NetworkStack {
         let start = randomInt(below: span)
         for i in 0..<span {
             let port = UInt16(truncatingIfNeeded: low + (start + i) % span)
-            if !bindConflicts(sk, address: address, port: port) && bound[port] == nil { return port }
+            if usable(port) { return port }
         }
         return nil
     }
@@ -147,27 +155,25 @@ extension NetworkStack {
     /// 4-tuple yields it when tcp_tw_reuse allows. Returns the port and the
     /// entry taken over, if any.
     func ephemeralPortForConnect(local: IPAddress, remote: TCPEndpoint) -> (port: UInt16, reused: TimeWaitEntry?)? {
-        let low = sysctls.ipLocalPortRangeLow
-        let high = sysctls.ipLocalPortRangeHigh
-        guard low <= high, low > 0, high < 65536 else { return nil }
-        let span = high - low + 1
-        let start = randomInt(below: span)
-        for i in 0..<span {
-            let port = UInt16(truncatingIfNeeded: low + (start + i) % span)
+        var reusable: TimeWaitEntry?
+        let found = firstEphemeralPort { port in
             if let owners = bound[port], !owners.allSatisfy({ $0.state != .listen && $0.inEstablishedTable }) {
-                continue
+                return false
             }
             let tuple = FourTuple(local: TCPEndpoint(local, port), remote: remote)
-            if established[tuple] != nil { continue }
+            if established[tuple] != nil { return false }
             if let tw = timeWait[tuple] {
-                guard timeWaitCanBeReused(tw, searchingPorts: true) else { continue }
-                killTimeWait(tuple)
-                counters.increment(.tcpExtTWRecycled)
-                return (port, tw)
+                guard timeWaitCanBeReused(tw, searchingPorts: true) else { return false }
+                reusable = tw
             }
-            return (port, nil)
+            return true
         }
-        return nil
+        guard let port = found else { return nil }
+        if let tw = reusable {
+            killTimeWait(tw.tuple)
+            counters.increment(.tcpExtTWRecycled)
+        }
+        return (port, reusable)
     }
 
     /// tcp_twsk_unique: whether connect() may take over a time-wait 4-tuple. A
