@@ -3,11 +3,11 @@
 /// (`tcpExtTCPAbortOnClose` is nstat's `TcpExtTCPAbortOnClose`).
 ///
 /// The cases are in the order nstat prints them: Ip, Icmp, Tcp, Udp,
-/// UdpLite, TcpExt, IpExt, each in the kernel's order (net/ipv4/proc.c;
+/// UdpLite (/proc/net/snmp), the IPv6 MIBs (/proc/net/snmp6), TcpExt, IpExt
+/// (/proc/net/netstat), each in the kernel's order (net/ipv4/proc.c;
 /// checked against a live 6.18 kernel, which adds four TcpExt counters to
 /// 6.12: BeyondWindow, TSEcrRejected, PAWSOldAck, PAWSTimewait). IcmpMsg
-/// counters (one per ICMP type, created on first use) and the IPv6 MIBs are
-/// not included.
+/// counters (one per ICMP type, created on first use) are not included.
 public enum Counter: Int, CaseIterable, Sendable {
     case ipInReceives
     case ipInHdrErrors
@@ -89,6 +89,92 @@ public enum Counter: Int, CaseIterable, Sendable {
     case udpLiteInCsumErrors
     case udpLiteIgnoredMulti
     case udpLiteMemErrors
+    case ip6InReceives
+    case ip6InHdrErrors
+    case ip6InTooBigErrors
+    case ip6InNoRoutes
+    case ip6InAddrErrors
+    case ip6InUnknownProtos
+    case ip6InTruncatedPkts
+    case ip6InDiscards
+    case ip6InDelivers
+    case ip6OutForwDatagrams
+    case ip6OutRequests
+    case ip6OutDiscards
+    case ip6OutNoRoutes
+    case ip6ReasmTimeout
+    case ip6ReasmReqds
+    case ip6ReasmOKs
+    case ip6ReasmFails
+    case ip6FragOKs
+    case ip6FragFails
+    case ip6FragCreates
+    case ip6InMcastPkts
+    case ip6OutMcastPkts
+    case ip6InOctets
+    case ip6OutOctets
+    case ip6InMcastOctets
+    case ip6OutMcastOctets
+    case ip6InBcastOctets
+    case ip6OutBcastOctets
+    case ip6InNoECTPkts
+    case ip6InECT1Pkts
+    case ip6InECT0Pkts
+    case ip6InCEPkts
+    case ip6OutTransmits
+    case icmp6InMsgs
+    case icmp6InErrors
+    case icmp6OutMsgs
+    case icmp6OutErrors
+    case icmp6InCsumErrors
+    case icmp6OutRateLimitHost
+    case icmp6InDestUnreachs
+    case icmp6InPktTooBigs
+    case icmp6InTimeExcds
+    case icmp6InParmProblems
+    case icmp6InEchos
+    case icmp6InEchoReplies
+    case icmp6InGroupMembQueries
+    case icmp6InGroupMembResponses
+    case icmp6InGroupMembReductions
+    case icmp6InRouterSolicits
+    case icmp6InRouterAdvertisements
+    case icmp6InNeighborSolicits
+    case icmp6InNeighborAdvertisements
+    case icmp6InRedirects
+    case icmp6InMLDv2Reports
+    case icmp6OutDestUnreachs
+    case icmp6OutPktTooBigs
+    case icmp6OutTimeExcds
+    case icmp6OutParmProblems
+    case icmp6OutEchos
+    case icmp6OutEchoReplies
+    case icmp6OutGroupMembQueries
+    case icmp6OutGroupMembResponses
+    case icmp6OutGroupMembReductions
+    case icmp6OutRouterSolicits
+    case icmp6OutRouterAdvertisements
+    case icmp6OutNeighborSolicits
+    case icmp6OutNeighborAdvertisements
+    case icmp6OutRedirects
+    case icmp6OutMLDv2Reports
+    case udp6InDatagrams
+    case udp6NoPorts
+    case udp6InErrors
+    case udp6OutDatagrams
+    case udp6RcvbufErrors
+    case udp6SndbufErrors
+    case udp6InCsumErrors
+    case udp6IgnoredMulti
+    case udp6MemErrors
+    case udpLite6InDatagrams
+    case udpLite6NoPorts
+    case udpLite6InErrors
+    case udpLite6OutDatagrams
+    case udpLite6RcvbufErrors
+    case udpLite6SndbufErrors
+    case udpLite6InCsumErrors
+    case udpLite6MemErrors
     case tcpExtSyncookiesSent
     case tcpExtSyncookiesRecv
     case tcpExtSyncookiesFailed
@@ -349,6 +435,92 @@ public enum Counter: Int, CaseIterable, Sendable {
         "UdpLiteInCsumErrors",
         "UdpLiteIgnoredMulti",
         "UdpLiteMemErrors",
+        "Ip6InReceives",
+        "Ip6InHdrErrors",
+        "Ip6InTooBigErrors",
+        "Ip6InNoRoutes",
+        "Ip6InAddrErrors",
+        "Ip6InUnknownProtos",
+        "Ip6InTruncatedPkts",
+        "Ip6InDiscards",
+        "Ip6InDelivers",
+        "Ip6OutForwDatagrams",
+        "Ip6OutRequests",
+        "Ip6OutDiscards",
+        "Ip6OutNoRoutes",
+        "Ip6ReasmTimeout",
+        "Ip6ReasmReqds",
+        "Ip6ReasmOKs",
+        "Ip6ReasmFails",
+        "Ip6FragOKs",
+        "Ip6FragFails",
+        "Ip6FragCreates",
+        "Ip6InMcastPkts",
+        "Ip6OutMcastPkts",
+        "Ip6InOctets",
+        "Ip6OutOctets",
+        "Ip6InMcastOctets",
+        "Ip6OutMcastOctets",
+        "Ip6InBcastOctets",
+        "Ip6OutBcastOctets",
+        "Ip6InNoECTPkts",
+        "Ip6InECT1Pkts",
+        "Ip6InECT0Pkts",
+        "Ip6InCEPkts",
+        "Ip6OutTransmits",
+        "Icmp6InMsgs",
+        "Icmp6InErrors",
+        "Icmp6OutMsgs",
+        "Icmp6OutErrors",
+        "Icmp6InCsumErrors",
+        "Icmp6OutRateLimitHost",
+        "Icmp6InDestUnreachs",
+        "Icmp6InPktTooBigs",
+        "Icmp6InTimeExcds",
+        "Icmp6InParmProblems",
+        "Icmp6InEchos",
+        "Icmp6InEchoReplies",
+        "Icmp6InGroupMembQueries",
+        "Icmp6InGroupMembResponses",
+        "Icmp6InGroupMembReductions",
+        "Icmp6InRouterSolicits",
+        "Icmp6InRouterAdvertisements",
+        "Icmp6InNeighborSolicits",
+        "Icmp6InNeighborAdvertisements",
+        "Icmp6InRedirects",
+        "Icmp6InMLDv2Reports",
+        "Icmp6OutDestUnreachs",
+        "Icmp6OutPktTooBigs",
+        "Icmp6OutTimeExcds",
+        "Icmp6OutParmProblems",
+        "Icmp6OutEchos",
+        "Icmp6OutEchoReplies",
+        "Icmp6OutGroupMembQueries",
+        "Icmp6OutGroupMembResponses",
+        "Icmp6OutGroupMembReductions",
+        "Icmp6OutRouterSolicits",
+        "Icmp6OutRouterAdvertisements",
+        "Icmp6OutNeighborSolicits",
+        "Icmp6OutNeighborAdvertisements",
+        "Icmp6OutRedirects",
+        "Icmp6OutMLDv2Reports",
+        "Udp6InDatagrams",
+        "Udp6NoPorts",
+        "Udp6InErrors",
+        "Udp6OutDatagrams",
+        "Udp6RcvbufErrors",
+        "Udp6SndbufErrors",
+        "Udp6InCsumErrors",
+        "Udp6IgnoredMulti",
+        "Udp6MemErrors",
+        "UdpLite6InDatagrams",
+        "UdpLite6NoPorts",
+        "UdpLite6InErrors",
+        "UdpLite6OutDatagrams",
+        "UdpLite6RcvbufErrors",
+        "UdpLite6SndbufErrors",
+        "UdpLite6InCsumErrors",
+        "UdpLite6MemErrors",
         "TcpExtSyncookiesSent",
         "TcpExtSyncookiesRecv",
         "TcpExtSyncookiesFailed",

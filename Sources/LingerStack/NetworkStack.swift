@@ -240,8 +240,10 @@ public final class NetworkStack {
     /// the socket whose memory it is, `truesize` what it charges there while queued.
     /// Returns false when the device queue dropped the packet (NET_XMIT_DROP).
     @discardableResult
-    func emit(_ bytes: [UInt8], departure: Int64 = 0, owner: TCPSocket? = nil, truesize: Int = 0) -> Bool {
+    func emit(_ bytes: [UInt8], departure: Int64 = 0, owner: TCPSocket? = nil, truesize: Int = 0,
+              gsoContinuation payloadBytes: Int? = nil) -> Bool {
         guard !bytes.isEmpty else { return false }
+        countOutboundIP(bytes, gsoContinuation: payloadBytes)
         switch queueDiscipline {
         case .dropAll:
             return false
@@ -308,6 +310,7 @@ public final class NetworkStack {
     }
 
     func receive(_ raw: UnsafeRawBufferPointer) {
+        let isIPv6 = countInboundIP(raw)
         let segment: InboundSegment
         do {
             segment = try SegmentParser.parse(raw)
@@ -319,8 +322,59 @@ public final class NetworkStack {
             return
         }
         guard isLocal(segment.destination) else { return }
+        counters.increment(isIPv6 ? .ip6InDelivers : .ipInDelivers)
         counters.increment(.tcpInSegs)
         tcpReceive(segment, raw)
+    }
+
+    /// The IP layer's receive counters (ip_rcv_core / ipv6_rcv): packets, octets
+    /// of whole packets, and the ECN codepoint. Returns whether the packet is IPv6.
+    @discardableResult
+    func countInboundIP(_ raw: UnsafeRawBufferPointer) -> Bool {
+        guard raw.count >= 20 else { return false }
+        let isIPv6 = raw[0] >> 4 == 6
+        if isIPv6 {
+            guard raw.count >= 40 else { return true }
+            let length = 40 + Int(raw[4]) << 8 + Int(raw[5])
+            counters.increment(.ip6InReceives)
+            counters.increment(.ip6InOctets, by: Int64(length))
+            switch (raw[1] >> 4) & 3 {
+            case 0: counters.increment(.ip6InNoECTPkts)
+            case 1: counters.increment(.ip6InECT1Pkts)
+            case 2: counters.increment(.ip6InECT0Pkts)
+            default: counters.increment(.ip6InCEPkts)
+            }
+        } else {
+            let length = Int(raw[2]) << 8 + Int(raw[3])
+            counters.increment(.ipInReceives)
+            counters.increment(.ipExtInOctets, by: Int64(length))
+            switch raw[1] & 3 {
+            case 0: counters.increment(.ipExtInNoECTPkts)
+            case 1: counters.increment(.ipExtInECT1Pkts)
+            case 2: counters.increment(.ipExtInECT0Pkts)
+            default: counters.increment(.ipExtInCEPkts)
+            }
+        }
+        return isIPv6
+    }
+
+    /// The IP layer's send counters (ip_output / ip6_output): counted before the
+    /// queueing discipline, so packets it drops count too, as on Linux. A TSO
+    /// burst is one packet to IP (the device splits it later): its later
+    /// segments, `gsoContinuation`, add only their payload.
+    func countOutboundIP(_ bytes: [UInt8], gsoContinuation payloadBytes: Int?) {
+        let isIPv6 = bytes[0] >> 4 == 6
+        if let payloadBytes {
+            counters.increment(isIPv6 ? .ip6OutOctets : .ipExtOutOctets, by: Int64(payloadBytes))
+        } else if isIPv6 {
+            counters.increment(.ip6OutRequests)
+            counters.increment(.ip6OutTransmits)
+            counters.increment(.ip6OutOctets, by: Int64(bytes.count))
+        } else {
+            counters.increment(.ipOutRequests)
+            counters.increment(.ipOutTransmits)
+            counters.increment(.ipExtOutOctets, by: Int64(bytes.count))
+        }
     }
 
     func isLocal(_ address: IPAddress) -> Bool {

@@ -24,9 +24,11 @@ extension TCPSocket {
 
     /// Builds the header fields common to every segment of this connection and
     /// sends it. Mirrors __tcp_transmit_skb: options, window, ACK bookkeeping.
+    /// `continuesBurst`: a later segment of one TSO skb (IP counts the skb once).
     @discardableResult
     func transmit(seq: SequenceNumber, flags: TCPFlags, payloadOffset: Int, payloadLength: Int,
-                  countAsNew: Bool, departure: Int64? = nil, truesize: Int? = nil) -> Bool {
+                  countAsNew: Bool, departure: Int64? = nil, truesize: Int? = nil,
+                  continuesBurst: Bool = false) -> Bool {
         guard let tuple else { return false }
         let stamp = departure ?? takeDepartureStamp().stamp
         var h = OutboundHeader(tuple: tuple, seq: seq, ack: rcvNxt, flags: flags, window: 0)
@@ -57,7 +59,8 @@ extension TCPSocket {
             SegmentBuilder.build(h, payload: payload)
         }
         let charge = truesize ?? (payloadLength + sendSkbOverhead)
-        if stack.emit(bytes, departure: stamp, owner: self, truesize: charge) { return true }
+        if stack.emit(bytes, departure: stamp, owner: self, truesize: charge,
+                      gsoContinuation: continuesBurst ? payloadLength : nil) { return true }
         // The device queue refused it: local congestion (err > 0 in __tcp_transmit_skb).
         enterCWR()
         return false
@@ -708,7 +711,7 @@ extension TCPSocket {
             sendQueue[index + k] = piece
             transmit(seq: piece.seq, flags: flags, payloadOffset: payloadOffset(of: piece),
                      payloadLength: piece.dataLength, countAsNew: true, departure: stamp,
-                     truesize: k == 0 ? truesize : 0)
+                     truesize: k == 0 ? truesize : 0, continuesBurst: k > 0)
         }
         advanceDepartureStamp(length: total, prior: priorStamp)
         // tcp_event_new_data_sent

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import LingerStack
 
@@ -70,4 +71,29 @@ import Testing
     counters[.tcpOutSegs] = .max
     counters.increment(.tcpOutSegs)
     #expect(counters[.tcpOutSegs] == .min)
+}
+
+/// The live kernel's nstat is the oracle: the stack's counters appear in nstat's
+/// list, in nstat's order. Not kept: the per-type ICMP counters (IcmpMsg*,
+/// Icmp6InType*, Icmp6OutType*), which Linux creates on first use, and MPTCP's.
+@Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/nstat") || FileManager.default.isExecutableFile(atPath: "/sbin/nstat"),
+               "skipped: nstat (iproute2) is not installed"))
+func namesFollowTheLiveKernelsNstatList() throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/sh")
+    process.arguments = ["-c", "nstat -asz"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    let kernel = output.split(separator: "\n").dropFirst().compactMap { $0.split(separator: " ").first.map(String.init) }
+    let ours = Counters().nstatValues.map(\.name)
+    let missing = ours.filter { !kernel.contains($0) }
+    #expect(missing.isEmpty, "not in this kernel's nstat: \(missing)")
+    let positions = ours.compactMap { kernel.firstIndex(of: $0) }
+    #expect(positions == positions.sorted(), "the order differs from nstat's")
+    let perTypeOrMPTCP = ["IcmpMsg", "Icmp6InType", "Icmp6OutType", "MPTcpExt"]
+    let notKept = kernel.filter { name in !ours.contains(name) && !perTypeOrMPTCP.contains { name.hasPrefix($0) } }
+    #expect(notKept.isEmpty, "nstat lists counters the stack lacks: \(notKept)")
 }
