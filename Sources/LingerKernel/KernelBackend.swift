@@ -258,6 +258,9 @@ public final class KernelBackend: Backend {
     /// order, without lingering), ends the backend's threads and closes the TUN device;
     /// with nothing left in it, the namespace goes away. A call still blocked is
     /// interrupted first. Calling it again does nothing.
+    /// Whether ``finish()`` ran.
+    var isFinished: Bool { finished }
+
     public func finish() {
         guard !finished else { return }
         finished = true
@@ -305,3 +308,18 @@ public final class KernelBackend: Backend {
     public func finish() {}
     #endif
 }
+
+#if os(Linux)
+extension KernelBackend: CounterSource {
+    /// The namespace's own counters, read from its /proc/net files on the
+    /// namespace thread (/proc/net follows the thread group leader's namespace, so
+    /// the files are read under /proc/thread-self). Empty after ``finish()``.
+    public func counterValues() -> [CounterValue] {
+        guard !isFinished else { return [] }
+        return namespaceThread.perform { () -> [CounterValue] in
+            func read(_ name: String) -> String { NamespaceSetup.readTextFile("/proc/thread-self/net/" + name) ?? "" }
+            return CounterValue.parseProcCounters(snmp: read("snmp"), netstat: read("netstat"), snmp6: read("snmp6"))
+        }
+    }
+}
+#endif

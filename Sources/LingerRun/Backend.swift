@@ -119,3 +119,98 @@ public struct BackendError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String { message }
 }
+
+/// One nstat counter's value: Linux's name (`TcpActiveOpens`, `TcpExtTCPAbortOnClose`)
+/// and a number.
+public struct CounterValue: Sendable, Hashable {
+    /// The name nstat prints.
+    public var name: String
+    /// The value, or a change of it.
+    public var value: Int64
+
+    /// Creates a value.
+    public init(name: String, value: Int64) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// Reading the counters of the system under test.
+public protocol CounterSource {
+    /// Every counter nstat knows, in nstat's order (the kernel backend reads its
+    /// namespace's /proc/net/snmp, netstat and snmp6; the simulated one its own).
+    func counterValues() -> [CounterValue]
+}
+
+extension CounterValue {
+    /// The counters that changed between two readings, in the later reading's
+    /// order, as nstat reports them (gauges such as TcpCurrEstab included).
+    public static func changes(from before: [CounterValue], to after: [CounterValue]) -> [CounterValue] {
+        var earlier: [String: Int64] = [:]
+        for counter in before { earlier[counter.name] = counter.value }
+        var out: [CounterValue] = []
+        for counter in after {
+            let delta = counter.value &- (earlier[counter.name] ?? 0)
+            if delta != 0 { out.append(CounterValue(name: counter.name, value: delta)) }
+        }
+        return out
+    }
+
+    /// Parses the kernel's counter files into nstat's names: /proc/net/snmp and
+    /// /proc/net/netstat hold pairs of lines (`Tcp: ActiveOpens ...` then
+    /// `Tcp: 3 ...`), named prefix + field; /proc/net/snmp6 holds `Name value`
+    /// lines. Lines that do not fit are skipped.
+    public static func parseProcCounters(snmp: String, netstat: String, snmp6: String) -> [CounterValue] {
+        var out: [CounterValue] = []
+        // nstat's order: snmp, snmp6, netstat.
+        out += pairedLines(snmp)
+        for line in snmp6.split(separator: "\n") {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            if fields.count == 2, let number = Int64(fields[1]) {
+                out.append(CounterValue(name: String(fields[0]), value: number))
+            }
+        }
+        out += pairedLines(netstat)
+        // nstat leaves out the constants and the gauge of the Tcp MIB.
+        return out.filter { !nstatOmits.contains($0.name) }
+    }
+
+    /// The /proc/net/snmp values nstat does not print: constants and a gauge.
+    public static let nstatOmits: Set<String> = ["IpForwarding", "IpDefaultTTL", "TcpRtoAlgorithm", "TcpRtoMin", "TcpRtoMax", "TcpMaxConn", "TcpCurrEstab"]
+
+    private static func pairedLines(_ text: String) -> [CounterValue] {
+        var out: [CounterValue] = []
+        let lines = text.split(separator: "\n")
+        var index = 0
+        while index + 1 < lines.count {
+            let names = lines[index].split(separator: " ")
+            let values = lines[index + 1].split(separator: " ")
+            index += 2
+            guard let prefix = names.first, prefix.hasSuffix(":"), values.first == prefix,
+                  names.count == values.count else { continue }
+            let group = prefix.dropLast()
+            for (name, value) in zip(names.dropFirst(), values.dropFirst()) {
+                if let number = Int64(value) { out.append(CounterValue(name: String(group) + String(name), value: number)) }
+            }
+        }
+        return out
+    }
+}
+
+extension CounterValue {
+    /// Counters as `nstat` prints them: a `#kernel` line, then one line per
+    /// counter (name in 32 columns, value in 16, then the rate, which a run's
+    /// change has none of: 0.0).
+    public static func nstatText(_ counters: [CounterValue]) -> String {
+        var text = "#kernel\n"
+        for counter in counters {
+            text += pad(counter.name, 32) + pad(String(counter.value), 16) + "   0.0\n"
+        }
+        return text
+    }
+
+    private static func pad(_ text: String, _ width: Int) -> String {
+        // printf's %-Ns: at least N columns, never truncated.
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+}

@@ -17,12 +17,17 @@ public struct ScriptRunResult: Sendable, Hashable {
     public var message: String?
     /// Warnings printed along the way (non-fatal packet mismatches, skipped code blocks).
     public var warnings: [String]
+    /// The nstat counters the script's events changed, with their changes, when the
+    /// run passed and the backend can read its counters (see ``CounterSource``).
+    /// Taken after the last event, before the end-of-script closing and resets.
+    public var counterChanges: [CounterValue]?
 
     /// Creates a result.
-    public init(verdict: Verdict, message: String? = nil, warnings: [String] = []) {
+    public init(verdict: Verdict, message: String? = nil, warnings: [String] = [], counterChanges: [CounterValue]? = nil) {
         self.verdict = verdict
         self.message = message
         self.warnings = warnings
+        self.counterChanges = counterChanges
     }
 }
 

@@ -47,6 +47,8 @@ public final class ScriptRunner {
     var pending: PendingCall?
     var codeSamples: [(line: Int, values: [(name: String, value: UInt64)], text: String)] = []
     var initCommandRan = false
+    /// The counters just before the first event, when the backend can read them.
+    var countersAtStart: [CounterValue]?
 
     /// Creates a runner.
     ///
@@ -84,8 +86,12 @@ public final class ScriptRunner {
         do throws(RunFailure) {
             try checkSystemCallsBeforeRunning()
             try runEvents()
+            var changes: [CounterValue]?
+            if let source = backend as? any CounterSource, let countersAtStart {
+                changes = CounterValue.changes(from: countersAtStart, to: source.counterValues())
+            }
             try finishSuccessfully()
-            return ScriptRunResult(verdict: .passed, warnings: warnings)
+            return ScriptRunResult(verdict: .passed, warnings: warnings, counterChanges: changes)
         } catch {
             runCleanupCommandAfterFailure()
             backend.finish()
@@ -115,6 +121,7 @@ public final class ScriptRunner {
         _ = LinuxSymbols.value(of: "SOCK_STREAM")
         _ = LinuxErrno.number(named: "EAGAIN")
         _ = LinuxErrno.text(of: 11)
+        countersAtStart = (backend as? any CounterSource)?.counterValues()
         liveStart = backend.startTime()
         for (index, event) in script.events.enumerated() {
             try checkBlockedCallCompletion()

@@ -211,3 +211,10 @@ public final class SimBackend: Backend {
         process.exitProcess()
     }
 }
+
+extension SimBackend: CounterSource {
+    /// The stack's counters, in nstat's order.
+    public func counterValues() -> [CounterValue] {
+        stack.counters.nstatValues.map { CounterValue(name: $0.name, value: $0.value) }
+    }
+}

@@ -80,6 +80,9 @@ struct RunCommand: ParsableCommand {
     var connectPort: String?
     @Option(name: .customLong("non_fatal"), help: "packet or syscall: report such mismatches as warnings.")
     var nonFatal: [String] = []
+    @Flag(help: "After each script that passes, print the counters its events changed, as nstat does.")
+    var nstat = false
+
     @Flag(name: .customLong("strict_segments"), help: "Do not merge outbound segments to match a larger scripted one.")
     var strictSegments = false
 
@@ -122,7 +125,7 @@ struct RunCommand: ParsableCommand {
         }
         var passed = 0, failed = 0, unsupported = 0
         for file in files {
-            switch runOne(file) {
+            switch runOne(file, files: files.count) {
             case .passed: passed += 1
             case .failed: failed += 1
             case .unsupported: unsupported += 1
@@ -137,7 +140,7 @@ struct RunCommand: ParsableCommand {
     }
 
     /// Runs one script and reports it; the verdict decides the exit status.
-    func runOne(_ path: String) -> ScriptRunResult.Verdict {
+    func runOne(_ path: String, files: Int) -> ScriptRunResult.Verdict {
         @discardableResult
         func report(_ verdict: ScriptRunResult.Verdict, _ message: String) -> ScriptRunResult.Verdict {
             ScriptFiles.printError(message.hasSuffix("\n") ? String(message.dropLast()) : message)
@@ -178,6 +181,10 @@ struct RunCommand: ParsableCommand {
         for warning in result.warnings { report(.passed, "\(path): warning: \(warning)") }
         if result.verdict != .passed {
             return report(result.verdict, result.message ?? "\(path): failed")
+        }
+        if nstat {
+            if files > 1 { print("\(path):") }
+            print(CounterValue.nstatText(result.counterChanges ?? []), terminator: "")
         }
         return .passed
     }

@@ -25,13 +25,22 @@ struct KernelScriptTests {
 
     @Test(
         .enabled(if: unavailableReason == nil, "skipped: \(unavailableReason ?? "")"),
-        .timeLimit(.minutes(3)),
+        .timeLimit(.minutes(5)),
         arguments: scripts)
     func passesOnTheKernel(script: String) throws {
-        let outcome = try LingerProcess.run(["run", "--backend", "kernel", "Tests/Scripts/\(script)"])
+        let outcome = try LingerProcess.run(["run", "--backend", "kernel", "--nstat", "Tests/Scripts/\(script)"])
         #expect(outcome.status == 0, "\(script) failed on the kernel:\n\(outcome.standardError)")
         // Our scripts use the real descriptor numbers and draw no warnings.
         #expect(outcome.standardError.isEmpty, "\(script): \(outcome.standardError)")
+        guard outcome.status == 0 else { return }
+        // The kernel's counters (read from the namespace's /proc/net files) are the
+        // oracle for the sim's: the same script must move the same counters by the
+        // same amounts.
+        let sim = try LingerProcess.run(["run", "--nstat", "Tests/Scripts/\(script)"])
+        #expect(sim.status == 0, "\(script) failed on the sim:\n\(sim.standardError)")
+        #expect(sim.standardOutput == outcome.standardOutput,
+                "\(script): counters differ\n--- sim\n\(sim.standardOutput)--- kernel\n\(outcome.standardOutput)")
+        #expect(outcome.standardOutput.hasPrefix("#kernel\n"))
     }
 }
 
