@@ -77,3 +77,28 @@ public struct RunTraceEntry: Sendable, Hashable {
         self.text = text
     }
 }
+
+/// A packet of a run, as the runner met it.
+public struct ObservedPacket: Sendable, Hashable {
+    /// Which way it went.
+    public enum Direction: Sendable, Hashable {
+        /// Injected by the script, into the system under test.
+        case inbound
+        /// Sent by the system under test.
+        case outbound
+    }
+
+    /// Which way it went.
+    public var direction: Direction
+    /// Script time in microseconds (since the first event; negative before it).
+    public var time: Int64
+    /// The IP packet.
+    public var bytes: [UInt8]
+
+    /// Creates an observed packet.
+    public init(direction: Direction, time: Int64, bytes: [UInt8]) {
+        self.direction = direction
+        self.time = time
+        self.bytes = bytes
+    }
+}

@@ -106,8 +106,10 @@ extension ScriptRunner {
             socket.lastInjectedPayloadLength = packet.payload.count
         }
         emit("inbound injected packet: \(ScriptPackets.seconds(scriptTime(backend.now()))) \(PacketdrillFormatter().format(packet))")
+        let bytes = packet.serialize()
+        packetObserver?(ObservedPacket(direction: .inbound, time: scriptTime(backend.now()), bytes: bytes))
         do {
-            try backend.inject(packet.serialize())
+            try backend.inject(bytes)
         } catch {
             throw PacketError(message: "backend could not inject the packet: \(error.message)")
         }
@@ -408,6 +410,7 @@ extension ScriptRunner {
                 throw PacketError(message: "backend could not capture packets: \(error.message)")
             }
             guard let captured else { throw PacketError(message: "Timed out waiting for packet") }
+            packetObserver?(ObservedPacket(direction: .outbound, time: scriptTime(captured.time), bytes: captured.bytes))
             let packet: Packet
             do {
                 packet = try Packet(parsing: captured.bytes, malformedOptions: .keepAsUnparsed)
@@ -719,8 +722,10 @@ extension ScriptRunner {
             h.flags = 0
             packet.ip = .v4(h)
         }
+        let bytes = packet.serialize()
+        packetObserver?(ObservedPacket(direction: .inbound, time: scriptTime(backend.now()), bytes: bytes))
         do {
-            try backend.inject(packet.serialize())
+            try backend.inject(bytes)
         } catch {
             throw .script("\(scriptPath): error reseting connection: \(error.message)")
         }

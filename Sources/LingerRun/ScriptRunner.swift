@@ -17,6 +17,10 @@ public final class ScriptRunner {
     let configuration: RunConfiguration
     let backend: any Backend
     let trace: ((RunTraceEntry) -> Void)?
+    /// Called with every packet of the run, inbound and outbound, in the order the
+    /// runner meets them (for `--pcap`); outbound packets the script never waited
+    /// for are collected at the end.
+    public var packetObserver: ((ObservedPacket) -> Void)?
 
     /// Timing of the event being run, in script microseconds (adjusted as packetdrill does).
     struct EventTiming {
@@ -291,7 +295,16 @@ public final class ScriptRunner {
             }
         }
         try closeAllDescriptors()
+        drainOutboundForObserver()
         backend.finish()
+    }
+
+    /// Hands the observer the packets the stack sent that no event waited for.
+    func drainOutboundForObserver() {
+        guard let packetObserver else { return }
+        while let captured = try? backend.nextOutboundPacket(deadline: backend.now()) {
+            packetObserver(ObservedPacket(direction: .outbound, time: scriptTime(captured.time), bytes: captured.bytes))
+        }
     }
 
     /// close_all_fds: close what the script left open and reset each TCP connection

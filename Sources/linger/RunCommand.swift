@@ -4,6 +4,7 @@ import LingerKernel
 import LingerRun
 import LingerScript
 import LingerStack
+import LingerWire
 
 /// `linger run`: execute packetdrill scripts against a backend, like packetdrill.
 struct RunCommand: ParsableCommand {
@@ -83,12 +84,21 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "After each script that passes, print the counters its events changed, as nstat does.")
     var nstat = false
 
+    @Option(help: ArgumentHelp(
+        "Write every packet of the run to FILE in pcap format (tcpdump -r and tshark -r read it).",
+        discussion: "Sim runs start at the Unix epoch in virtual time; kernel runs carry the wall-clock time.",
+        valueName: "FILE"))
+    var pcap: String?
+
     @Flag(name: .customLong("strict_segments"), help: "Do not merge outbound segments to match a larger scripted one.")
     var strictSegments = false
 
     func validate() throws {
         if paths.isEmpty {
             throw ValidationError("give at least one script or directory, e.g. linger run Tests/Scripts")
+        }
+        if pcap != nil, paths.count > 1 || paths.contains(where: { ScriptFiles.isDirectory($0) }) {
+            throw ValidationError("--pcap writes one run: give one script")
         }
         for definition in definitions where !definition.contains("=") {
             throw ValidationError("-D needs NAME=value, found '\(definition)'")
@@ -175,9 +185,19 @@ struct RunCommand: ParsableCommand {
             let line = entry.line.map { "\(path):\($0): " } ?? ""
             print(line + entry.text)
         } : nil
-        let result = ScriptRunner(
-            script: parsed.script, scriptPath: path, configuration: configuration, backend: world, trace: trace
-        ).run()
+        let runner = ScriptRunner(
+            script: parsed.script, scriptPath: path, configuration: configuration, backend: world, trace: trace)
+        var capture = PcapFile()
+        if pcap != nil {
+            // Virtual time starts at the epoch; the kernel's packets get the wall clock.
+            let base = backend == .kernel ? Self.wallClockMicroseconds() : 0
+            runner.packetObserver = { packet in capture.append(packet: packet.bytes, microseconds: base + packet.time) }
+        }
+        let result = runner.run()
+        if let pcap, let problem = ScriptFiles.write(capture.bytes, to: pcap) {
+            report(.failed, "\(path): cannot write \(pcap): \(problem)")
+            return .failed
+        }
         for warning in result.warnings { report(.passed, "\(path): warning: \(warning)") }
         if result.verdict != .passed {
             return report(result.verdict, result.message ?? "\(path): failed")
@@ -187,6 +207,13 @@ struct RunCommand: ParsableCommand {
             print(CounterValue.nstatText(result.counterChanges ?? []), terminator: "")
         }
         return .passed
+    }
+
+    /// The real-time clock, in microseconds since the Unix epoch.
+    static func wallClockMicroseconds() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
     }
 
     /// Unblocks the signals that stop a run. A process inherits its parent's blocked

@@ -31,6 +31,22 @@ enum ScriptFiles {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// Whether `path` names a directory.
+    static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// Writes `bytes` to `path`, replacing it; nil on success, else why not.
+    static func write(_ bytes: [UInt8], to path: String) -> String? {
+        do {
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            return nil
+        } catch {
+            return error.localizedDescription
+        }
+    }
+
     static func printError(_ line: String) {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
