@@ -578,6 +578,22 @@ extension KernelBackendTests {
             #expect(try threadsInNamespace(inode) == 0)
         }
 
+        /// finish() ends the process the same way: a socket left with SO_LINGER {1, 5}
+        /// and data in flight does not hold it up, and nothing is left in the namespace.
+        @Test func finishDoesNotLingerEither() throws {
+            let backend = try KernelBackend(network: .packetdrillDefaults(for: .ipv6))
+            let inode = backend.namespaceInode
+            let listener = try listeningSocket(backend)
+            let (fd, _, _) = try accept(backend, listener: listener, remotePort: 45000)
+            let linger: [UInt8] = [1, 0, 0, 0, 5, 0, 0, 0]
+            #expect(try finished(backend, .setsockopt(fd: fd, level: Linux.SOL_SOCKET, name: Linux.SO_LINGER, value: linger, length: 8)).value == 0)
+            #expect(try finished(backend, .write(fd: fd, data: .bytes([1, 2, 3]))).value == 3)
+            let start = backend.now()
+            backend.finish()
+            #expect(backend.now() - start < 1_000_000, "finish() waited for the linger time")
+            #expect(tasksAnywhereInNamespace(inode) == 0)
+        }
+
         /// The exiting task drops its descriptors in ascending order (close_files), and
         /// each file whose last reference goes is queued as task work, which runs newest
         /// first: the socket with the highest descriptor is released first.
