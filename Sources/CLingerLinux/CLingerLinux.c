@@ -31,6 +31,15 @@ int clinger_unshare_network(void) { return unshare(CLONE_NEWNET); }
 
 int clinger_gettid(void) { return (int)syscall(SYS_gettid); }
 
+#ifndef SYS_close_range
+#define SYS_close_range 436
+#endif
+#define CLINGER_CLOSE_RANGE_UNSHARE (1U << 1)
+
+int clinger_unshare_descriptor_table(unsigned int first_dropped) {
+    return (int)syscall(SYS_close_range, first_dropped, ~0U, CLINGER_CLOSE_RANGE_UNSHARE);
+}
+
 // MARK: TUN device
 
 int clinger_tun_create(const char *name) {
@@ -228,6 +237,8 @@ int clinger_pipe2(int fds[2], int flags) { return pipe2(fds, flags); }
 
 int clinger_fcntl(int fd, int command, long argument) { return fcntl(fd, command, argument); }
 
+int clinger_dup3(int old_fd, int new_fd, int flags) { return dup3(old_fd, new_fd, flags); }
+
 int clinger_ioctl_int(int fd, unsigned long request, int *value) { return ioctl(fd, request, value); }
 
 int clinger_epoll_create(int size) { return epoll_create(size); }
@@ -367,6 +378,7 @@ int clinger_spawn_shell(const char *command, const char *directory, int output_f
 #define CLINGER_UNSUPPORTED { errno = ENOSYS; return -1; }
 int clinger_unshare_network(void) CLINGER_UNSUPPORTED
 int clinger_gettid(void) CLINGER_UNSUPPORTED
+int clinger_unshare_descriptor_table(unsigned int f) { (void)f; CLINGER_UNSUPPORTED }
 int clinger_tun_create(const char *name) { (void)name; CLINGER_UNSUPPORTED }
 int clinger_tun_set_offloads(int tun_fd) { (void)tun_fd; CLINGER_UNSUPPORTED }
 int clinger_tun_vnet_header_size(void) { return 10; }
@@ -387,6 +399,7 @@ int clinger_route_add_ipv6(int s, int i, const uint8_t d[16], int p, const uint8
 int clinger_accept4(int f, void *a, uint32_t *l, int g) { (void)f; (void)a; (void)l; (void)g; CLINGER_UNSUPPORTED }
 int clinger_pipe2(int fds[2], int flags) { (void)fds; (void)flags; CLINGER_UNSUPPORTED }
 int clinger_fcntl(int f, int c, long a) { (void)f; (void)c; (void)a; CLINGER_UNSUPPORTED }
+int clinger_dup3(int o, int n, int f) { (void)o; (void)n; (void)f; CLINGER_UNSUPPORTED }
 int clinger_ioctl_int(int f, unsigned long r, int *v) { (void)f; (void)r; (void)v; CLINGER_UNSUPPORTED }
 int clinger_epoll_create(int size) { (void)size; CLINGER_UNSUPPORTED }
 int clinger_epoll_create1(int flags) { (void)flags; CLINGER_UNSUPPORTED }

@@ -3,13 +3,14 @@ import Glibc
 
 /// The script's file descriptors, numbered as in a fresh process.
 ///
-/// A script runs inside a process that has descriptors of its own (a test process,
-/// other backends), so the kernel's numbers are not the ones a script expects. The
-/// backend numbers the script's descriptors itself the way Linux does for a new
-/// process: the lowest free number from 3 up (0, 1 and 2 being standard streams the
-/// script does not own), and maps each to the real descriptor. Real descriptors are
-/// always close-on-exec, so no command the process spawns inherits a script's
-/// socket; the script's own FD_CLOEXEC flag is kept here instead.
+/// The real descriptors are in the system call thread's own table, which starts with
+/// whatever the host process has as 0, 1 and 2 (maybe nothing), so the kernel's
+/// numbers are not always the ones a script expects. The backend numbers the
+/// script's descriptors itself the way Linux does for a new process: the lowest free
+/// number from 3 up (0, 1 and 2 being standard streams the script does not own), and
+/// maps each to the real descriptor. Real descriptors are always close-on-exec, so
+/// no command the process spawns inherits a script's socket; the script's own
+/// FD_CLOEXEC flag is kept here instead.
 struct DescriptorTable {
     /// One script descriptor.
     struct Entry {

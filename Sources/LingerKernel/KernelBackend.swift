@@ -26,7 +26,10 @@ import LingerWire
 ///
 /// Script descriptors are numbered as in a fresh process (3, 4, ... lowest free
 /// first), whatever numbers the real descriptors have; 0, 1 and 2 are not the
-/// script's and answer EBADF.
+/// script's and answer EBADF. The real descriptors live in the system call thread's
+/// own descriptor table, which plays the script's process: `exit()` (and
+/// ``finish()``) end that thread, and the kernel closes the table as it does for an
+/// exiting process.
 public final class KernelBackend: Backend {
     /// Choices beyond the ``NetworkConfiguration``.
     public struct Options: Sendable, Hashable {
@@ -225,6 +228,10 @@ public final class KernelBackend: Backend {
     /// Runs the call on the system call thread. Returns `.finished` when it returns at
     /// once, `.blocked` when the thread is found sleeping inside the system call.
     ///
+    /// ``SocketCall/exit`` ends the system call thread: the kernel closes the script's
+    /// descriptors as for an exiting process (PF_EXITING: no SO_LINGER wait), and the
+    /// call returns 0 once the thread is gone. Every later call answers -1 with ESRCH.
+    ///
     /// If an earlier blocked call has not returned (the runner should await it
     /// first), waits up to a second for it, then answers -1 with EBUSY without running
     /// the call.
@@ -254,13 +261,14 @@ public final class KernelBackend: Backend {
 
     // MARK: End
 
-    /// Closes every descriptor the script left open (as its process's exit would: in
-    /// order, without lingering), ends the backend's threads and closes the TUN device;
-    /// with nothing left in it, the namespace goes away. A call still blocked is
-    /// interrupted first. Calling it again does nothing.
     /// Whether ``finish()`` ran.
     var isFinished: Bool { finished }
 
+    /// Ends the system call thread, so the kernel closes every descriptor the script
+    /// left open as the exit of its process would (without lingering), ends the
+    /// namespace thread and closes the TUN device; with nothing left in it, the
+    /// namespace goes away. A call still blocked is interrupted first. Calling it
+    /// again does nothing.
     public func finish() {
         guard !finished else { return }
         finished = true

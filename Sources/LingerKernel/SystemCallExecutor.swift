@@ -21,9 +21,6 @@ final class SystemCallExecutor: @unchecked Sendable {
     let callInKernel = Atomic<UInt64>(0)
     private var currentCallID: UInt64 = 0
 
-    /// The script's open descriptors, by number.
-    var openDescriptors: [Int32] { descriptors.entries.keys.sorted() }
-
     /// Runs one system call, marking the call identified by `id` as being in the kernel
     /// while its main system call runs.
     func execute(_ call: SocketCall, id: UInt64) -> SocketCallResult {
@@ -258,25 +255,11 @@ final class SystemCallExecutor: @unchecked Sendable {
 
         case .dup2(let fd, let newFD):
             return dup2(fd, newFD)
-        }
-    }
 
-    /// Closes every descriptor the script left open, in ascending order, as the exit of
-    /// its process would. A process that exits does not wait for SO_LINGER: a lingering
-    /// socket (linger on, nonzero time) has lingering turned off first, which gives the
-    /// same orderly close without the wait; a zero linger time keeps its abortive close.
-    func closeAll() {
-        for number in openDescriptors {
-            guard let entry = descriptors.remove(number) else { continue }
-            var linger = Glibc.linger()
-            var length = UInt32(MemoryLayout<Glibc.linger>.size)
-            if getsockopt(entry.real, SOL_SOCKET, SO_LINGER, &linger, &length) == 0,
-                linger.l_onoff != 0, linger.l_linger > 0
-            {
-                var off = Glibc.linger(l_onoff: 0, l_linger: 0)
-                _ = setsockopt(entry.real, SOL_SOCKET, SO_LINGER, &off, UInt32(MemoryLayout<Glibc.linger>.size))
-            }
-            _ = Glibc.close(entry.real)
+        case .exit:
+            // The process's exit is the system call thread's own end
+            // (SystemCallThread.exitProcess); it never comes here.
+            return .failure(EINVAL)
         }
     }
 
@@ -318,12 +301,19 @@ final class SystemCallExecutor: @unchecked Sendable {
             let (value, error) = kernel { Int(clinger_fcntl(real, F_GETFD, 0)) }
             return value >= 0 ? SocketCallResult(value: Int64(newFD)) : result(value, error)
         }
+        if let replaced = descriptors.entry(newFD) {
+            // The kernel's own dup2 onto the real descriptor the number holds: it drops
+            // that file's reference in the same call (do_dup2 -> filp_close), and a
+            // last reference is released before the call returns, so a socket with
+            // SO_LINGER {1, t} makes dup2 wait as close() would.
+            let (value, error) = kernel { Int(clinger_dup3(real, replaced.real, closeOnExecFlag)) }
+            guard value >= 0 else { return .failure(error) }
+            _ = descriptors.set(newFD, real: replaced.real, closeOnExec: false)
+            return SocketCallResult(value: Int64(newFD))
+        }
         let (copy, error) = kernel { Int(clinger_fcntl(real, F_DUPFD_CLOEXEC, 0)) }
         guard copy >= 0 else { return .failure(error) }
-        // dup2 closes what the new number held, silently.
-        if let replaced = descriptors.set(newFD, real: Int32(copy), closeOnExec: false) {
-            _ = Glibc.close(replaced.real)
-        }
+        _ = descriptors.set(newFD, real: Int32(copy), closeOnExec: false)
         return SocketCallResult(value: Int64(newFD))
     }
 

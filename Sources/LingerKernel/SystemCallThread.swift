@@ -11,6 +11,15 @@ import Synchronization
 /// (state `S` in /proc/self/task/TID/stat) inside the call's system call. The check
 /// is made only while the executor marks the call as in the kernel, so a thread
 /// that is merely waiting for its next job is never taken for a blocked call.
+///
+/// The thread is the script's process as far as descriptors go: it has a descriptor
+/// table of its own (holding only the process's 0, 1 and 2 when it starts), so the
+/// script's sockets are in no other table. When it ends (``exitProcess()``, or
+/// ``finish(patience:)``) the kernel itself closes that table as it does for any
+/// exiting task: do_exit sets PF_EXITING, exit_files drops each descriptor's
+/// reference, and exit_task_work then releases every file whose last reference that
+/// was (____fput -> sock_close -> inet_release, which skips the SO_LINGER wait for an
+/// exiting task).
 final class SystemCallThread: @unchecked Sendable {
     private let worker: WorkerThread
     private let executor = SystemCallExecutor()
@@ -24,19 +33,34 @@ final class SystemCallThread: @unchecked Sendable {
     private var completed: (id: UInt64, completion: CallCompletion)?
     /// The call start() reported blocked.
     private var blockedID: UInt64?
+    /// Whether the thread has ended, taking the script's descriptors with it.
+    private var exited = false
 
     /// How long start() waits for a call's result before it also checks whether the
     /// call blocked.
     static let quickCallMicroseconds: Int64 = 50
 
-    /// Starts the thread in the calling thread's network namespace.
+    /// Starts the thread in the calling thread's network namespace, with a descriptor
+    /// table of its own.
     init() throws(BackendError) {
         worker = try WorkerThread(name: "system call")
         threadID = worker.threadID
+        let status = worker.perform { () -> Int32 in
+            clinger_unshare_descriptor_table(3) == 0 ? 0 : errno
+        }
+        if status != 0 {
+            worker.stop()
+            throw BackendError("cannot give the system call thread a descriptor table of its own: \(errnoDescription(status))")
+        }
     }
 
-    /// See ``Backend/start(_:)``.
+    /// See ``Backend/start(_:)``. Once the thread has exited every call answers -1
+    /// with ESRCH (no such process).
     func start(_ call: SocketCall) -> CallStart {
+        if case .exit = call { return .finished(exitProcess()) }
+        if monitor.withLock({ exited }) {
+            return .finished(CallCompletion(result: .failure(ESRCH), time: MonotonicClock.now()))
+        }
         let admitted: UInt64? = monitor.withLock {
             // The runner finishes a blocked call before the next; if it did not, give
             // the blocked one a second (as packetdrill does), then refuse.
@@ -111,10 +135,28 @@ final class SystemCallThread: @unchecked Sendable {
         }
     }
 
-    /// Interrupts a call still blocked (a signal makes it return EINTR), closes every
-    /// descriptor the script left open and ends the thread. Returns false when a
-    /// blocked call would not return within `patience` microseconds: the thread and
-    /// its descriptors are then left as they are.
+    /// The script's process exits: the thread ends, and the kernel closes its
+    /// descriptor table as for any exiting task (see the type's description). Returns
+    /// once the kernel has removed the thread, which is after the last of its files
+    /// was released: 0, or -1 with EBUSY while a call is still outstanding (the runner
+    /// awaits a blocked call first), or ESRCH when the thread has already exited.
+    func exitProcess() -> CallCompletion {
+        let refusal: Int32? = monitor.withLock {
+            if exited { return ESRCH }
+            if outstandingID != nil { return EBUSY }
+            exited = true
+            return nil
+        }
+        if let refusal { return CallCompletion(result: .failure(refusal), time: MonotonicClock.now()) }
+        worker.stop()
+        return CallCompletion(result: SocketCallResult(value: 0), time: MonotonicClock.now())
+    }
+
+    /// Interrupts a call still blocked (a signal makes it return EINTR) and ends the
+    /// thread, so the kernel closes every descriptor the script left open as for an
+    /// exiting process. Returns false when a blocked call would not return within
+    /// `patience` microseconds: the thread and its descriptors are then left as they
+    /// are.
     func finish(patience: Int64 = 10_000_000) -> Bool {
         let giveUp = MonotonicClock.now() + patience
         while monitor.withLock({ outstandingID != nil }) {
@@ -124,8 +166,7 @@ final class SystemCallThread: @unchecked Sendable {
                 if outstandingID != nil { _ = monitor.wait(until: MonotonicClock.now() + 5_000) }
             }
         }
-        worker.perform { [executor] in executor.closeAll() }
-        worker.stop()
+        _ = exitProcess()
         return true
     }
 

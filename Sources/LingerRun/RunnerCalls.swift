@@ -47,6 +47,11 @@ extension ScriptRunner {
         let blocking = spec.blockingEndMicroseconds != nil
         let idle = try awaitIdle()
         if !idle {
+            if spec.name == "exit", let pending {
+                // Linux would end the blocked thread with the process; its return could
+                // not be checked.
+                throw .unsupported("\(scriptPath):\(line): exit() while the blocking \(pending.spec.name) call of line \(pending.timing.line) is still in progress is not supported by linger")
+            }
             if blocking {
                 throw .script("\(scriptPath):\(line): runtime error in \(spec.name) call: blocking system call while another blocking system call is already in progress")
             }

@@ -204,8 +204,18 @@ extension ScriptRunner {
         }
     }
 
+    /// The live descriptor a call gets for a script descriptor that was open earlier in
+    /// the run and is closed now: a number above any RLIMIT_NOFILE, so the system under
+    /// test answers as for any closed descriptor (EBADF; POLLNVAL in poll). packetdrill
+    /// stops the script instead; Linger lets a script show Linux's answer
+    /// (`close(4) = -1 EBADF` after `close(4) = 0`).
+    static let closedLiveDescriptor = Int32.max
+
     func liveFD(_ scriptFD: Int32) throws(SyscallError) -> Int32 {
         guard let entry = entries.first(where: { !$0.isClosed && $0.scriptFD == scriptFD }) else {
+            // A number the script never opened is most likely a mistake in it: stop, as
+            // packetdrill does.
+            if scriptFD >= 0, entries.contains(where: { $0.scriptFD == scriptFD }) { return Self.closedLiveDescriptor }
             throw SyscallError("unable to find fd with script fd \(scriptFD)")
         }
         return entry.liveFD
@@ -283,11 +293,11 @@ extension ScriptRunner {
 
     // MARK: - Building calls
 
-    /// The system calls Linger runs (packetdrill's, plus `dup` and `dup2`).
+    /// The system calls Linger runs (packetdrill's, plus `dup`, `dup2` and `exit`).
     static let supportedSystemCalls: Set<String> = [
         "socket", "bind", "listen", "accept", "connect", "read", "readv", "recv", "recvfrom", "recvmsg", "write",
         "writev", "send", "sendto", "sendmsg", "fcntl", "ioctl", "close", "shutdown", "getsockopt", "setsockopt",
-        "poll", "epoll_create", "epoll_ctl", "epoll_wait", "pipe", "dup", "dup2", "accept4",
+        "poll", "epoll_create", "epoll_ctl", "epoll_wait", "pipe", "dup", "dup2", "accept4", "exit",
     ]
     /// packetdrill's system calls that Linger does not run.
     static let packetdrillOnlySystemCalls: Set<String> = ["cap_set", "open", "sendfile", "splice", "psp_rx_assoc", "psp_tx_assoc"]
@@ -302,16 +312,34 @@ extension ScriptRunner {
     }
 
     /// Checks every system call's name before the run starts, so a typo or an
-    /// unsupported call fails at once rather than after the script's waits.
+    /// unsupported call fails at once rather than after the script's waits; so does a
+    /// system call or code block after `exit()`, which has no process left to run in.
     func checkSystemCallsBeforeRunning() throws(RunFailure) {
+        var exitLine: Int?
         for event in script.events {
-            guard case .syscall(let spec) = event.action else { continue }
-            do throws(SyscallError) {
-                try Self.checkKnown(spec)
-            } catch {
-                throw syscallFailure(event.location.line, spec, error.message)
+            let line = event.location.line
+            switch event.action {
+            case .syscall(let spec):
+                do throws(SyscallError) {
+                    try Self.checkKnown(spec)
+                    if let exitLine { throw SyscallError(Self.processExitedMessage(exitLine)) }
+                } catch {
+                    throw syscallFailure(line, spec, error.message)
+                }
+                if spec.name == "exit" { exitLine = line }
+            case .code:
+                if let exitLine {
+                    throw .script("\(scriptPath):\(line): runtime error in code: \(Self.processExitedMessage(exitLine)): no socket is left to read tcp_info from")
+                }
+            case .packet, .command:
+                break
             }
         }
+    }
+
+    /// Why nothing can run after `exit()`.
+    static func processExitedMessage(_ exitLine: Int) -> String {
+        "the script's process has exited (exit() at line \(exitLine))"
     }
 
     func prepare(_ spec: SyscallSpec) throws(SyscallError) -> PreparedCall {
@@ -413,6 +441,7 @@ extension ScriptRunner {
             let scriptFD = try s32(args, 0)
             let fd = try liveFD(scriptFD)
             return PreparedCall(call: .close(fd: fd)) { [self] _ throws(SyscallError) in
+                if fd == Self.closedLiveDescriptor { return }
                 guard let entry = entries.first(where: { !$0.isClosed && $0.scriptFD == scriptFD && $0.liveFD == fd }) else {
                     throw SyscallError("unable to find fd with script fd \(scriptFD) and live fd \(fd)")
                 }
@@ -465,6 +494,15 @@ extension ScriptRunner {
                 if !entries.contains(where: { !$0.isClosed && $0.scriptFD == newScriptFD }) {
                     entries.insert(.plainDescriptor(scriptFD: newScriptFD, liveFD: Int32(truncatingIfNeeded: result.value)), at: 0)
                 }
+            }
+        case "exit":
+            // Linger's pseudo-call: the script's process exits. The backend closes every
+            // descriptor as Linux does in do_exit; packets still come and go afterwards
+            // (orphaned connections live on), but no call runs after it.
+            try checkCount(args, 0)
+            return PreparedCall(call: .exit) { [self] _ throws(SyscallError) in
+                for entry in entries { entry.isClosed = true }
+                processExited = true
             }
         default:
             throw SyscallError("Unknown system call: '\(spec.name)'")

@@ -49,6 +49,8 @@ public final class ScriptRunner {
 
     /// The blocking call in progress, if any.
     var pending: PendingCall?
+    /// Whether the script's process has exited (`exit()`): every descriptor is closed.
+    var processExited = false
     var codeSamples: [(line: Int, values: [(name: String, value: UInt64)], text: String)] = []
     var initCommandRan = false
     /// The counters just before the first event, when the backend can read them.
@@ -309,15 +311,21 @@ public final class ScriptRunner {
 
     /// close_all_fds: close what the script left open and reset each TCP connection
     /// with a RST the stack accepts, so nothing lingers into the next run.
+    ///
+    /// packetdrill closes each descriptor with close(), which blocks on a socket with
+    /// SO_LINGER {1, t}; Linger ends the script's process instead (the `exit()`
+    /// pseudo-call, unless the script made it), so what is left is closed as Linux
+    /// closes it when a program ends: without lingering, and each open file once.
     func closeAllDescriptors() throws(RunFailure) {
-        for entry in entries {
-            if entry.liveFD >= 0 && !entry.isClosed {
-                switch backend.start(.close(fd: entry.liveFD)) {
-                case .finished: break
-                case .blocked: _ = backend.awaitBlockedCall(deadline: backend.now() &+ 1_000_000)
-                }
-                entry.isClosed = true
+        if !processExited {
+            switch backend.start(.exit) {
+            case .finished: break
+            case .blocked: _ = backend.awaitBlockedCall(deadline: backend.now() &+ 1_000_000)
             }
+            processExited = true
+        }
+        for entry in entries {
+            entry.isClosed = true
             if entry.isSocket, entry.protocolNumber == 6, entry.live.local.port != 0, entry.live.remote.port != 0 {
                 try resetConnection(entry)
             }

@@ -64,6 +64,12 @@ public enum SocketCall: Sendable, Hashable {
     case dup(fd: Int32)
     /// `dup2(fd, newFD)`: Linger's addition.
     case dup2(fd: Int32, newFD: Int32)
+    /// `exit()`: Linger's addition. The script's process ends: every descriptor it
+    /// holds is closed as Linux closes them for an exiting process (do_exit ->
+    /// exit_files; the last reference of each open file is released with the task
+    /// exiting, so inet_release ignores SO_LINGER's time). Answers 0 once that is
+    /// done; the process then has no descriptors and runs no more calls.
+    case exit
 
     /// The system call's name as scripts write it.
     public var name: String {
@@ -96,6 +102,7 @@ public enum SocketCall: Sendable, Hashable {
         case .pipe: "pipe"
         case .dup: "dup"
         case .dup2: "dup2"
+        case .exit: "exit"
         }
     }
 }

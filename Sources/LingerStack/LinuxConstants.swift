@@ -4,6 +4,7 @@
 
 let EPERM: Int32 = 1
 let ENOENT: Int32 = 2
+let ESRCH: Int32 = 3
 let EINTR: Int32 = 4
 let EBADF: Int32 = 9
 let EAGAIN: Int32 = 11

@@ -51,8 +51,10 @@ public final class SocketLayer {
     public let stack: NetworkStack
     /// The process's descriptor table.
     public let files: ProcessFiles
-    /// Set while the process exits: close() ignores SO_LINGER (PF_EXITING).
+    /// Set once the process exits: close() ignores SO_LINGER (PF_EXITING).
     var exiting = false
+    /// Whether the process has exited: it holds no descriptors and runs no calls.
+    public var hasExited: Bool { exiting }
 
     /// A process with descriptors 0-2 open, using `stack`.
     public init(stack: NetworkStack, files: ProcessFiles = ProcessFiles()) {
@@ -60,8 +62,10 @@ public final class SocketLayer {
         self.files = files
     }
 
-    /// Starts a system call. Calls that would sleep in Linux return `.blocked`.
+    /// Starts a system call. Calls that would sleep in Linux return `.blocked`. After
+    /// the process exited (``SocketCall/exit``), every call answers -1 with ESRCH.
     public func start(_ call: SocketCall) -> SyscallOutcome {
+        if exiting { return done(Self.fail(ESRCH)) }
         switch call {
         case .socket(let domain, let type, let proto): return done(socket(domain: domain, type: type, protocol: proto))
         case .bind(let fd, let address, let length): return done(bind(fd: fd, address: address, length: length))
@@ -98,7 +102,10 @@ public final class SocketLayer {
             return epollWait(epfd: epfd, maxEvents: maxEvents, timeoutMilliseconds: timeout)
         case .pipe: return done(pipe())
         case .dup(let fd): return done(dup(fd: fd))
-        case .dup2(let fd, let newFD): return done(dup2(fd: fd, newFD: newFD))
+        case .dup2(let fd, let newFD): return dup2(fd: fd, newFD: newFD)
+        case .exit:
+            exitProcess()
+            return done(SocketCallResult(value: 0))
         }
     }
 
@@ -513,11 +520,24 @@ public final class SocketLayer {
         }
     }
 
-    /// The process exits: every descriptor is closed, SO_LINGER ignored.
+    /// do_exit: the process exits with every descriptor it holds.
+    ///
+    /// exit_files closes the table in ascending order (close_files: filp_close ->
+    /// fput); a file whose last reference goes is queued as task work (____fput), and
+    /// exit_task_work runs that queue newest first, so the files are released in the
+    /// reverse of that order. The task is exiting (PF_EXITING), so inet_release passes
+    /// no linger time to tcp_close: nothing waits, while tcp_close's own rules (RST
+    /// for unread data, abort for SO_LINGER {1, 0}) still apply. Calling it again
+    /// does nothing.
     public func exitProcess() {
+        guard !exiting else { return }
         exiting = true
+        var taskWork: [OpenFile] = []
         for fd in files.openDescriptors {
-            _ = close(fd: fd)
+            if let f = files.remove(fd), f.references == 0 { taskWork.append(f) }
+        }
+        for f in taskWork.reversed() {
+            _ = release(f)
         }
         stack.runWakeups()
     }
@@ -531,13 +551,28 @@ public final class SocketLayer {
         return SocketCallResult(value: Int64(newFD))
     }
 
-    func dup2(fd: Int32, newFD: Int32) -> SocketCallResult {
-        guard let f = files.file(fd) else { return Self.fail(EBADF) }
-        if newFD < 0 || newFD >= files.limit { return Self.fail(EBADF) }
-        if fd == newFD { return SocketCallResult(value: Int64(newFD)) }
-        if let old = files.remove(newFD), old.references == 0 { _ = release(old) }
+    /// do_dup2: `newFD` takes `fd`'s file, and the file it held loses that reference
+    /// (filp_close). When that was its last reference the file is released before the
+    /// call returns (the task work runs on the way back to user space), so dup2 onto
+    /// a socket with SO_LINGER {1, t} waits as close() would, and returns `newFD`.
+    func dup2(fd: Int32, newFD: Int32) -> SyscallOutcome {
+        guard let f = files.file(fd) else { return done(Self.fail(EBADF)) }
+        if newFD < 0 || newFD >= files.limit { return done(Self.fail(EBADF)) }
+        let installed = SocketCallResult(value: Int64(newFD))
+        if fd == newFD { return done(installed) }
+        let old = files.remove(newFD)
         files.install(f, at: newFD)
-        return SocketCallResult(value: Int64(newFD))
+        guard let old, old.references == 0 else { return done(installed) }
+        switch release(old) {
+        case .completed:
+            return done(installed)
+        case .blocked(let wait):
+            return .blocked(BlockedCall(name: "dup2", deadline: wait.deadline, attempt: { wait.poll().map { _ in installed } },
+                                        timeout: {
+                                            _ = wait.expire()
+                                            return installed
+                                        }))
+        }
     }
 
     func fcntl(fd: Int32, command: Int32, argument: Int64?) -> SocketCallResult {

@@ -523,3 +523,126 @@ func creatingTheBackendWithoutPrivilegesFailsClearly() {
         return message.contains("root") || message.contains("/dev/net/tun") || message.contains("Linux")
     }
 }
+
+extension KernelBackendTests {
+    /// `exit()`: the system call thread is the script's process; ending it lets the
+    /// kernel close the script's descriptors as for any exiting task.
+    @Suite struct KernelBackendExitTests {
+        /// Accepts a connection from `remotePort` on `listener`; returns its descriptor
+        /// and our next sequence number.
+        func accept(_ backend: KernelBackend, listener: Int32, remotePort: UInt16) throws -> (fd: Int32, remote: RemoteEnd, isn: UInt32) {
+            let remote = RemoteEnd(backend: backend, port: remotePort, localPort: backend.network.bindPort)
+            try backend.inject(remote.segment(.syn, seq: 0))
+            let synAck = try #require(try nextPacket(backend)?.tcp)
+            #expect(synAck.flags == [.syn, .ack])
+            try backend.inject(remote.segment(.ack, seq: 1, ack: synAck.sequenceNumber.rawValue &+ 1))
+            let fd = Int32(try finished(backend, .accept(fd: listener, flags: nil)).value)
+            return (fd, remote, synAck.sequenceNumber.rawValue &+ 1)
+        }
+
+        /// SO_LINGER {1, 5} with data in flight: close() would wait up to 5 s for the
+        /// peer's ACK; the exiting task does not wait (inet_release sees PF_EXITING),
+        /// and still sends the FIN behind the data. The thread is gone afterwards, later
+        /// calls have no process to run in, and the listener is closed too.
+        @Test func exitDoesNotLingerAndEndsTheThread() throws {
+            let backend = try KernelBackend(network: .packetdrillDefaults(for: .ipv4))
+            defer { backend.finish() }
+            let inode = backend.namespaceInode
+            let listener = try listeningSocket(backend)
+            let (fd, remote, isn) = try accept(backend, listener: listener, remotePort: 43000)
+            let linger: [UInt8] = [1, 0, 0, 0, 5, 0, 0, 0]
+            #expect(try finished(backend, .setsockopt(fd: fd, level: Linux.SOL_SOCKET, name: Linux.SO_LINGER, value: linger, length: 8)).value == 0)
+            #expect(try finished(backend, .write(fd: fd, data: .bytes([UInt8](repeating: 7, count: 100)))).value == 100)
+            #expect(try nextPacket(backend)?.payload.count == 100)
+            #expect(try threadsInNamespace(inode) == 2)
+
+            let start = backend.now()
+            let exit = try finished(backend, .exit)
+            #expect(exit.value == 0)
+            #expect(backend.now() - start < 1_000_000, "exit() waited for the linger time")
+            let fin = try #require(try nextPacket(backend)?.tcp)
+            #expect(fin.flags == [.fin, .ack])
+            #expect(fin.sequenceNumber == SequenceNumber(isn &+ 100))
+            #expect(try threadsInNamespace(inode) == 1, "only the namespace thread is left")
+            #expect(try finished(backend, .socket(domain: Linux.AF_INET, type: Linux.SOCK_STREAM, protocol: 0)) == .failure(Linux.ESRCH))
+            #expect(try finished(backend, .exit) == .failure(Linux.ESRCH))
+
+            // The listener went with the process: a new SYN finds no socket.
+            let stranger = RemoteEnd(backend: backend, port: 43001, localPort: backend.network.bindPort)
+            try backend.inject(stranger.segment(.syn, seq: 0))
+            #expect(try nextPacket(backend)?.tcp?.flags == [.rst, .ack])
+            // The orphan lives on: the peer's ACK and FIN are answered.
+            try backend.inject(remote.segment([.fin, .ack], seq: 1, ack: isn &+ 101))
+            #expect(try nextPacket(backend)?.tcp?.acknowledgmentNumber == SequenceNumber(2))
+            backend.finish()
+            #expect(try threadsInNamespace(inode) == 0)
+        }
+
+        /// finish() ends the process the same way: a socket left with SO_LINGER {1, 5}
+        /// and data in flight does not hold it up, and nothing is left in the namespace.
+        @Test func finishDoesNotLingerEither() throws {
+            let backend = try KernelBackend(network: .packetdrillDefaults(for: .ipv6))
+            let inode = backend.namespaceInode
+            let listener = try listeningSocket(backend)
+            let (fd, _, _) = try accept(backend, listener: listener, remotePort: 45000)
+            let linger: [UInt8] = [1, 0, 0, 0, 5, 0, 0, 0]
+            #expect(try finished(backend, .setsockopt(fd: fd, level: Linux.SOL_SOCKET, name: Linux.SO_LINGER, value: linger, length: 8)).value == 0)
+            #expect(try finished(backend, .write(fd: fd, data: .bytes([1, 2, 3]))).value == 3)
+            let start = backend.now()
+            backend.finish()
+            #expect(backend.now() - start < 1_000_000, "finish() waited for the linger time")
+            #expect(tasksAnywhereInNamespace(inode) == 0)
+        }
+
+        /// The exiting task drops its descriptors in ascending order (close_files), and
+        /// each file whose last reference goes is queued as task work, which runs newest
+        /// first: the socket with the highest descriptor is released first.
+        @Test func exitReleasesTheHighestDescriptorFirst() throws {
+            let backend = try KernelBackend(network: .packetdrillDefaults(for: .ipv4))
+            defer { backend.finish() }
+            let listener = try listeningSocket(backend)
+            let first = try accept(backend, listener: listener, remotePort: 44000)
+            let second = try accept(backend, listener: listener, remotePort: 44001)
+            let third = try accept(backend, listener: listener, remotePort: 44002)
+            #expect([first.fd, second.fd, third.fd] == [4, 5, 6])
+            #expect(try finished(backend, .exit).value == 0)
+            var order: [UInt16] = []
+            for _ in 0..<3 {
+                let tcp = try #require(try nextPacket(backend)?.tcp)
+                #expect(tcp.flags == [.fin, .ack])
+                order.append(tcp.destinationPort)
+            }
+            #expect(order == [44002, 44001, 44000])
+        }
+
+        /// The system call thread's table holds the script's descriptors and the host
+        /// process's 0, 1 and 2 only: not the TUN device, the packet socket or any other
+        /// descriptor of the process.
+        @Test func theScriptsDescriptorTableHoldsOnlyItsOwnDescriptors() throws {
+            let backend = try KernelBackend(network: .packetdrillDefaults(for: .ipv4))
+            defer { backend.finish() }
+            _ = try listeningSocket(backend)
+            let tasks = try FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").filter {
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/task/\($0)/ns/net"))
+                    == "net:[\(backend.namespaceInode)]"
+            }
+            #expect(tasks.count == 2)
+            func descriptors(of task: String) -> [Int32] {
+                ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task/\(task)/fd")) ?? []).compactMap { Int32($0) }
+            }
+            // The system call thread: above 2, only the listening socket.
+            let scriptTask = try #require(tasks.first { descriptors(of: $0).filter { $0 >= 3 }.count == 1 })
+            let own = descriptors(of: scriptTask).filter { $0 >= 3 }
+            let target = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/task/\(scriptTask)/fd/\(own[0])")
+            #expect(target.hasPrefix("socket:["))
+            // The namespace thread has the process's table: the device, the packet
+            // socket and more, but not the script's socket.
+            let processTask = try #require(tasks.first { $0 != scriptTask })
+            let processTargets = descriptors(of: processTask).compactMap {
+                try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/task/\(processTask)/fd/\($0)")
+            }
+            #expect(processTargets.contains("/dev/net/tun"))
+            #expect(!processTargets.contains(target))
+        }
+    }
+}

@@ -35,6 +35,7 @@ enum Linux {
     static let POLLNVAL: Int16 = 0x20
     static let EPOLL_CTL_ADD: Int32 = 1
     static let EPOLLIN: UInt32 = 1
+    static let ESRCH: Int32 = 3
     static let EBADF: Int32 = 9
     static let EAGAIN: Int32 = 11
     static let EFAULT: Int32 = 14

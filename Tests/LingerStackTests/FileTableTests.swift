@@ -103,4 +103,67 @@ import Testing
         #expect(fin?.tcp?.flags == [.fin, .ack])
         #expect(h.process.files.openDescriptors.isEmpty)
     }
+
+    /// Three connections accepted on one listener, from ports 40000, 40001, 40002.
+    func threeConnections(_ h: StackHarness) -> [Int32] {
+        let lfd = h.listener()
+        var fds: [Int32] = []
+        for port: UInt16 in 40000...40002 {
+            h.remotePort = port
+            h.inject([.syn], seq: h.peerISS, options: [.maximumSegmentSize(1460)])
+            guard let synAck = h.packet(), let isn = synAck.tcp?.sequenceNumber.rawValue else {
+                Issue.record("no SYN-ACK")
+                return []
+            }
+            h.inject([.ack], seq: h.peerISS + 1, ack: isn &+ 1)
+            fds.append(Int32(h.call(.accept(fd: lfd, flags: nil)).value))
+        }
+        return fds
+    }
+
+    /// As the kernel does (KernelBackendExitTests.exitReleasesTheHighestDescriptorFirst):
+    /// exit_files drops references in ascending order and the task work that releases
+    /// the files runs newest first.
+    @Test func exitReleasesTheHighestDescriptorFirst() {
+        let h = StackHarness()
+        #expect(threeConnections(h) == [4, 5, 6])
+        #expect(h.call(.exit).value == 0)
+        var order: [UInt16] = []
+        while let p = h.packet() {
+            #expect(p.tcp?.flags == [.fin, .ack])
+            order.append(p.tcp?.destinationPort ?? 0)
+        }
+        #expect(order == [40002, 40001, 40000])
+    }
+
+    @Test func afterExitNoCallRuns() {
+        let h = StackHarness()
+        _ = h.listener()
+        #expect(h.call(.exit).value == 0)
+        #expect(h.process.files.openDescriptors.isEmpty)
+        #expect(h.process.hasExited)
+        #expect(h.call(.socket(domain: h.family, type: 1, protocol: 6)).errno == 3)  // ESRCH
+        #expect(h.call(.exit).errno == 3)
+    }
+
+    /// dup2 onto a descriptor whose socket has another reference only drops that
+    /// reference; onto the last one it releases the socket, and with SO_LINGER {1, t}
+    /// the call waits for the FIN's ACK as close() does (kernel: Tests/Scripts
+    /// dup2-over-lingering-socket-waits-like-close.pkt).
+    @Test func dup2OntoASocketClosesItsReference() {
+        let h = StackHarness()
+        let fd = h.acceptedConnection()
+        let copy = Int32(h.call(.dup(fd: fd)).value)
+        #expect(h.call(.dup2(fd: 3, newFD: copy)).value == Int64(copy))
+        #expect(h.packet() == nil, "another descriptor still holds the connection")
+        h.call(.setsockopt(fd: fd, level: LinuxNumbers.SOL_SOCKET, name: LinuxNumbers.SO_LINGER,
+                           value: h.int(1) + h.int(3), length: 8))
+        guard let wait = h.blockingCall(.dup2(fd: 3, newFD: fd)) else { return }
+        #expect(h.packet()?.tcp?.flags == [.fin, .ack])
+        #expect(wait.poll() == nil)
+        h.inject([.ack], seq: h.peerISS + 1, ack: h.iss &+ 2)
+        #expect(wait.poll() == SocketCallResult(value: Int64(fd)))
+        // Both numbers now name the listener.
+        #expect(h.tcpState(fd) == LinuxNumbers.TCP_LISTEN)
+    }
 }

@@ -15,6 +15,14 @@ int clinger_unshare_network(void);
 /// The calling thread's kernel thread id (gettid()).
 int clinger_gettid(void);
 
+/// Gives the calling thread a descriptor table of its own holding only the
+/// descriptors below `first_dropped` (close_range(first_dropped, ~0U,
+/// CLOSE_RANGE_UNSHARE): the copy never takes a reference on the others, so no other
+/// thread's close can end up releasing a file in this one). Threads it creates later
+/// share the new table; the process's other threads keep the old one. Returns 0, or
+/// -1 with errno.
+int clinger_unshare_descriptor_table(unsigned int first_dropped);
+
 // MARK: TUN device
 
 /// Opens /dev/net/tun (close-on-exec) and attaches it to a new TUN device called
@@ -83,6 +91,9 @@ int clinger_pipe2(int fds[2], int flags);
 
 /// fcntl(fd, command, argument).
 int clinger_fcntl(int fd, int command, long argument);
+
+/// dup3(old_fd, new_fd, flags).
+int clinger_dup3(int old_fd, int new_fd, int flags);
 
 /// ioctl(fd, request, &value) for requests that read or write one int.
 int clinger_ioctl_int(int fd, unsigned long request, int *value);
