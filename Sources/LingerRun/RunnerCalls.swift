@@ -127,6 +127,9 @@ extension ScriptRunner {
         currentAction = event.action
         let line = event.location.line
         try waitForEvent()
+        // A blocking call that has returned meanwhile is checked now: the sample below
+        // is a call of its own, and the backend keeps only the latest call's result.
+        try checkBlockedCallCompletion()
         guard let socket = socketUnderTest else {
             throw .script("\(scriptPath):\(line): runtime error in code: no socket to use for code")
         }

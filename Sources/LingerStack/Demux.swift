@@ -226,11 +226,13 @@ extension NetworkStack {
         emit(SegmentBuilder.build(header, payload: UnsafeRawBufferPointer(start: nil, count: 0)))
     }
 
-    /// Whether out-of-window ACKs are being sent too often (__tcp_oow_rate_limited).
-    func outOfWindowRateLimited(_ seg: InboundSegment, last: inout Int64) -> Bool {
+    /// Whether out-of-window ACKs are being sent too often (tcp_oow_rate_limited);
+    /// `skipped` is the counter that records a suppressed ACK.
+    func outOfWindowRateLimited(_ seg: InboundSegment, last: inout Int64, skipped: Counter? = nil) -> Bool {
         if seg.seq != seg.endSeq && !seg.isSyn { return false }
         let elapsed = now - last
         if elapsed >= 0 && elapsed < Int64(sysctls.tcpInvalidRatelimit) * 1000 {
+            if let skipped { counters.increment(skipped) }
             return true
         }
         last = now

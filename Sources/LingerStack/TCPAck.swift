@@ -66,7 +66,12 @@ extension TCPSocket {
             }
             return 0
         }
-        if ack > sndNxt { return -1 }
+        // An ACK of data never sent: dropped with a challenge ACK (RFC 5961 5.2;
+        // the live 6.18 kernel answers it in ESTABLISHED too, 6.12 stayed silent).
+        if ack > sndNxt {
+            if !flag.contains(.noChallengeAck) { sendChallengeAck() }
+            return -1
+        }
         if ack > priorSndUna {
             flag.insert(.sndUnaAdvanced)
             retransmits = 0

@@ -199,12 +199,25 @@ extension TCPSocket {
     /// tcp_validate_incoming: PAWS, the sequence check, RST and SYN handling.
     func validateIncoming(_ seg: InboundSegment, synInErr: Bool) -> Bool {
         parseTimestamp(seg)
-        if sawTimestamp && pawsDiscard(seg) {
-            if !seg.isRst {
+        // RFC 7323 PAWS; a RST is accepted even if it fails the check.
+        if sawTimestamp && !seg.isRst,
+           !pawsCheck(tsRecent: tsRecent, tsRecentStamp: tsRecentStamp, tsVal: rcvTsval, window: 1,
+                      nowSeconds: stack.seconds) {
+            switch disorderedAckCheck(seg) {
+            case .acceptable:
+                break
+            case .oldAck:
+                if seg.isSyn { return synChallenge(synInErr) }
+                // Old ACKs are common: counted, not answered.
+                stack.counters.increment(.tcpExtPAWSOldAck)
+                return false
+            case .reject:
                 if seg.isSyn { return synChallenge(synInErr) }
                 stack.counters.increment(.tcpExtPAWSEstab)
                 var last = lastOOWAckTime
-                if !stack.outOfWindowRateLimited(seg, last: &last) { sendDupAck(seg) }
+                if !stack.outOfWindowRateLimited(seg, last: &last, skipped: .tcpExtTCPACKSkippedPAWS) {
+                    sendDupAck(seg)
+                }
                 lastOOWAckTime = last
                 return false
             }
@@ -220,7 +233,9 @@ extension TCPSocket {
                 if seg.isSyn { return synChallenge(synInErr) }
                 if beyondWindow { stack.counters.increment(.tcpExtBeyondWindow) }
                 var last = lastOOWAckTime
-                if !stack.outOfWindowRateLimited(seg, last: &last) { sendDupAck(seg) }
+                if !stack.outOfWindowRateLimited(seg, last: &last, skipped: .tcpExtTCPACKSkippedSeq) {
+                    sendDupAck(seg)
+                }
                 lastOOWAckTime = last
             } else if resetCheck(seg) {
                 reset(from: seg)
@@ -277,21 +292,33 @@ extension TCPSocket {
         }
     }
 
-    /// tcp_paws_discard: a segment whose timestamp is older than ts_recent, except
-    /// a pure duplicate ACK (tcp_disordered_ack).
-    func pawsDiscard(_ seg: InboundSegment) -> Bool {
-        let passes = pawsCheck(tsRecent: tsRecent, tsRecentStamp: tsRecentStamp, tsVal: rcvTsval, window: 1,
-                               nowSeconds: stack.seconds)
-        return !passes && !disorderedAck(seg)
+    /// What tcp_disordered_ack_check makes of a segment that failed PAWS.
+    enum DisorderedAck {
+        /// A pure duplicate ACK within the replay window: processed anyway.
+        case acceptable
+        /// A pure ACK below rcv_nxt (SKB_DROP_REASON_TCP_RFC7323_PAWS_ACK):
+        /// dropped silently, counted as PAWSOldAck.
+        case oldAck
+        /// Dropped and answered with a duplicate ACK (PAWSEstab).
+        case reject
     }
 
-    /// tcp_disordered_ack: a pure ACK that is a duplicate and whose timestamp lag
-    /// fits within an RTO.
-    func disorderedAck(_ seg: InboundSegment) -> Bool {
-        let rtoTicks = UInt32(truncatingIfNeeded: rto / 1000)
-        return seg.hasAck && seg.seq == seg.endSeq && seg.seq == rcvNxt && seg.ack == sndUna
-            && !mayUpdateWindow(ack: seg.ack, ackSeq: seg.seq, window: UInt32(seg.window) << UInt32(sndWscale))
-            && Int32(bitPattern: tsRecent &- rcvTsval) <= Int32(truncatingIfNeeded: rtoTicks)
+    /// tcp_disordered_ack_check (Linux 6.15 and later): a pure ACK that is a
+    /// duplicate, does not move the window and whose timestamp lags by no more
+    /// than the replay window (tcp_tsval_replay: 1.2 x RTO in milliseconds) may
+    /// pass; an old pure ACK is told apart from other rejects.
+    func disorderedAckCheck(_ seg: InboundSegment) -> DisorderedAck {
+        guard seg.hasAck && seg.seq == seg.endSeq else { return .reject }
+        if seg.seq != rcvNxt { return seg.seq < rcvNxt ? .oldAck : .reject }
+        if seg.ack != sndUna { return .reject }
+        if mayUpdateWindow(ack: seg.ack, ackSeq: seg.seq, window: UInt32(seg.window) << UInt32(sndWscale)) {
+            return .reject
+        }
+        let hz = Int64(max(stack.sysctls.hz, 1))
+        let rtoJiffies = rto / (1_000_000 / hz)
+        let replay = rtoJiffies * 1200 / hz
+        if Int64(Int32(bitPattern: tsRecent &- rcvTsval)) > replay { return .reject }
+        return .acceptable
     }
 
     func mayUpdateWindow(ack: SequenceNumber, ackSeq: SequenceNumber, window: UInt32) -> Bool {
