@@ -180,6 +180,9 @@ public final class SocketLayer {
             return Self.fail(EADDRINUSE)
         }
         sk.localAddress = any ? nil : ip
+        // __inet6_bind: a specific IPv6 address (not v4-mapped) makes the socket
+        // IPv6-only, which getsockopt(IPV6_V6ONLY) and `ss -e` show.
+        if !any, case .v6 = ip { sk.ipv6Only = true }
         sk.bindAddressWasAny = any
         sk.localPort = chosen
         sk.explicitlyBound = true
