@@ -34,6 +34,16 @@ struct RunCommand: ParsableCommand {
               sudo linger run --backend kernel Tests/Scripts/close-unread-data-rst.pkt
               sudo linger run --backend kernel --verbose --tolerance_usecs=20000 x.pkt
               sudo linger run --backend kernel Tests/Scripts
+              linger run --ss x.pkt                     the socket table at x.pkt's ss() calls
+              linger run --ss=each x.pkt                ... and after every event
+
+            A script may call ss(), Linger's pseudo-call (packetdrill has none): \
+            `+0 ss() = 0` or `+0 ss("-tn state time-wait") = 0`. It returns 0 and \
+            changes nothing; with --ss the table is printed there, as the kernel's \
+            ss prints it (--backend kernel runs the host's ss inside the namespace) \
+            or as Linger formats its own stack's sockets. On the sim, a backtick \
+            `ss ...` command prints the same table, and pipelines starting with ss \
+            or nstat run their text tools (grep, wc, awk, ...) on the host.
             """
     )
 
@@ -82,6 +92,16 @@ struct RunCommand: ParsableCommand {
     var nonFatal: [String] = []
     @Flag(help: "After each script that passes, print the counters its events changed, as nstat does.")
     var nstat = false
+    /// `--ss` / `--ss=each`.
+    enum SocketTableChoice: String, ExpressibleByArgument, CaseIterable {
+        case calls, each
+    }
+
+    @Option(name: .customLong("ss"), defaultAsFlag: SocketTableChoice.calls,
+            help: ArgumentHelp(
+                "Print the socket table (ss -tanoi) at the script's ss() calls; --ss=each: after every event too.",
+                valueName: "each"))
+    var socketTables: SocketTableChoice? = nil
 
     @Flag(name: .customLong("strict_segments"), help: "Do not merge outbound segments to match a larger scripted one.")
     var strictSegments = false
@@ -175,9 +195,17 @@ struct RunCommand: ParsableCommand {
             let line = entry.line.map { "\(path):\($0): " } ?? ""
             print(line + entry.text)
         } : nil
-        let result = ScriptRunner(
-            script: parsed.script, scriptPath: path, configuration: configuration, backend: world, trace: trace
-        ).run()
+        let runner = ScriptRunner(
+            script: parsed.script, scriptPath: path, configuration: configuration, backend: world, trace: trace)
+        if let socketTables {
+            runner.socketTables = (socketTables == .each ? .each : .calls, { report in
+                let time = String(format: "%.6f", Double(report.time) / 1_000_000)
+                print("--- \(report.command) at \(time) s, \(path):\(report.line) (\(report.trigger))")
+                print(report.text, terminator: report.text.hasSuffix("\n") || report.text.isEmpty ? "" : "\n")
+                print("---")
+            })
+        }
+        let result = runner.run()
         for warning in result.warnings { report(.passed, "\(path): warning: \(warning)") }
         if result.verdict != .passed {
             return report(result.verdict, result.message ?? "\(path): failed")
