@@ -407,6 +407,7 @@ public final class SocketLayer {
         if flags & MSG_FASTOPEN != 0 || sk.deferConnect {
             if let failure = sendFastOpen(sk, file: file, address: address, nonBlocking: nonBlocking) { return failure }
         }
+        sk.rateCheckAppLimited()
         let total = nullAt ?? data.count
         let faultAfter = nullAt != nil
         var copied = 0

@@ -178,6 +178,9 @@ extension TCPSocket {
         maxPacketsOut = 0
         windowClamp = 0
         delivered = 0
+        // A bubble in the pipe until at least the first ACK.
+        appLimited = .max
+        rateAppLimited = true
         caState = .open
         isSackReneg = false
         totalRetrans = 0
