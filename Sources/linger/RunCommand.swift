@@ -113,6 +113,14 @@ struct RunCommand: ParsableCommand {
         for definition in definitions where !definition.contains("=") {
             throw ValidationError("-D needs NAME=value, found '\(definition)'")
         }
+        // --ss falls back to a flag when its value does not parse: refuse a bad
+        // --ss=VALUE rather than ignore it.
+        for argument in CommandLine.arguments where argument.hasPrefix("--ss=") {
+            let value = String(argument.dropFirst("--ss=".count))
+            if SocketTableChoice(rawValue: value) == nil {
+                throw ValidationError("--ss takes no value or one of: calls, each (found '\(value)')")
+            }
+        }
     }
 
     /// The packetdrill options given on the command line, as the runner takes them.
