@@ -65,6 +65,7 @@ extension ScriptRunner {
             }
             let expected = try Self.int32(try evaluate(spec.result))
             guard expected == 0 else { throw SyscallError("ss() always returns 0, the script expects \(expected)") }
+            if let errno = spec.errno { throw SyscallError("ss() sets no errno, the script expects \(errno.name)") }
         } catch {
             throw .script("\(scriptPath):\(line): runtime error in ss call: \(error.message)")
         }
