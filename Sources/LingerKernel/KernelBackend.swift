@@ -318,6 +318,21 @@ public final class KernelBackend: Backend {
 }
 
 #if os(Linux)
+extension KernelBackend: SocketTableSource {
+    /// The host's `ss ARGUMENTS` run inside the namespace (its output is a pipe,
+    /// so ss lays the table out compactly). The words are passed as they are.
+    public func socketTable(arguments: [String]) throws(BackendError) -> String {
+        let quoted = arguments.map { word in
+            "'" + word.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
+        }
+        let outcome = try runCommand((["ss"] + quoted).joined(separator: " "), in: "/")
+        guard outcome.status == 0 else {
+            throw BackendError("ss \(arguments.joined(separator: " ")) exited with status \(outcome.status): \(outcome.output)")
+        }
+        return outcome.output
+    }
+}
+
 extension KernelBackend: CounterSource {
     /// The namespace's own counters, read from its /proc/net files on the
     /// namespace thread (/proc/net follows the thread group leader's namespace, so

@@ -135,6 +135,14 @@ public struct CounterValue: Sendable, Hashable {
     }
 }
 
+/// Showing the socket table of the system under test, as `ss` prints it.
+public protocol SocketTableSource {
+    /// What `ss ARGUMENTS` prints now (standard output): the kernel backend runs
+    /// the host's ss inside its namespace, the simulated one formats its stack's
+    /// sockets the way ss 6.1.0 does. `linger run --ss` shows `-tanoi`.
+    func socketTable(arguments: [String]) throws(BackendError) -> String
+}
+
 /// Reading the counters of the system under test.
 public protocol CounterSource {
     /// Every counter nstat knows, in nstat's order (the kernel backend reads its

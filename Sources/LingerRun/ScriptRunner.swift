@@ -55,6 +55,9 @@ public final class ScriptRunner {
     var initCommandRan = false
     /// The counters just before the first event, when the backend can read them.
     var countersAtStart: [CounterValue]?
+    /// `linger run --ss`: when to take the socket table (``SocketTableSource``) and
+    /// where to send it; nil: `ss()` calls do nothing.
+    public var socketTables: (mode: SocketTableMode, report: (SocketTableReport) -> Void)?
 
     /// Creates a runner.
     ///
@@ -134,10 +137,13 @@ public final class ScriptRunner {
             try startEvent(event, isFirst: index == 0)
             switch event.action {
             case .packet(let packet): try runPacketEvent(packet, event: event)
+            case .syscall(let syscall) where syscall.name == Self.socketTableCallName:
+                try runSocketTableEvent(syscall, event: event)
             case .syscall(let syscall): try runSyscallEvent(syscall, event: event)
             case .command(let command): try runCommandEvent(command, event: event)
             case .code(let code): try runCodeEvent(code, event: event)
             }
+            reportSocketTableAfterEvent(event)
             eventCount += 1
         }
     }
@@ -267,6 +273,7 @@ public final class ScriptRunner {
         try waitForEvent()
         emit("command: `\(command.commandLine)`")
         let outcome = try runShell(command.commandLine)
+        if !outcome.output.isEmpty { emit("command output:\n" + outcome.output) }
         if let problem = Self.commandProblem(outcome) {
             throw .script("\(scriptPath):\(event.location.line): error executing `\(command.commandLine)` command: \(problem)")
         }

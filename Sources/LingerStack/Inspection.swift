@@ -26,6 +26,13 @@ public struct SocketTimerSnapshot: Sendable, Hashable {
     /// SYN-ACK count of a request), probes sent for `.keepalive` and
     /// `.zeroWindowProbe` (icsk_probes_out), 0 for `.timeWait`.
     public var count: Int
+
+    /// Creates a timer description.
+    public init(kind: Kind, remaining: Int64, count: Int) {
+        self.kind = kind
+        self.remaining = remaining
+        self.count = count
+    }
 }
 
 /// One row of the socket table: a full socket, a pending connection request
@@ -66,8 +73,44 @@ public struct SocketSnapshot: Sendable, Hashable {
     /// struct tcp_info in Linux's layout (LingerRun's ``TCPInfoLayout`` decodes
     /// it), for full sockets.
     public var tcpInfo: [UInt8]?
-    /// The socket's identity in the stack (Linux shows an inode number).
+    /// The stack's id of the socket (Linux shows an inode number and a cookie);
+    /// a time-wait entry keeps the id of the socket it replaced, as Linux's keeps
+    /// its cookie; a request's is the time its SYN arrived.
     public var identifier: UInt64
+    /// Whether the socket is AF_INET6 (an IPv4 address of such a socket is shown
+    /// v4-mapped, and the row is listed with the IPv6 sockets).
+    public var isIPv6: Bool
+    /// IPV6_V6ONLY (sk_ipv6only) of an AF_INET6 socket.
+    public var ipv6Only: Bool
+    /// sk_shutdown's RCV_SHUTDOWN bit: no more data will be received.
+    public var receiveShutdown: Bool
+    /// sk_shutdown's SEND_SHUTDOWN bit: no more data will be sent.
+    public var sendShutdown: Bool
+
+    /// Creates a row.
+    public init(
+        kind: Kind, state: TCPState, local: TCPEndpoint?, localPort: UInt16, remote: TCPEndpoint?,
+        receiveQueue: Int = 0, sendQueue: Int = 0, timer: SocketTimerSnapshot? = nil, isOrphan: Bool = false,
+        congestionControl: String? = nil, tcpInfo: [UInt8]? = nil, identifier: UInt64 = 0,
+        isIPv6: Bool = false, ipv6Only: Bool = false, receiveShutdown: Bool = false, sendShutdown: Bool = false
+    ) {
+        self.kind = kind
+        self.state = state
+        self.local = local
+        self.localPort = localPort
+        self.remote = remote
+        self.receiveQueue = receiveQueue
+        self.sendQueue = sendQueue
+        self.timer = timer
+        self.isOrphan = isOrphan
+        self.congestionControl = congestionControl
+        self.tcpInfo = tcpInfo
+        self.identifier = identifier
+        self.isIPv6 = isIPv6
+        self.ipv6Only = ipv6Only
+        self.receiveShutdown = receiveShutdown
+        self.sendShutdown = sendShutdown
+    }
 }
 
 /// Everything an inspection tool needs at one instant: the socket table and the counters.
@@ -83,6 +126,16 @@ public struct StackSnapshot: Sendable {
     public var orphanCount: Int
     /// Time-wait entries alive (what tcp_max_tw_buckets limits).
     public var timeWaitCount: Int
+
+    /// Creates a snapshot.
+    public init(time: Int64, sockets: [SocketSnapshot], counters: Counters = Counters(), orphanCount: Int = 0,
+                timeWaitCount: Int = 0) {
+        self.time = time
+        self.sockets = sockets
+        self.counters = counters
+        self.orphanCount = orphanCount
+        self.timeWaitCount = timeWaitCount
+    }
 }
 
 extension NetworkStack {
@@ -96,7 +149,7 @@ extension NetworkStack {
             for listener in group where seen.insert(ObjectIdentifier(listener)).inserted {
                 listenerRows.append((listener.id, fullSocketRow(listener)))
                 for (tuple, request) in listener.synQueue {
-                    rows.append((listener.id, requestRow(tuple: tuple, request: request)))
+                    rows.append((listener.id, requestRow(tuple: tuple, request: request, listener: listener)))
                 }
             }
         }
@@ -110,7 +163,7 @@ extension NetworkStack {
         listenerRows.sort { $0.order < $1.order }
         rows.sort { a, b in
             if a.order != b.order { return a.order < b.order }
-            // Time-wait entries among themselves: by the time they were made.
+            // Time-wait entries among themselves: by the sockets they replaced.
             return a.row.identifier < b.row.identifier
         }
         return StackSnapshot(
@@ -136,7 +189,8 @@ extension NetworkStack {
             remote: sk.remoteAddress.map { TCPEndpoint($0, sk.remotePort) },
             receiveQueue: receiveQueue, sendQueue: sendQueue, timer: timerRow(sk),
             isOrphan: sk.isOrphan, congestionControl: sk.congestionAlgorithm.rawValue,
-            tcpInfo: sk.tcpInfo(), identifier: sk.id)
+            tcpInfo: sk.tcpInfo(), identifier: sk.id, isIPv6: sk.isIPv6, ipv6Only: sk.ipv6Only,
+            receiveShutdown: sk.shutdownMask.contains(.receive), sendShutdown: sk.shutdownMask.contains(.send))
     }
 
     /// inet_diag's choice: the retransmission timer's kinds first, then the
@@ -155,7 +209,7 @@ extension NetworkStack {
         }
     }
 
-    private func requestRow(tuple: FourTuple, request: RequestSock) -> SocketSnapshot {
+    private func requestRow(tuple: FourTuple, request: RequestSock, listener: TCPSocket) -> SocketSnapshot {
         var timer: SocketTimerSnapshot?
         if let handle = request.timer, let deadline = timers.deadline(of: handle) {
             timer = SocketTimerSnapshot(kind: .retransmission, remaining: max(0, deadline - now), count: request.retransmits)
@@ -163,7 +217,8 @@ extension NetworkStack {
         return SocketSnapshot(
             kind: .request, state: .synReceived, local: tuple.local, localPort: tuple.local.port,
             remote: tuple.remote, receiveQueue: 0, sendQueue: 0, timer: timer, isOrphan: false,
-            congestionControl: nil, tcpInfo: nil, identifier: UInt64(bitPattern: request.synTime))
+            congestionControl: nil, tcpInfo: nil, identifier: UInt64(bitPattern: request.synTime),
+            isIPv6: listener.isIPv6, ipv6Only: listener.ipv6Only)
     }
 
     private func timeWaitRow(tuple: FourTuple, entry: TimeWaitEntry) -> SocketSnapshot {
@@ -173,6 +228,6 @@ extension NetworkStack {
             receiveQueue: 0, sendQueue: 0,
             timer: SocketTimerSnapshot(kind: .timeWait, remaining: max(0, entry.expires - now), count: 0),
             isOrphan: false, congestionControl: nil, tcpInfo: nil,
-            identifier: UInt64(bitPattern: entry.entryStamp))
+            identifier: entry.socketID, isIPv6: entry.family == AF_INET6)
     }
 }

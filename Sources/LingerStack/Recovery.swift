@@ -31,6 +31,7 @@ extension TCPSocket {
                 guard record.seq >= block.start && record.endSeq <= block.end else { continue }
                 record.sacked = sackTagOne(&state, record.sacked, start: record.seq, end: record.endSeq,
                                            dupSack: block.dsack, xmitTime: record.txTime)
+                rateSkbDelivered(&record, &state.rate)
                 sendQueue[i] = record
                 if record.sacked.contains(.acked) && !block.dsack {
                     if highestSackSeq.map({ record.endSeq > $0 }) ?? true { highestSackSeq = record.endSeq }

@@ -32,8 +32,9 @@ public final class SimBackend: Backend {
     ///   - readFile: reads a file a command refers to (a shell script of sysctls);
     ///     the stack itself does no I/O.
     ///   - hostCommand: runs, on the host, the commands the runner itself issues to
-    ///     evaluate `%{ }%` code blocks (`command -v python3 ...`, `python3 file.py`);
-    ///     without it code blocks are reported as skipped.
+    ///     evaluate `%{ }%` code blocks (`command -v python3 ...`, `python3 file.py`),
+    ///     and the text tools (grep, wc, ...) a script pipes `ss` or `nstat` into;
+    ///     without it code blocks are reported as skipped and only `grep` stages work.
     ///   - inboundSegmentSize: the script's `--mss` (RunConfiguration.mss): injected
     ///     packets bigger than it arrive as GSO buffers of that segment size, as
     ///     packetdrill writes them to its TUN device; 0 for none.
@@ -177,7 +178,9 @@ public final class SimBackend: Backend {
                 }
                 if updateHistory { self.nstatHistory = self.stack.counters }
                 return values
-            })
+            },
+            snapshot: { [unowned self] in self.stack.snapshot() },
+            hostShell: hostCommand.map { run in { commandLine in run(commandLine, directory) } })
         let result: SysctlCommandResult
         do {
             result = try SysctlCommands.run(commandLine, sysctls: &sysctls, environment: environment)
@@ -185,7 +188,7 @@ public final class SimBackend: Backend {
             throw BackendError("the sim backend cannot run `\(commandLine)`: \(error)")
         }
         stack.sysctls = sysctls
-        var output = ""
+        var output = result.output
         for action in result.actions {
             switch action {
             case .assign, .flushTCPMetrics:
@@ -209,6 +212,24 @@ public final class SimBackend: Backend {
         blocked = nil
         blockedCompletion = nil
         process.exitProcess()
+    }
+}
+
+extension SimBackend: SocketTableSource {
+    /// The stack's sockets as `ss ARGUMENTS` prints them (``SocketTableFormatter``).
+    public func socketTable(arguments: [String]) throws(BackendError) -> String {
+        let services = readFile("/etc/services").map { ServiceNames(etcServices: $0) } ?? ServiceNames()
+        let options: SocketTableOptions
+        do throws(SocketTableError) {
+            options = try SocketTableOptions.parse(arguments, services: services)
+        } catch {
+            throw BackendError("ss \(arguments.joined(separator: " ")): \(error)")
+        }
+        let sysctls = stack.sysctls
+        let formatter = SocketTableFormatter(
+            options: options, services: services,
+            ephemeralPorts: sysctls.ipLocalPortRangeLow...max(sysctls.ipLocalPortRangeLow, sysctls.ipLocalPortRangeHigh))
+        return formatter.render(stack.snapshot())
     }
 }
 

@@ -353,9 +353,16 @@ final class TCPSocket {
     var delivered: UInt32 = 0
     var deliveredCE: UInt32 = 0
     var lost: UInt32 = 0
-    var deliveredTime: Int64 = 0
-    var firstTxTime: Int64 = 0
-    var appLimited: UInt32 = 0
+    var deliveredTime: Int64 = 0  // delivered_mstamp
+    var firstTxTime: Int64 = 0  // first_tx_mstamp
+    /// tp->app_limited: `delivered` once the application-limited bubble is acked;
+    /// tcp_init_sock starts it at ~0 (cleared by the first ACK).
+    var appLimited: UInt32 = .max
+    /// The last delivery-rate sample kept (rate_delivered over rate_interval_us)
+    /// and whether it was application-limited (tcpi_delivery_rate and its flag).
+    var rateDelivered: UInt32 = 0
+    var rateIntervalUs: Int64 = 0
+    var rateAppLimited = true
     var lastSndTime: Int64 = 0  // lsndtime
     var lastRcvTime: Int64 = 0
     var lastAckRecvTime: Int64 = 0  // rcv_tstamp

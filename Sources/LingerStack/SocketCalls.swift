@@ -187,6 +187,9 @@ public final class SocketLayer {
             return Self.fail(EADDRINUSE)
         }
         sk.localAddress = any ? nil : ip
+        // __inet6_bind: a specific IPv6 address (not v4-mapped) makes the socket
+        // IPv6-only, which getsockopt(IPV6_V6ONLY) and `ss -e` show.
+        if !any, case .v6 = ip { sk.ipv6Only = true }
         sk.bindAddressWasAny = any
         sk.localPort = chosen
         sk.explicitlyBound = true
@@ -411,6 +414,7 @@ public final class SocketLayer {
         if flags & MSG_FASTOPEN != 0 || sk.deferConnect {
             if let failure = sendFastOpen(sk, file: file, address: address, nonBlocking: nonBlocking) { return failure }
         }
+        sk.rateCheckAppLimited()
         let total = nullAt ?? data.count
         let faultAfter = nullAt != nil
         var copied = 0

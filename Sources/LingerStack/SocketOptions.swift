@@ -377,6 +377,7 @@ extension TCPSocket {
             b[6] = (sndWscale & 0xF) | (rcvWscale & 0xF) << 4
         }
         b[5] = options
+        if rateAppLimited { b[7] |= 1 }
         put32(8, rto)
         put32(12, min(ackAto, delackMax))
         put32(16, Int64(mssCache))
@@ -406,6 +407,7 @@ extension TCPSocket {
         put32(148, Int64(minRTT.value))
         put32(152, Int64(dataSegsIn))
         put32(156, Int64(dataSegsOut))
+        put(160, 8, deliveryRate)
         let chrono = chronoMicroseconds
         put(168, 8, UInt64(max(0, chrono.busy)))
         put(176, 8, UInt64(max(0, chrono.rwnd)))

@@ -1,3 +1,5 @@
+public import LingerRun
+
 /// One effect of a script's shell command on the sim.
 public enum SysctlCommandAction: Equatable, Sendable {
     /// A sysctl was written; the value is already applied to the `Sysctls`.
@@ -55,6 +57,10 @@ public struct SysctlCommandResult: Equatable, Sendable {
     /// The exit status /bin/sh would give: that of the last command run.
     /// Packetdrill fails a script whose command exits nonzero.
     public var exitStatus: Int32
+    /// What the commands wrote to standard output and standard error that no
+    /// redirection took: `ss` tables, `nstat` lines, the output of host text
+    /// tools in their pipelines, ss's error lines.
+    public var output: String = ""
 }
 
 /// What the interpreter may look at outside the `Sysctls`.
@@ -70,6 +76,13 @@ public struct SysctlCommandEnvironment {
     /// may be included; the interpreter drops them as nstat does. Nil: nstat
     /// commands are an error.
     public var counters: ((_ absolute: Bool, _ updateHistory: Bool) -> [(name: String, value: Int64)])?
+    /// For `ss`: the stack's sockets now. Nil: ss commands are an error.
+    public var snapshot: (() -> StackSnapshot)?
+    /// Runs a command line with the host's /bin/sh in ``directory``: the text
+    /// tools (grep, wc, awk, ...) that follow `ss` or `nstat` in a pipeline, fed
+    /// their text, and redirections of it into files. Nil: only `grep [-q] TEXT`
+    /// stages are understood (read by the interpreter itself).
+    public var hostShell: ((_ commandLine: String) -> CommandOutcome)?
     /// How deep scripts may call scripts.
     public var depthLimit: Int
 
@@ -78,11 +91,15 @@ public struct SysctlCommandEnvironment {
         directory: String,
         readFile: @escaping (String) -> String?,
         counters: ((_ absolute: Bool, _ updateHistory: Bool) -> [(name: String, value: Int64)])? = nil,
+        snapshot: (() -> StackSnapshot)? = nil,
+        hostShell: ((_ commandLine: String) -> CommandOutcome)? = nil,
         depthLimit: Int = 8
     ) {
         self.directory = directory
         self.readFile = readFile
         self.counters = counters
+        self.snapshot = snapshot
+        self.hostShell = hostShell
         self.depthLimit = depthLimit
     }
 }
@@ -109,8 +126,13 @@ public struct SysctlCommandEnvironment {
 /// - `.../set_sysctls.py /proc/sys/...=VALUE...` (the test suites' helper:
 ///   it saves the old values and, like the real one, ignores refused writes)
 ///   and `/tmp/sysctl_restore_${PPID}.sh` (puts the saved values back);
-/// - `nstat [-n] [-s] [-a] [-z]`, alone or piped into `grep [-q] TEXT`
-///   filters (fixed strings) as in counter checks;
+/// - `nstat [-n] [-s] [-a] [-z]` and `ss [OPTIONS] [state NAME] [FILTER]`
+///   (``SocketTableOptions``; the table of the stack's sockets), printing what
+///   the real ones print; alone, redirected, or first in a pipeline whose other
+///   stages are host text tools (grep, egrep, fgrep, wc, awk, sed, head, tail,
+///   sort, uniq, cut, tr, cat): those run with the host's /bin/sh
+///   (``SysctlCommandEnvironment/hostShell``) on our text, so the pipeline's exit
+///   status is theirs (without a host shell, only `grep [-q] TEXT` stages);
 /// - `ip tcp_metrics flush ...` (`flushTCPMetrics`);
 /// - `true`, `:`, `false`;
 /// - skipped on purpose, with the reason: `tc`, `ethtool`, `ip link`,
@@ -127,7 +149,7 @@ public enum SysctlCommands {
     ) throws(SysctlCommandError) -> SysctlCommandResult {
         var interpreter = Interpreter(environment: environment)
         let status = try interpreter.run(commandLine, file: nil, depth: 0, sysctls: &sysctls)
-        return SysctlCommandResult(actions: interpreter.actions, exitStatus: status.code)
+        return SysctlCommandResult(actions: interpreter.actions, exitStatus: status.code, output: interpreter.output)
     }
 
     /// Joins a directory and a path lexically, resolving `.` and `..`.
@@ -507,6 +529,7 @@ private struct SimpleCommand {
 private struct Interpreter {
     let environment: SysctlCommandEnvironment
     var actions: [SysctlCommandAction] = []
+    var output = ""
 
     init(environment: SysctlCommandEnvironment) {
         self.environment = environment
@@ -583,32 +606,113 @@ private struct Interpreter {
     private mutating func runPipeline(
         _ commands: [SimpleCommand], depth: Int, sysctls: inout Sysctls
     ) throws(SysctlCommandError) -> ShellStatus {
-        if commands.count == 1, let command = commands.first {
-            return try runCommand(command, depth: depth, sysctls: &sysctls)
-        }
-        // Pipelines: only counter checks, `nstat ... | grep ... [| grep -q ...]`,
-        // and host socket-table greps (skipped).
         guard let first = commands.first, let program = first.words.first?.text else {
             return .success
         }
-        if program == "nstat" {
-            var lines = try nstatLines(first)
-            var code: Int32 = 0
-            for filter in commands.dropFirst() {
-                let (quiet, pattern) = try grepArguments(filter)
-                lines = lines.filter { $0.contains(pattern) }
-                code = lines.isEmpty ? 1 : 0
-                if quiet { lines = [] }
-            }
-            return ShellStatus(code: code)
+        // `ss` and `nstat` print the stack's state; what follows them runs on the host.
+        if program == "ss" || program == "nstat" {
+            let produced = program == "ss" ? try socketTable(first, sysctls: sysctls) : try nstatText(first)
+            return try deliver(produced, from: first, through: Array(commands.dropFirst()))
         }
+        if commands.count == 1 {
+            return try runCommand(first, depth: depth, sysctls: &sysctls)
+        }
+        // Other pipelines: only host socket-table greps (skipped).
         if program == "grep", first.words.dropFirst().contains(where: { $0.text.hasPrefix("/proc/net/") }) {
             actions.append(.skip(command: commands.map(\.text).joined(separator: " | "),
                                  reason: "reads the host's socket tables (/proc/net); not modeled"))
             return .success
         }
         throw .unsupportedCommand(command: commands.map(\.text).joined(separator: " | "), at: first.position,
-                                  reason: "the only pipelines understood are nstat piped into grep")
+                                  reason: "the only pipelines understood start with ss or nstat")
+    }
+
+    /// What a first stage printed: standard output, standard error, exit status.
+    struct ProducedText {
+        var standardOutput: String
+        var standardError = ""
+        var status: Int32 = 0
+    }
+
+    /// The text tools that may follow `ss` or `nstat`, run on the host.
+    static let hostTextTools: Set<String> = [
+        "grep", "egrep", "fgrep", "wc", "awk", "gawk", "mawk", "sed", "head", "tail", "sort", "uniq", "cut", "tr", "cat",
+    ]
+
+    /// A word as the host's /bin/sh reads it back: single-quoted.
+    static func shellQuoted(_ text: String) -> String {
+        var quoted = "'"
+        for character in text {
+            if character == "'" { quoted += "'\\''" } else { quoted.append(character) }
+        }
+        return quoted + "'"
+    }
+
+    /// A command's redirections, written back for the host's /bin/sh.
+    static func redirections(_ command: SimpleCommand) -> String {
+        command.redirects.map { redirect in
+            let fd = redirect.fd.map(String.init) ?? ""
+            if redirect.op == ">&" || redirect.op == "<&" { return " " + fd + redirect.op + redirect.target }
+            return " " + fd + redirect.op + " " + shellQuoted(redirect.target)
+        }.joined()
+    }
+
+    /// Sends a first stage's text where the shell would: to the command's output,
+    /// /dev/null, a file, or the rest of the pipeline (run on the host, so its
+    /// exit status is the pipeline's).
+    private mutating func deliver(
+        _ produced: ProducedText, from first: SimpleCommand, through rest: [SimpleCommand]
+    ) throws(SysctlCommandError) -> ShellStatus {
+        output += produced.standardError
+        let target = first.stdoutTarget
+        if rest.isEmpty && (target == nil || target == "/dev/null") {
+            if target == nil { output += produced.standardOutput }
+            return ShellStatus(code: produced.status)
+        }
+        for command in rest {
+            guard let tool = command.words.first?.text, Self.hostTextTools.contains(tool) else {
+                throw .unsupportedCommand(
+                    command: command.text, at: command.position,
+                    reason: "only text tools (\(Self.hostTextTools.sorted().joined(separator: ", "))) may follow ss or nstat")
+            }
+        }
+        guard let hostShell = environment.hostShell else {
+            return try filterWithoutHost(produced, from: first, through: rest)
+        }
+        // printf is a shell builtin: the text is never an argument of an exec.
+        var line = "printf '%s' " + Self.shellQuoted(produced.standardOutput)
+        if rest.isEmpty {
+            line += Self.redirections(first)
+        } else {
+            line += Self.redirections(first)
+            for command in rest {
+                line += " | " + command.words.map { Self.shellQuoted($0.text) }.joined(separator: " ")
+                line += Self.redirections(command)
+            }
+        }
+        let outcome = hostShell(line)
+        output += outcome.output
+        return ShellStatus(code: outcome.status)
+    }
+
+    /// Without a host shell: `grep [-q] FIXED` stages, read here.
+    private func filterWithoutHost(
+        _ produced: ProducedText, from first: SimpleCommand, through rest: [SimpleCommand]
+    ) throws(SysctlCommandError) -> ShellStatus {
+        guard !rest.isEmpty else {
+            throw .unsupportedCommand(command: first.text, at: first.position,
+                                      reason: "writing into files needs the host's shell, which this run lacks")
+        }
+        var lines = produced.standardOutput.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        var code: Int32 = 0
+        for filter in rest {
+            let (quiet, pattern) = try grepArguments(filter)
+            lines = lines.filter { $0.contains(pattern) }
+            code = lines.isEmpty ? 1 : 0
+            if quiet { lines = [] }
+        }
+        return ShellStatus(code: code)
     }
 
     private mutating func runCommand(
@@ -634,9 +738,6 @@ private struct Interpreter {
         case "echo", "printf":
             return try runEcho(command, base, arguments, sysctls: &sysctls)
         case "cat":
-            return .success
-        case "nstat":
-            _ = try nstatLines(command)
             return .success
         case "set_sysctls.py":
             return try runSetSysctls(command, arguments, sysctls: &sysctls)
@@ -841,7 +942,42 @@ private struct Interpreter {
         return status
     }
 
+    // MARK: ss
+
+    /// `ss ...`: the stack's socket table, as ss 6.1.0 prints it into a pipe.
+    private func socketTable(_ command: SimpleCommand, sysctls: Sysctls) throws(SysctlCommandError) -> ProducedText {
+        guard let snapshot = environment.snapshot else {
+            throw .unsupportedCommand(command: command.text, at: command.position,
+                                      reason: "no socket table was given to the interpreter")
+        }
+        let services = environment.readFile("/etc/services").map { ServiceNames(etcServices: $0) } ?? ServiceNames()
+        let options: SocketTableOptions
+        do throws(SocketTableError) {
+            options = try SocketTableOptions.parse(command.words.dropFirst().map(\.text), services: services)
+        } catch {
+            switch error {
+            case .invalid(let message, let status):
+                return ProducedText(standardOutput: "", standardError: message + "\n", status: status)
+            case .unsupported(let reason):
+                throw .unsupportedCommand(command: command.text, at: command.position, reason: reason)
+            }
+        }
+        let formatter = SocketTableFormatter(
+            options: options, services: services,
+            ephemeralPorts: sysctls.ipLocalPortRangeLow...max(sysctls.ipLocalPortRangeLow, sysctls.ipLocalPortRangeHigh))
+        return ProducedText(standardOutput: formatter.render(snapshot()),
+                            standardError: options.emptyFilterMessage.map { $0 + "\n" } ?? "")
+    }
+
     // MARK: nstat
+
+    /// `nstat ...`: `#kernel` and a line per counter, nothing with -n.
+    private mutating func nstatText(_ command: SimpleCommand) throws(SysctlCommandError) -> ProducedText {
+        let lines = try nstatLines(command)
+        let printsNothing = command.words.dropFirst().contains { $0.text.hasPrefix("-") && $0.text.contains("n") }
+        if printsNothing { return ProducedText(standardOutput: "") }
+        return ProducedText(standardOutput: "#kernel\n" + lines.map { $0 + "\n" }.joined())
+    }
 
     private mutating func nstatLines(_ command: SimpleCommand) throws(SysctlCommandError) -> [String] {
         var absolute = false

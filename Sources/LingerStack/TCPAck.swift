@@ -35,6 +35,8 @@ struct SackTagState {
     var firstSackTime: Int64 = 0
     var lastSackTime: Int64 = 0
     var sackDelivered: UInt32 = 0
+    /// The delivery-rate sample this ACK builds (sack_state.rate).
+    var rate = RateSample()
 }
 
 /// Processing the ACK field of a segment (tcp_ack and its helpers).
@@ -122,6 +124,7 @@ extension TCPSocket {
         }
         if flag.contains(.setXmitTimer) { setXmitTimer() }
         let newly = newlyDelivered(priorDelivered)
+        rateGen(delivered: newly, isSackReneg: flag.contains(.sackReneging), &sack.rate)
         congestionControl(ack: ack, ackedSacked: newly, flag: flag)
         xmitRecovery(rexmit)
         return 1
@@ -218,7 +221,8 @@ extension TCPSocket {
             if sacked.contains(.lost) { lostOut = lostOut > 0 ? lostOut - 1 : 0 }
             packetsOut = packetsOut > 0 ? packetsOut - 1 : 0
             pktsAcked += 1
-            rateSkbDelivered(record)
+            var delivered = record
+            rateSkbDelivered(&delivered, &sack.rate)
             if record.flags.contains(.syn) {
                 flag.insert(.synAcked)
                 retransStamp = 0

@@ -47,7 +47,7 @@ extension TCPSocket {
         receiveRecords.removeAll()
         forwardAlloc = (forwardAlloc + rmemAlloc) % 4096
         rmemAlloc = 0
-        copiedSeq = rcvNxt
+        // copied_seq stays: what was never read still counts in ss's Recv-Q.
         if state == .close { return false }
         if dataWasUnread {
             stack.counters.increment(.tcpExtTCPAbortOnClose)
@@ -178,6 +178,9 @@ extension TCPSocket {
         maxPacketsOut = 0
         windowClamp = 0
         delivered = 0
+        // A bubble in the pipe until at least the first ACK.
+        appLimited = .max
+        rateAppLimited = true
         caState = .open
         isSackReneg = false
         totalRetrans = 0

@@ -217,7 +217,10 @@ extension TCPSocket {
         stack.addBound(child)
         acceptQueue.append(child)
         child.inAcceptQueue = true
-        // tcp_child_process: the child runs the segment through its state machine.
+        // tcp_child_process: the child counts the segment (tcp_segs_in) and runs
+        // it through its state machine.
+        child.segsIn &+= 1
+        if seg.payloadCount > 0 { child.dataSegsIn &+= 1 }
         if child.receiveStateProcess(seg, raw) {
             stack.sendResetForSegment(seg)
         }

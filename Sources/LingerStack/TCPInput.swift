@@ -489,7 +489,8 @@ extension TCPSocket {
         let newEnd = rcvNxt + (length + (seg.isFin ? 1 : 0))
         queueReceiveBuffer(dataEnd: rcvNxt + length, length: length, fin: seg.isFin, truesize: truesize,
                            tailroom: inboundTailroom(seg), charged: false)
-        bytesReceived &+= UInt64(length)
+        // tcp_rcv_nxt_update: bytes_received counts the sequence space, FIN included.
+        bytesReceived &+= UInt64(max(0, rcvNxt.distance(to: newEnd)))
         rcvNxt = newEnd
         if length > 0 {
             lastDataRecvTime = stack.now
@@ -729,7 +730,7 @@ extension TCPSocket {
             }
             queueReceiveBuffer(dataEnd: rcvNxt + length, length: length, fin: first.fin, truesize: first.truesize,
                                tailroom: first.tailroom, charged: true)
-            bytesReceived &+= UInt64(length)
+            bytesReceived &+= UInt64(max(0, rcvNxt.distance(to: first.endSeq)))
             rcvNxt = first.endSeq
             dsackHigh = rcvNxt
             if first.fin {

@@ -1089,6 +1089,7 @@ extension TCPSocket {
 
     // MARK: - Delivery-rate sampling (tcp_rate.c), kept for tcp_info
 
+    /// tcp_rate_skb_sent: the delivery state a segment carries when it goes out.
     func rateSkbSent(_ r: inout SendRecord) {
         if packetsOut == 0 {
             firstTxTime = stack.now
@@ -1100,8 +1101,74 @@ extension TCPSocket {
         r.txAppLimited = appLimited != 0
     }
 
-    func rateSkbDelivered(_ r: SendRecord) {
-        deliveredTime = stack.now
-        if r.txTime != 0 { firstTxTime = r.txTime }
+    /// tcp_rate_skb_delivered: a segment was (S)ACKed; the most recently sent one
+    /// of this ACK starts the sample. A SACKed segment is marked so that its
+    /// cumulative ACK later does not count it again.
+    func rateSkbDelivered(_ r: inout SendRecord, _ rs: inout RateSample) {
+        guard r.txDeliveredTime != 0 else { return }
+        let sentAfter = r.txTime > firstTxTime || (r.txTime == firstTxTime && r.endSeq > rs.lastEndSeq)
+        if !rs.hasPrior || sentAfter {
+            rs.hasPrior = true
+            rs.priorDelivered = r.txDelivered
+            rs.priorTime = r.txDeliveredTime
+            rs.isAppLimited = r.txAppLimited
+            rs.lastEndSeq = r.endSeq
+            firstTxTime = r.txTime
+            rs.intervalUs = r.txTime - r.txFirstTime
+        }
+        if r.sacked.contains(.acked) { r.txDeliveredTime = 0 }
     }
+
+    /// tcp_rate_gen: closes the sample at the end of an ACK and keeps it when it is
+    /// not application-limited or shows more bandwidth than the one kept.
+    func rateGen(delivered newlyDelivered: UInt32, isSackReneg: Bool, _ rs: inout RateSample) {
+        if appLimited != 0 && Int32(bitPattern: delivered &- appLimited) > 0 { appLimited = 0 }
+        if newlyDelivered > 0 { deliveredTime = stack.now }
+        guard rs.hasPrior, rs.priorTime != 0, !isSackReneg else {
+            rs.delivered = -1
+            rs.intervalUs = -1
+            return
+        }
+        rs.delivered = Int64(Int32(bitPattern: delivered &- rs.priorDelivered))
+        let sendPhase = rs.intervalUs
+        let ackPhase = stack.now - rs.priorTime
+        rs.intervalUs = max(sendPhase, ackPhase)
+        if rs.intervalUs < Int64(minRTT.value) {
+            rs.intervalUs = -1
+            return
+        }
+        if !rs.isAppLimited || rs.delivered * rateIntervalUs >= Int64(rateDelivered) * rs.intervalUs {
+            rateDelivered = UInt32(truncatingIfNeeded: rs.delivered)
+            rateIntervalUs = rs.intervalUs
+            rateAppLimited = rs.isAppLimited
+        }
+    }
+
+    /// tcp_rate_check_app_limited, at each send call: less than a segment left
+    /// to send, room in the window, no loss waiting for retransmission, so the
+    /// samples to come measure the application, not the network.
+    func rateCheckAppLimited() {
+        if Int(sndNxt.distance(to: writeSeq)) < mssCache && packetsInFlight < cwnd && lostOut <= retransOut {
+            let value = delivered &+ packetsInFlight
+            appLimited = value != 0 ? value : 1
+        }
+    }
+
+    /// tcp_compute_delivery_rate: bytes per second of the kept sample.
+    var deliveryRate: UInt64 {
+        guard rateDelivered > 0, rateIntervalUs > 0 else { return 0 }
+        return UInt64(rateDelivered) * UInt64(max(0, mssCache)) * 1_000_000 / UInt64(rateIntervalUs)
+    }
+}
+
+/// struct rate_sample: one ACK's delivery-rate measurement.
+struct RateSample {
+    /// Whether a delivered segment has set the prior fields.
+    var hasPrior = false
+    var priorTime: Int64 = 0
+    var priorDelivered: UInt32 = 0
+    var delivered: Int64 = 0
+    var intervalUs: Int64 = 0
+    var lastEndSeq = SequenceNumber(0)
+    var isAppLimited = false
 }

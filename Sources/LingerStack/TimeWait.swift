@@ -25,6 +25,10 @@ struct TimeWaitEntry {
     var expires: Int64
     /// When the connection entered time-wait (tw_entry_stamp).
     var entryStamp: Int64
+    /// The socket's family (tw_family): AF_INET6 for a v4-mapped connection too.
+    var family: Int32 = AF_INET
+    /// The id of the socket it replaced: Linux's entry keeps the socket's cookie.
+    var socketID: UInt64 = 0
 }
 
 /// Outcome of a segment meeting a time-wait entry (enum tcp_tw_status).
@@ -57,7 +61,8 @@ extension NetworkStack {
             rcvWindow: sk.receiveWindow, rcvWscale: sk.rcvWscale,
             tsRecent: sk.tsRecent, tsRecentStamp: sk.tsRecentStamp, tsOffset: sk.tsOffset,
             timestampOK: sk.timestampOK, reuse: sk.reuseAddress, tos: sk.tosByte,
-            lastOOWAck: sk.lastOOWAckTime, timer: nil, expires: now + length, entryStamp: now)
+            lastOOWAck: sk.lastOOWAckTime, timer: nil, expires: now + length, entryStamp: now, family: sk.family,
+            socketID: sk.id)
         // Linux rounds the time-wait timer onto a coarse timer-wheel slot.
         entry.timer = schedule(at: now + length, .timeWait(tuple))
         // __inet_twsk_schedule: a short-lived entry counts as killed, the rest as TW.

@@ -35,6 +35,16 @@ struct RunCommand: ParsableCommand {
               sudo linger run --backend kernel Tests/Scripts/close-unread-data-rst.pkt
               sudo linger run --backend kernel --verbose --tolerance_usecs=20000 x.pkt
               sudo linger run --backend kernel Tests/Scripts
+              linger run --ss x.pkt                     the socket table at x.pkt's ss() calls
+              linger run --ss=each x.pkt                ... and after every event
+
+            A script may call ss(), Linger's pseudo-call (packetdrill has none): \
+            `+0 ss() = 0` or `+0 ss("-tn state time-wait") = 0`. It returns 0 and \
+            changes nothing; with --ss the table is printed there, as the kernel's \
+            ss prints it (--backend kernel runs the host's ss inside the namespace) \
+            or as Linger formats its own stack's sockets. On the sim, a backtick \
+            `ss ...` command prints the same table, and pipelines starting with ss \
+            or nstat run their text tools (grep, wc, awk, ...) on the host.
             """
     )
 
@@ -83,6 +93,16 @@ struct RunCommand: ParsableCommand {
     var nonFatal: [String] = []
     @Flag(help: "After each script that passes, print the counters its events changed, as nstat does.")
     var nstat = false
+    /// `--ss` / `--ss=each`.
+    enum SocketTableChoice: String, ExpressibleByArgument, CaseIterable {
+        case calls, each
+    }
+
+    @Option(name: .customLong("ss"), defaultAsFlag: SocketTableChoice.calls,
+            help: ArgumentHelp(
+                "Print the socket table (ss -tanoi) at the script's ss() calls; --ss=each: after every event too.",
+                valueName: "each"))
+    var socketTables: SocketTableChoice? = nil
 
     @Option(help: ArgumentHelp(
         "Write every packet of the run to FILE in pcap format (tcpdump -r and tshark -r read it).",
@@ -102,6 +122,14 @@ struct RunCommand: ParsableCommand {
         }
         for definition in definitions where !definition.contains("=") {
             throw ValidationError("-D needs NAME=value, found '\(definition)'")
+        }
+        // --ss falls back to a flag when its value does not parse: refuse a bad
+        // --ss=VALUE rather than ignore it.
+        for argument in CommandLine.arguments where argument.hasPrefix("--ss=") {
+            let value = String(argument.dropFirst("--ss=".count))
+            if SocketTableChoice(rawValue: value) == nil {
+                throw ValidationError("--ss takes no value or one of: calls, each (found '\(value)')")
+            }
         }
     }
 
@@ -192,6 +220,14 @@ struct RunCommand: ParsableCommand {
             // Virtual time starts at the epoch; the kernel's packets get the wall clock.
             let base = backend == .kernel ? Self.wallClockMicroseconds() : 0
             runner.packetObserver = { packet in capture.append(packet: packet.bytes, microseconds: base + packet.time) }
+        }
+        if let socketTables {
+            runner.socketTables = (socketTables == .each ? .each : .calls, { report in
+                let time = String(format: "%.6f", Double(report.time) / 1_000_000)
+                print("--- \(report.command) at \(time) s, \(path):\(report.line) (\(report.trigger))")
+                print(report.text, terminator: report.text.hasSuffix("\n") || report.text.isEmpty ? "" : "\n")
+                print("---")
+            })
         }
         let result = runner.run()
         if let pcap, let problem = ScriptFiles.write(capture.bytes, to: pcap) {
