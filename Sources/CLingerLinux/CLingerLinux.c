@@ -22,6 +22,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/if_tun.h>
@@ -76,7 +77,18 @@ int clinger_packet_socket_open(const char *name, int receive_buffer_bytes) {
     address.sll_family = AF_PACKET;
     address.sll_protocol = htons(ETH_P_ALL);
     address.sll_ifindex = (int)if_nametoindex(name);
+    // Only what the host sends: an inbound packet a packet socket keeps would be
+    // a clone of the skb TCP queues, and TCP does not coalesce into cloned skbs
+    // (packetdrill filters the same way, by source address).
+    struct sock_filter outgoing_only[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (uint32_t)(SKF_AD_OFF + SKF_AD_PKTTYPE)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, 0x40000),
+        BPF_STMT(BPF_RET | BPF_K, 0),
+    };
+    struct sock_fprog program = {.len = sizeof outgoing_only / sizeof outgoing_only[0], .filter = outgoing_only};
     if (address.sll_ifindex == 0
+        || setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &program, sizeof program) < 0
         || setsockopt(fd, SOL_PACKET, PACKET_VNET_HDR, &on, sizeof on) < 0
         || bind(fd, (struct sockaddr *)&address, sizeof address) < 0
         || setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes, sizeof receive_buffer_bytes) < 0

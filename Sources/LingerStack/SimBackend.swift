@@ -87,7 +87,20 @@ public final class SimBackend: Backend {
 
     public func now() -> Int64 { stack.now }
 
-    public func wait(until time: Int64) { advance(to: time) }
+    /// Moves the clock to `time`, running the timers due before it. Timers due at
+    /// exactly `time` wait for the next operation: an inbound packet injected at
+    /// that instant is processed first, any other operation runs them first. On
+    /// the live kernel a timer armed for the instant a script's packet arrives
+    /// fires a little after it (RTTs measured in real time come out a fraction
+    /// above the script's, and the RTO is rounded up to whole jiffies), so a
+    /// script written against the kernel sees the packet win such ties.
+    public func wait(until time: Int64) {
+        if time > stack.now { advance(to: time - 1) }
+        stack.moveClock(to: time)
+    }
+
+    /// Runs what is due now (timers left by ``wait(until:)``).
+    private func runDueTimers() { advance(to: stack.now) }
 
     /// Runs every timer and blocked-call deadline up to `time`, in order.
     private func advance(to time: Int64) {
@@ -105,6 +118,7 @@ public final class SimBackend: Backend {
 
     public func inject(_ packet: [UInt8]) throws(BackendError) {
         stack.receive(packet)
+        runDueTimers()
     }
 
     public func nextOutboundPacket(deadline: Int64) throws(BackendError) -> CapturedPacket? {
@@ -123,6 +137,7 @@ public final class SimBackend: Backend {
     }
 
     public func start(_ call: SocketCall) -> CallStart {
+        runDueTimers()
         switch process.start(call) {
         case .completed(let result):
             return .finished(CallCompletion(result: result, time: stack.now))
@@ -162,6 +177,7 @@ public final class SimBackend: Backend {
     }
 
     public func runCommand(_ commandLine: String, in directory: String) throws(BackendError) -> CommandOutcome {
+        runDueTimers()
         if Self.isCodeEvaluation(commandLine) {
             guard let hostCommand else { return CommandOutcome(status: 1, output: "") }
             return hostCommand(commandLine, directory)
