@@ -192,6 +192,9 @@ final class TCPSocket {
     var isBound = false  // bind() or autobind took a port
     /// bind() chose the port (SOCK_BINDPORT_LOCK): it stays reserved until close.
     var explicitlyBound = false
+    /// connect()'s port search chose the port (its bind bucket has fastreuse -1),
+    /// as opposed to bind(), listen() or a listener for its children.
+    var portFromConnect = false
     /// The BSD socket state (SS_*).
     var connectState = SocketConnectState.unconnected
     /// Bumped on every wakeup; epoll's edge-triggered mode compares it.

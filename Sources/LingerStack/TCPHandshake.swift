@@ -367,6 +367,7 @@ extension TCPSocket {
             localPort = port
             reused = entry
             bindAddressWasAny = false
+            portFromConnect = true
             stack.addBound(self)
         } else {
             let tuple = FourTuple(local: TCPEndpoint(local, localPort), remote: remote)
@@ -376,7 +377,7 @@ extension TCPSocket {
                 return EADDRNOTAVAIL
             }
             if let tw = stack.timeWait[tuple] {
-                if stack.timeWaitCanBeReused(tw, searchingPorts: false) {
+                if stack.timeWaitCanBeReused(tw, tuple: tuple, searchingPorts: false) {
                     stack.killTimeWait(tuple)
                     stack.counters.increment(.tcpExtTWRecycled)
                     reused = tw
@@ -397,7 +398,7 @@ extension TCPSocket {
             iss = tw.sndNxt + 65537
             if iss.rawValue == 0 { iss = SequenceNumber(1) }
             tsRecent = tw.tsRecent
-            tsRecentStamp = tw.tsRecentStamp
+            tsRecentStamp = Int64(tw.tsRecentStamp)
         }
         writeSeq = iss
         if stack.sysctls.tcpTimestamps != 0 { tsOffset = stack.timestampOffset(tuple) }
