@@ -208,6 +208,22 @@ import Testing
         #expect(h.stack.timeWait.isEmpty)
     }
 
+    @Test func tcpTwReuseDelayIsMillisecondsSinceTheEntryWasMade() throws {
+        // Linux over loopback with tcp_tw_reuse_delay=3000: refused at 1.2 s and
+        // 2.4 s, reused at 3.2 s.
+        let h = StackHarness()
+        try h.stack.setSysctl(name: "net.ipv4.ip_local_port_range", value: "40000 40000")
+        try h.stack.setSysctl(name: "net.ipv4.tcp_tw_reuse_delay", value: "3000")
+        let loopback = IPv4Address(127, 0, 0, 1)
+        _ = try clientIntoTimeWait(h, to: loopback, timestamps: true)
+        h.wait(1_200_000)
+        #expect(connect(h, to: loopback).errno == 99)
+        h.wait(1_200_000)
+        #expect(connect(h, to: loopback).errno == 99)
+        h.wait(800_000)
+        #expect(connect(h, to: loopback).errno == 0)
+    }
+
     @Test func nonLoopbackTimeWaitIsNotReusedWithTheDefaultTcpTwReuse() throws {
         let h = StackHarness()
         try h.stack.setSysctl(name: "net.ipv4.ip_local_port_range", value: "40000 40000")
