@@ -170,6 +170,10 @@ struct RequestSock {
     var timer: TimerHandle?
     var acked = false  // TCP_DEFER_ACCEPT style: ack seen but dropped
     var ecnOK = false
+    /// snt_tsval_first / snt_tsval_last: the TS values our SYN-ACKs carried
+    /// (first is never 0 once set); the handshake's ACK must echo one between.
+    var sentTSValFirst: UInt32 = 0
+    var sentTSValLast: UInt32 = 0
 }
 
 /// A TCP socket: Linux's struct sock, inet_connection_sock and tcp_sock in one
