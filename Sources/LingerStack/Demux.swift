@@ -119,18 +119,26 @@ extension NetworkStack {
             if sk.reusePort && other.reusePort { continue }
             return true
         }
-        for (tuple, entry) in timeWait where tuple.local.port == port {
-            guard overlaps(tuple.local.address, false) else { continue }
-            if sk.reuseAddress && entry.reuse { continue }
+        // Time-wait owners (inet_bind_conflict with relax): both SO_REUSEADDR, or
+        // both SO_REUSEPORT, let the bind through.
+        return timeWait.contains(port: port) { local, entry in
+            guard overlaps(local, false) else { return false }
+            if sk.reuseAddress && entry.flags.contains(.reuseAddress) { return false }
+            if sk.reusePort && entry.flags.contains(.reusePort) { return false }
             return true
         }
-        return false
     }
 
-    /// Picks a free ephemeral port for bind(port 0) (inet_csk_find_open_port).
+    /// Picks a free ephemeral port for bind(port 0) (inet_csk_find_open_port). The
+    /// search does not relax: any time-wait entry on the address holds its port,
+    /// whatever SO_REUSEADDR says.
     func ephemeralPortForBind(_ sk: TCPSocket, address: IPAddress?) -> UInt16? {
         firstEphemeralPort { port in
-            !bindConflicts(sk, address: address, port: port) && bound[port] == nil
+            guard !bindConflicts(sk, address: address, port: port), bound[port] == nil else { return false }
+            return !timeWait.contains(port: port) { local, _ in
+                guard let address else { return true }
+                return addressesMatch(address, local)
+            }
         }
     }
 
@@ -149,52 +157,64 @@ extension NetworkStack {
         return nil
     }
 
-    /// Picks a local port for connect() to `remote` (__inet_hash_connect): a port is
-    /// usable when no listener or unconnected socket is bound to it and no
-    /// connection uses the 4-tuple it would make; a time-wait entry on that
-    /// 4-tuple yields it when tcp_tw_reuse allows. Returns the port and the
-    /// entry taken over, if any.
+    /// Picks a local port for connect() to `remote` (__inet_hash_connect): a port
+    /// whose bind bucket bind() or listen() made (a listener, its connections,
+    /// an explicitly bound socket, or time-wait entries they left) is skipped;
+    /// otherwise the port is usable when no connection uses the 4-tuple it would
+    /// make, and a time-wait entry on that 4-tuple yields it when tcp_tw_reuse
+    /// allows (__inet_check_established, which counts TWRecycled). Returns the
+    /// port and the entry taken over, if any.
     func ephemeralPortForConnect(local: IPAddress, remote: TCPEndpoint) -> (port: UInt16, reused: TimeWaitEntry?)? {
         var reusable: TimeWaitEntry?
         let found = firstEphemeralPort { port in
-            if let owners = bound[port], !owners.allSatisfy({ $0.state != .listen && $0.inEstablishedTable }) {
+            if let owners = bound[port], !owners.allSatisfy({ $0.portFromConnect && $0.inEstablishedTable }) {
                 return false
             }
+            if let holders = timeWait.holders(ofPort: port), holders.fromBind > 0 { return false }
             let tuple = FourTuple(local: TCPEndpoint(local, port), remote: remote)
             if established[tuple] != nil { return false }
             if let tw = timeWait[tuple] {
-                guard timeWaitCanBeReused(tw, searchingPorts: true) else { return false }
+                guard timeWaitCanBeReused(tw, tuple: tuple, searchingPorts: true) else { return false }
                 reusable = tw
             }
             return true
         }
         guard let port = found else { return nil }
-        if let tw = reusable {
-            killTimeWait(tw.tuple)
+        if reusable != nil {
+            killTimeWait(FourTuple(local: TCPEndpoint(local, port), remote: remote))
             counters.increment(.tcpExtTWRecycled)
         }
         return (port, reusable)
     }
 
-    /// tcp_twsk_unique: whether connect() may take over a time-wait 4-tuple. A
-    /// port bind() chose is reused whenever the old connection used timestamps;
-    /// during the ephemeral search tcp_tw_reuse decides (2: loopback only), and
-    /// only tcp_tw_reuse_delay after the entry was made.
-    func timeWaitCanBeReused(_ tw: TimeWaitEntry, searchingPorts: Bool) -> Bool {
+    /// tcp_twsk_unique: whether connect() may take over a time-wait 4-tuple. The old
+    /// connection must have used timestamps. A port bind() chose is then always
+    /// reused; during the ephemeral search tcp_tw_reuse decides (2: loopback only;
+    /// never a FIN_WAIT2 entry), and only once tcp_tw_reuse_delay ms have passed
+    /// since the entry entered TIME_WAIT.
+    func timeWaitCanBeReused(_ tw: TimeWaitEntry, tuple: FourTuple, searchingPorts: Bool) -> Bool {
         guard tw.tsRecentStamp != 0 else { return false }
         guard searchingPorts else { return true }
-        var reuse = sysctls.tcpTwReuse
+        var reuse = tw.isFinWait2 ? 0 : sysctls.tcpTwReuse
         if reuse == 2 {
             let loopback: Bool
-            switch (tw.tuple.remote.address, tw.tuple.local.address) {
+            switch (tuple.remote.address, tuple.local.address) {
             case (.v4(let r), .v4(let l)): loopback = r.value >> 24 == 127 || l.value >> 24 == 127
-            case (.v6(let r), .v6(let l)): loopback = r == .loopback || l == .loopback
+            case (.v6(let r), .v6(let l)):
+                loopback = r == .loopback || l == .loopback || isMappedIPv4Loopback(r) || isMappedIPv4Loopback(l)
             default: loopback = false
             }
             if !loopback { reuse = 0 }
         }
         guard reuse != 0 else { return false }
-        return now > tw.entryStamp + Int64(sysctls.tcpTwReuseDelay) * 1000
+        // time_after32(tcp_clock_ms(), tw_entry_stamp + tcp_tw_reuse_delay)
+        let threshold = tw.entryStamp &+ UInt32(truncatingIfNeeded: sysctls.tcpTwReuseDelay)
+        return Int32(bitPattern: threshold &- timestampClock) < 0
+    }
+
+    /// ipv6_addr_v4mapped_loopback: ::ffff:127.x.y.z.
+    private func isMappedIPv4Loopback(_ a: IPv6Address) -> Bool {
+        a.high == 0 && a.low >> 32 == 0xFFFF && (a.low >> 24) & 0xFF == 127
     }
 
     // MARK: - Resets for segments without a socket

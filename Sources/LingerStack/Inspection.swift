@@ -156,14 +156,15 @@ extension NetworkStack {
         for (_, socket) in established where seen.insert(ObjectIdentifier(socket)).inserted {
             rows.append((socket.id, fullSocketRow(socket)))
         }
-        for (tuple, entry) in timeWait {
-            // An entry has no id of its own; it sorts after every live socket made before it.
+        for (key, entry) in timeWait.entries {
+            guard let tuple = timeWait.tuple(key) else { continue }
+            // An entry has no id of its own; it sorts after every live socket.
             rows.append((UInt64.max, timeWaitRow(tuple: tuple, entry: entry)))
         }
         listenerRows.sort { $0.order < $1.order }
         rows.sort { a, b in
             if a.order != b.order { return a.order < b.order }
-            // Time-wait entries among themselves: by the sockets they replaced.
+            // Time-wait entries among themselves: by when they were made.
             return a.row.identifier < b.row.identifier
         }
         return StackSnapshot(
@@ -223,11 +224,12 @@ extension NetworkStack {
 
     private func timeWaitRow(tuple: FourTuple, entry: TimeWaitEntry) -> SocketSnapshot {
         SocketSnapshot(
-            kind: .timeWait, state: entry.substate == .timeWait ? .timeWait : .finWait2,
+            kind: .timeWait, state: entry.isFinWait2 ? .finWait2 : .timeWait,
             local: tuple.local, localPort: tuple.local.port, remote: tuple.remote,
             receiveQueue: 0, sendQueue: 0,
-            timer: SocketTimerSnapshot(kind: .timeWait, remaining: max(0, entry.expires - now), count: 0),
+            timer: SocketTimerSnapshot(kind: .timeWait, remaining: max(0, (timers.deadline(of: entry.timer) ?? now) - now),
+                                       count: 0),
             isOrphan: false, congestionControl: nil, tcpInfo: nil,
-            identifier: entry.socketID, isIPv6: entry.family == AF_INET6)
+            identifier: UInt64(entry.entryStamp), isIPv6: entry.flags.contains(.ipv6Family))
     }
 }

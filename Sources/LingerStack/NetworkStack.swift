@@ -107,7 +107,7 @@ public final class NetworkStack {
 
     // Demux tables (inet_hashtables).
     var established: [FourTuple: TCPSocket] = [:]
-    var timeWait: [FourTuple: TimeWaitEntry] = [:]
+    var timeWait = TimeWaitTable()
     var listeners: [UInt16: [TCPSocket]] = [:]
     var bound: [UInt16: [TCPSocket]] = [:]
     var orphanCount = 0

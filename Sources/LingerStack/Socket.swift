@@ -170,6 +170,10 @@ struct RequestSock {
     var timer: TimerHandle?
     var acked = false  // TCP_DEFER_ACCEPT style: ack seen but dropped
     var ecnOK = false
+    /// snt_tsval_first / snt_tsval_last: the TS values our SYN-ACKs carried
+    /// (first is never 0 once set); the handshake's ACK must echo one between.
+    var sentTSValFirst: UInt32 = 0
+    var sentTSValLast: UInt32 = 0
 }
 
 /// A TCP socket: Linux's struct sock, inet_connection_sock and tcp_sock in one
@@ -192,6 +196,9 @@ final class TCPSocket {
     var isBound = false  // bind() or autobind took a port
     /// bind() chose the port (SOCK_BINDPORT_LOCK): it stays reserved until close.
     var explicitlyBound = false
+    /// connect()'s port search chose the port (its bind bucket has fastreuse -1),
+    /// as opposed to bind(), listen() or a listener for its children.
+    var portFromConnect = false
     /// The BSD socket state (SS_*).
     var connectState = SocketConnectState.unconnected
     /// Bumped on every wakeup; epoll's edge-triggered mode compares it.

@@ -84,7 +84,16 @@ extension TCPSocket {
         let routeAdvmss = stack.routeMSS(ipv6: req.tuple.local.address.isIPv6)
         h.mss = UInt16(truncatingIfNeeded: (userMSS > 0 && userMSS < routeAdvmss) ? userMSS : routeAdvmss)
         if req.wscaleOK { h.windowScale = req.rcvWscale }
-        if req.timestampOK { h.timestamp = (stack.timestampClock &+ req.tsOffset, req.tsRecent) }
+        if req.timestampOK {
+            // tcp_synack_options remembers the range of TS values sent.
+            var tsval = stack.timestampClock &+ req.tsOffset
+            if req.sentTSValFirst == 0 {
+                if tsval == 0 { tsval = ~0 }
+                req.sentTSValFirst = tsval
+            }
+            req.sentTSValLast = tsval
+            h.timestamp = (tsval, req.tsRecent)
+        }
         h.sackPermitted = req.sackOK
         h.tos = tosByte
         if req.synAckTime == 0 { req.synAckTime = stack.now }
@@ -129,7 +138,13 @@ extension TCPSocket {
     func checkRequest(_ seg: InboundSegment, _ raw: UnsafeRawBufferPointer, tuple: FourTuple) {
         guard var req = synQueue[tuple] else { return }
         var pawsReject = false
+        // Linux 6.18: the echo must be one of the TS values our SYN-ACKs carried
+        // (otherwise ACK and drop, TSEcrRejected).
+        var tsecrReject = false
         if seg.options.hasTimestamp {
+            if seg.options.tsEcr != 0 && req.timestampOK {
+                tsecrReject = req.sentTSValLast &- req.sentTSValFirst < seg.options.tsEcr &- req.sentTSValFirst
+            }
             let stamp = stack.seconds - min(initialRTO << Int64(min(req.numTimeout, 20)), maximumRTO) / 1_000_000
             pawsReject = pawsRejects(tsRecent: req.tsRecent, tsRecentStamp: stamp, tsVal: seg.options.tsVal,
                                      isRst: seg.isRst, nowSeconds: stack.seconds)
@@ -155,7 +170,7 @@ extension TCPSocket {
             return
         }
         let rcvNxt = req.irs + 1
-        if pawsReject || !sequenceInWindow(seg.seq, seg.endSeq, rcvNxt, rcvNxt + Int(req.rcvWindow)) {
+        if pawsReject || tsecrReject || !sequenceInWindow(seg.seq, seg.endSeq, rcvNxt, rcvNxt + Int(req.rcvWindow)) {
             if !seg.isRst {
                 var last = lastOOWAckTime
                 if !stack.outOfWindowRateLimited(seg, last: &last) {
@@ -166,7 +181,11 @@ extension TCPSocket {
                 }
                 lastOOWAckTime = last
             }
-            if pawsReject { stack.counters.increment(.tcpExtPAWSEstab) }
+            if pawsReject {
+                stack.counters.increment(.tcpExtPAWSEstab)
+            } else if tsecrReject {
+                stack.counters.increment(.tcpExtTSEcrRejected)
+            }
             return
         }
         var flags = flagBits
@@ -370,6 +389,7 @@ extension TCPSocket {
             localPort = port
             reused = entry
             bindAddressWasAny = false
+            portFromConnect = true
             stack.addBound(self)
         } else {
             let tuple = FourTuple(local: TCPEndpoint(local, localPort), remote: remote)
@@ -379,7 +399,7 @@ extension TCPSocket {
                 return EADDRNOTAVAIL
             }
             if let tw = stack.timeWait[tuple] {
-                if stack.timeWaitCanBeReused(tw, searchingPorts: false) {
+                if stack.timeWaitCanBeReused(tw, tuple: tuple, searchingPorts: false) {
                     stack.killTimeWait(tuple)
                     stack.counters.increment(.tcpExtTWRecycled)
                     reused = tw
@@ -400,7 +420,7 @@ extension TCPSocket {
             iss = tw.sndNxt + 65537
             if iss.rawValue == 0 { iss = SequenceNumber(1) }
             tsRecent = tw.tsRecent
-            tsRecentStamp = tw.tsRecentStamp
+            tsRecentStamp = Int64(tw.tsRecentStamp)
         }
         writeSeq = iss
         if stack.sysctls.tcpTimestamps != 0 { tsOffset = stack.timestampOffset(tuple) }

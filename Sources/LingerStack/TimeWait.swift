@@ -3,32 +3,188 @@ import LingerWire
 /// A compact time-wait entry (inet_timewait_sock + tcp_timewait_sock): what a
 /// connection keeps of itself in TIME_WAIT, or in FIN_WAIT2 after an orphaned
 /// close with a short timeout. The full socket is gone; this holds only what
-/// tcp_timewait_state_process needs.
+/// tcp_timewait_state_process, the time-wait ACK, connect()'s reuse check and
+/// bind()'s conflict check need. Its 4-tuple is the table's key
+/// (`TimeWaitKey`), not stored here.
+///
+/// Times are 32-bit as in Linux: seconds for the timestamp age, milliseconds
+/// of the TCP clock for the rest (compared with wrapping arithmetic).
 struct TimeWaitEntry {
-    /// Which state the entry stands for.
-    enum Substate: UInt8 { case timeWait = 6, finWait2 = 5 }
+    /// What else the entry remembers, one bit each.
+    struct Flags: OptionSet {
+        let rawValue: UInt8
+        /// tw_substate FIN_WAIT2 (otherwise TIME_WAIT).
+        static let finWait2 = Flags(rawValue: 1)
+        /// tw_reuse: the socket had SO_REUSEADDR.
+        static let reuseAddress = Flags(rawValue: 2)
+        /// tw_reuseport: the socket had SO_REUSEPORT.
+        static let reusePort = Flags(rawValue: 4)
+        /// The port's bind bucket was made by bind() or listen() (fastreuse >= 0),
+        /// not by connect()'s port search: that search skips the port.
+        static let portFromBind = Flags(rawValue: 8)
+        /// tw_family AF_INET6: an IPv6 socket's entry, also for a v4-mapped
+        /// connection (ss shows its addresses in IPv6 form).
+        static let ipv6Family = Flags(rawValue: 16)
+    }
 
-    var tuple: FourTuple
-    var substate: Substate
+    /// tw_snd_nxt.
     var sndNxt: SequenceNumber
+    /// tw_rcv_nxt.
     var rcvNxt: SequenceNumber
+    /// tw_rcv_wnd: the receive window left when the socket was replaced.
     var rcvWindow: UInt32
-    var rcvWscale: UInt8
+    /// tw_ts_recent: the peer's last timestamp (0: none; then ACKs carry no timestamp).
     var tsRecent: UInt32
-    var tsRecentStamp: Int64
+    /// tw_ts_offset: our timestamp offset.
     var tsOffset: UInt32
-    var timestampOK: Bool
-    var reuse: Bool
+    /// tw_ts_recent_stamp, seconds (0: the connection had no timestamps).
+    var tsRecentStamp: UInt32
+    /// tw_last_oow_ack_time, TCP clock milliseconds (0: never).
+    var lastOutOfWindowAck: UInt32
+    /// tw_entry_stamp, TCP clock milliseconds: set on entry and again when a
+    /// FIN_WAIT2 entry with timestamps gets the peer's FIN.
+    var entryStamp: UInt32
+    /// The entry's timer (tw_timer): it removes the entry when it fires.
+    var timer: TimerHandle
+    /// tw_rcv_wscale.
+    var rcvWscale: UInt8
+    /// tw_tos.
     var tos: UInt8
-    var lastOOWAck: Int64
-    var timer: TimerHandle?
-    var expires: Int64
-    /// When the connection entered time-wait (tw_entry_stamp).
-    var entryStamp: Int64
-    /// The socket's family (tw_family): AF_INET6 for a v4-mapped connection too.
-    var family: Int32 = AF_INET
-    /// The id of the socket it replaced: Linux's entry keeps the socket's cookie.
-    var socketID: UInt64 = 0
+    var flags: Flags
+
+    var isFinWait2: Bool { flags.contains(.finWait2) }
+}
+
+/// A time-wait entry's 4-tuple in 24 bytes: the remote address whole (an IPv4
+/// address in the low 32 bits, its family being the local address's), the
+/// local address as its index in `TimeWaitTable`'s short list of local
+/// addresses, and both ports.
+struct TimeWaitKey: Hashable {
+    var remoteHigh: UInt64
+    var remoteLow: UInt64
+    var localIndex: UInt32
+    /// Local port in the high 16 bits, remote port in the low 16.
+    var ports: UInt32
+
+    var localPort: UInt16 { UInt16(truncatingIfNeeded: ports >> 16) }
+}
+
+/// The time-wait half of the established hash (inet_hashtables' ehash holds
+/// both kinds): entries by 4-tuple, and per local port how many entries hold
+/// it, so that bind() and connect() find a port's time-wait owners without a
+/// walk over every entry (the inet_bind_bucket's tw owners).
+struct TimeWaitTable {
+    /// How many entries hold one local port, and how many of them got it from bind().
+    struct PortHolders {
+        var entries: UInt32 = 0
+        var fromBind: UInt32 = 0
+    }
+
+    private(set) var entries: [TimeWaitKey: TimeWaitEntry] = [:]
+    private var localAddresses: [IPAddress] = []
+    private var localIndexes: [IPAddress: UInt32] = [:]
+    private var ports: [UInt16: PortHolders] = [:]
+
+    /// How many entries there are (TIME_WAIT and FIN_WAIT2).
+    var count: Int { entries.count }
+    /// Whether there is none.
+    var isEmpty: Bool { entries.isEmpty }
+
+    /// The key of `tuple` if its local address was ever seen here.
+    func key(_ tuple: FourTuple) -> TimeWaitKey? {
+        guard let index = localIndexes[tuple.local.address] else { return nil }
+        return Self.key(tuple, localIndex: index)
+    }
+
+    private static func key(_ tuple: FourTuple, localIndex: UInt32) -> TimeWaitKey {
+        let (high, low): (UInt64, UInt64)
+        switch tuple.remote.address {
+        case .v4(let a): (high, low) = (0, UInt64(a.value))
+        case .v6(let a): (high, low) = (a.high, a.low)
+        }
+        return TimeWaitKey(remoteHigh: high, remoteLow: low, localIndex: localIndex,
+                           ports: UInt32(tuple.local.port) << 16 | UInt32(tuple.remote.port))
+    }
+
+    /// The 4-tuple a key stands for.
+    func tuple(_ key: TimeWaitKey) -> FourTuple? {
+        guard Int(key.localIndex) < localAddresses.count else { return nil }
+        let local = localAddresses[Int(key.localIndex)]
+        let remote: IPAddress
+        switch local {
+        case .v4: remote = .v4(IPv4Address(UInt32(truncatingIfNeeded: key.remoteLow)))
+        case .v6: remote = .v6(IPv6Address(high: key.remoteHigh, low: key.remoteLow))
+        }
+        return FourTuple(local: TCPEndpoint(local, key.localPort),
+                         remote: TCPEndpoint(remote, UInt16(truncatingIfNeeded: key.ports)))
+    }
+
+    /// The entry for `tuple`, if any.
+    subscript(tuple: FourTuple) -> TimeWaitEntry? {
+        guard let key = key(tuple) else { return nil }
+        return entries[key]
+    }
+
+    /// Adds (or replaces) the entry for `tuple`. Returns false, adding nothing,
+    /// when the local and remote addresses are of different families.
+    @discardableResult
+    mutating func insert(_ entry: TimeWaitEntry, for tuple: FourTuple) -> Bool {
+        guard tuple.local.address.isIPv6 == tuple.remote.address.isIPv6 else { return false }
+        let index: UInt32
+        if let known = localIndexes[tuple.local.address] {
+            index = known
+        } else {
+            index = UInt32(truncatingIfNeeded: localAddresses.count)
+            localAddresses.append(tuple.local.address)
+            localIndexes[tuple.local.address] = index
+        }
+        let key = Self.key(tuple, localIndex: index)
+        if let old = entries.updateValue(entry, forKey: key) {
+            release(port: tuple.local.port, old)
+        }
+        ports[tuple.local.port, default: PortHolders()].entries += 1
+        if entry.flags.contains(.portFromBind) { ports[tuple.local.port, default: PortHolders()].fromBind += 1 }
+        return true
+    }
+
+    /// Changes an existing entry in place (its flags that count per port stay as they were).
+    mutating func update(_ tuple: FourTuple, _ body: (inout TimeWaitEntry) -> Void) {
+        guard let key = key(tuple), var entry = entries[key] else { return }
+        body(&entry)
+        entries[key] = entry
+    }
+
+    /// Removes and returns the entry for `tuple`.
+    @discardableResult
+    mutating func remove(_ tuple: FourTuple) -> TimeWaitEntry? {
+        guard let key = key(tuple), let entry = entries.removeValue(forKey: key) else { return nil }
+        release(port: tuple.local.port, entry)
+        return entry
+    }
+
+    private mutating func release(port: UInt16, _ entry: TimeWaitEntry) {
+        guard var holders = ports[port] else { return }
+        holders.entries -= min(holders.entries, 1)
+        if entry.flags.contains(.portFromBind) { holders.fromBind -= min(holders.fromBind, 1) }
+        ports[port] = holders.entries == 0 ? nil : holders
+    }
+
+    /// The entries holding local port `port`.
+    func holders(ofPort port: UInt16) -> PortHolders? { ports[port] }
+
+    /// Calls `body` with the local address and entry of every entry on local port
+    /// `port` until it returns true; returns whether one did. Walks the table
+    /// only when some entry holds the port.
+    func contains(port: UInt16, where body: (IPAddress, TimeWaitEntry) -> Bool) -> Bool {
+        guard ports[port] != nil else { return false }
+        for (key, entry) in entries where key.localPort == port && Int(key.localIndex) < localAddresses.count {
+            if body(localAddresses[Int(key.localIndex)], entry) { return true }
+        }
+        return false
+    }
+
+    /// Every entry's 4-tuple.
+    var tuples: [FourTuple] { entries.keys.compactMap { tuple($0) } }
 }
 
 /// Outcome of a segment meeting a time-wait entry (enum tcp_tw_status).
@@ -43,64 +199,75 @@ enum TimeWaitVerdict {
 let timeWaitLength: Int64 = 60_000_000
 
 extension NetworkStack {
-    /// Replaces `sk` by a time-wait entry in `substate` lasting `timeout` (0 means
-    /// TCP_TIMEWAIT_LEN), then finishes the socket. Mirrors tcp_time_wait.
-    func enterTimeWait(_ sk: TCPSocket, substate: TimeWaitEntry.Substate, timeout: Int64) {
+    /// Replaces `sk` by a time-wait entry in `substate` lasting `timeout` (at least
+    /// 3.5 RTO; TIME_WAIT always TCP_TIMEWAIT_LEN), then finishes the socket. With
+    /// tcp_max_tw_buckets entries already, none is made (TCPTimeWaitOverflow) and
+    /// the connection simply ends. Mirrors tcp_time_wait.
+    func enterTimeWait(_ sk: TCPSocket, substate: TCPState, timeout: Int64) {
         guard let tuple = sk.tuple else {
             sk.done()
             return
         }
+        // inet_twsk_alloc refuses beyond tcp_max_tw_buckets.
         if timeWait.count >= sysctls.tcpMaxTwBuckets {
             counters.increment(.tcpExtTCPTimeWaitOverflow)
             sk.done()
             return
         }
-        let length = timeout > 0 ? max(timeout, 0) : timeWaitLength
-        var entry = TimeWaitEntry(
-            tuple: tuple, substate: substate, sndNxt: sk.sndNxt, rcvNxt: sk.rcvNxt,
-            rcvWindow: sk.receiveWindow, rcvWscale: sk.rcvWscale,
-            tsRecent: sk.tsRecent, tsRecentStamp: sk.tsRecentStamp, tsOffset: sk.tsOffset,
-            timestampOK: sk.timestampOK, reuse: sk.reuseAddress, tos: sk.tosByte,
-            lastOOWAck: sk.lastOOWAckTime, timer: nil, expires: now + length, entryStamp: now, family: sk.family,
-            socketID: sk.id)
-        // Linux rounds the time-wait timer onto a coarse timer-wheel slot.
-        entry.timer = schedule(at: now + length, .timeWait(tuple))
-        // __inet_twsk_schedule: a short-lived entry counts as killed, the rest as TW.
-        counters.increment(length <= 4_000_000 ? .tcpExtTWKilled : .tcpExtTW)
+        let rto = (sk.rto << 2) - (sk.rto >> 1)
+        let length = substate == .timeWait ? timeWaitLength : max(timeout, rto)
+        var flags: TimeWaitEntry.Flags = []
+        if substate == .finWait2 { flags.insert(.finWait2) }
+        if sk.reuseAddress { flags.insert(.reuseAddress) }
+        if sk.reusePort { flags.insert(.reusePort) }
+        if !sk.portFromConnect { flags.insert(.portFromBind) }
+        if sk.family == AF_INET6 { flags.insert(.ipv6Family) }
+        let entry = TimeWaitEntry(
+            sndNxt: sk.sndNxt, rcvNxt: sk.rcvNxt, rcvWindow: sk.receiveWindow,
+            tsRecent: sk.tsRecent, tsOffset: sk.tsOffset,
+            tsRecentStamp: UInt32(truncatingIfNeeded: sk.tsRecentStamp),
+            lastOutOfWindowAck: 0, entryStamp: timestampClock,
+            timer: schedule(at: now + length, .timeWait(tuple)),
+            rcvWscale: sk.rcvWscale, tos: sk.tosByte, flags: flags)
         // The entry takes over the connection's place in the tables.
         unhashEstablished(sk)
-        timeWait[tuple] = entry
+        guard timeWait.insert(entry, for: tuple) else {
+            timers.cancel(entry.timer)
+            sk.done()
+            return
+        }
+        // __inet_twsk_schedule: a short-lived entry counts as killed, the rest as TW.
+        counters.increment(length <= 4 * 1_000_000 ? .tcpExtTWKilled : .tcpExtTW)
         sk.done()
     }
 
+    /// tw_timer_handler -> inet_twsk_kill: the entry's time is up.
     func timeWaitTimerFired(tuple: FourTuple, handle: TimerHandle) {
         guard let entry = timeWait[tuple], entry.timer == handle else { return }
-        timeWait[tuple] = nil
+        timeWait.remove(tuple)
     }
 
     /// Removes a time-wait entry now (inet_twsk_deschedule_put).
     func killTimeWait(_ tuple: FourTuple) {
-        guard let entry = timeWait[tuple] else { return }
-        if let h = entry.timer { timers.cancel(h) }
-        timeWait[tuple] = nil
+        guard let entry = timeWait.remove(tuple) else { return }
+        timers.cancel(entry.timer)
     }
 
-    private func rescheduleTimeWait(_ entry: inout TimeWaitEntry, _ length: Int64) {
-        if let h = entry.timer { timers.cancel(h) }
-        entry.expires = now + length
-        entry.timer = schedule(at: now + length, .timeWait(entry.tuple))
+    /// inet_twsk_reschedule: the entry's timer restarts with `length`.
+    private func rescheduleTimeWait(_ entry: TimeWaitEntry, _ length: Int64) {
+        timers.reschedule(entry.timer, at: now + length)
     }
 
     /// A segment for a time-wait 4-tuple. Mirrors the do_time_wait part of tcp_v4_rcv.
     func timeWaitReceive(_ seg: InboundSegment, _ raw: UnsafeRawBufferPointer, tuple: FourTuple) {
         guard var entry = timeWait[tuple] else { return }
-        let verdict = timeWaitStateProcess(&entry, seg)
-        if timeWait[tuple] != nil { timeWait[tuple] = entry }
+        let verdict = timeWaitStateProcess(&entry, seg, tuple: tuple)
+        if timeWait[tuple] != nil { timeWait.update(tuple) { $0 = entry } }
         switch verdict {
         case .success:
             break
         case .ack:
-            timeWaitAck(entry)
+            timeWaitAck(entry, tuple: tuple)
         case .reset:
             sendResetForSegment(seg)
             killTimeWait(tuple)
@@ -110,83 +277,113 @@ extension NetworkStack {
                 listener.segsIn &+= 1
                 if listener.listenReceive(seg, raw, timeWaitISN: isn) { sendResetForSegment(seg) }
             } else {
-                timeWaitAck(entry)
+                timeWaitAck(entry, tuple: tuple)
             }
         }
     }
 
-    /// tcp_v4_timewait_ack.
-    func timeWaitAck(_ entry: TimeWaitEntry) {
-        let window = UInt16(truncatingIfNeeded: min(entry.rcvWindow >> UInt32(entry.rcvWscale), 65535))
-        let ts: (UInt32, UInt32)? = entry.timestampOK ? (timestampClock &+ entry.tsOffset, entry.tsRecent) : nil
-        sendBareAck(tuple: entry.tuple, seq: entry.sndNxt, ack: entry.rcvNxt, window: window, timestamp: ts, tos: entry.tos)
+    /// tcp_v4_timewait_ack: an ACK from the entry's own numbers, with a timestamp
+    /// only when the peer's last one (the echo) is not zero (tcp_v4_send_ack).
+    func timeWaitAck(_ entry: TimeWaitEntry, tuple: FourTuple) {
+        let window = UInt16(truncatingIfNeeded: entry.rcvWindow >> UInt32(min(entry.rcvWscale, 14)))
+        let ts: (UInt32, UInt32)? = entry.tsRecent != 0 ? (timestampClock &+ entry.tsOffset, entry.tsRecent) : nil
+        sendBareAck(tuple: tuple, seq: entry.sndNxt, ack: entry.rcvNxt, window: window, timestamp: ts, tos: entry.tos)
     }
 
-    /// Decides what a segment does to a time-wait entry. Mirrors tcp_timewait_state_process.
-    func timeWaitStateProcess(_ tw: inout TimeWaitEntry, _ seg: InboundSegment) -> TimeWaitVerdict {
+    /// tcp_timewait_check_oow_rate_limit -> tcp_oow_rate_limited: a data segment
+    /// without SYN is always answered; anything else at most once per
+    /// tcp_invalid_ratelimit, the skipped ones counted in `skipped`.
+    private func timeWaitAckRateLimited(_ tw: inout TimeWaitEntry, _ seg: InboundSegment, skipped: Counter) -> TimeWaitVerdict {
+        if seg.seq != seg.endSeq && !seg.isSyn { return .ack }
+        let nowMs = timestampClock
+        if tw.lastOutOfWindowAck != 0 {
+            let elapsed = Int32(bitPattern: nowMs &- tw.lastOutOfWindowAck)
+            if elapsed >= 0 && Int64(elapsed) < Int64(sysctls.tcpInvalidRatelimit) {
+                counters.increment(skipped)
+                return .success
+            }
+        }
+        tw.lastOutOfWindowAck = nowMs
+        return .ack
+    }
+
+    /// Decides what a segment does to a time-wait entry. Mirrors tcp_timewait_state_process
+    /// (Linux 6.18: a PAWS failure counts PAWSTimewait).
+    func timeWaitStateProcess(_ tw: inout TimeWaitEntry, _ seg: InboundSegment, tuple: FourTuple) -> TimeWaitVerdict {
+        // Timestamps are looked at only when the connection had them.
+        let sawTimestamp = tw.tsRecentStamp != 0 && seg.options.hasTimestamp
         var pawsReject = false
-        if tw.tsRecentStamp != 0, seg.options.hasTimestamp {
-            pawsReject = pawsRejects(tsRecent: tw.tsRecent, tsRecentStamp: tw.tsRecentStamp,
+        if sawTimestamp {
+            pawsReject = pawsRejects(tsRecent: tw.tsRecent, tsRecentStamp: Int64(tw.tsRecentStamp),
                                      tsVal: seg.options.tsVal, isRst: seg.isRst, nowSeconds: seconds)
         }
-        if tw.substate == .finWait2 {
-            let inWindow = sequenceInWindow(seg.seq, seg.endSeq, tw.rcvNxt, tw.rcvNxt + Int(tw.rcvWindow))
-            if pawsReject || !inWindow {
-                return outOfWindowRateLimited(seg, last: &tw.lastOOWAck) ? .success : .ack
+        if tw.isFinWait2 {
+            // The checks of tcp_rcv_state_process, repeated.
+            if pawsReject || !sequenceInWindow(seg.seq, seg.endSeq, tw.rcvNxt, tw.rcvNxt + Int(tw.rcvWindow)) {
+                return timeWaitAckRateLimited(&tw, seg, skipped: .tcpExtTCPACKSkippedFinWait2)
             }
             if seg.isRst {
-                killTimeWait(tw.tuple)
+                killTimeWait(tuple)
                 return .success
             }
             if seg.isSyn && seg.seq >= tw.rcvNxt { return .reset }
+            // A duplicate ACK, or nothing new.
             if !seg.hasAck || seg.endSeq <= tw.rcvNxt || seg.endSeq == seg.seq { return .success }
+            // New data after our half of the close, or anything but the FIN: reset.
             if !seg.isFin || seg.endSeq != tw.rcvNxt + 1 { return .reset }
-            tw.substate = .timeWait
+            // The FIN: true TIME_WAIT for TCP_TIMEWAIT_LEN.
+            tw.flags.remove(.finWait2)
             tw.rcvNxt = seg.endSeq
-            if seg.options.hasTimestamp {
-                tw.tsRecentStamp = seconds
+            if sawTimestamp {
+                tw.entryStamp = timestampClock
+                tw.tsRecentStamp = UInt32(truncatingIfNeeded: seconds)
                 tw.tsRecent = seg.options.tsVal
             }
-            rescheduleTimeWait(&tw, timeWaitLength)
+            rescheduleTimeWait(tw, timeWaitLength)
             return .ack
         }
+        // In TIME_WAIT a segment at rcv_nxt can only be a bare ACK or a RST.
         if !pawsReject && seg.seq == tw.rcvNxt && (seg.seq == seg.endSeq || seg.isRst) {
             if seg.isRst {
+                // TIME_WAIT assassination (RFC 1337), allowed unless tcp_rfc1337.
                 if sysctls.tcpRfc1337 == 0 {
-                    killTimeWait(tw.tuple)
+                    killTimeWait(tuple)
                     return .success
                 }
             } else {
-                rescheduleTimeWait(&tw, timeWaitLength)
+                rescheduleTimeWait(tw, timeWaitLength)
             }
-            if seg.options.hasTimestamp {
+            if sawTimestamp {
                 tw.tsRecent = seg.options.tsVal
-                tw.tsRecentStamp = seconds
+                tw.tsRecentStamp = UInt32(truncatingIfNeeded: seconds)
             }
             return .success
         }
+        // A new SYN may reopen the 4-tuple: its sequence is above the old one's,
+        // or its timestamp is newer. The new ISN starts above everything we sent.
         if seg.isSyn && !seg.isRst && !seg.hasAck && !pawsReject
             && (seg.seq > tw.rcvNxt
-                || (seg.options.hasTimestamp && Int32(bitPattern: tw.tsRecent &- seg.options.tsVal) < 0)) {
+                || (sawTimestamp && Int32(bitPattern: tw.tsRecent &- seg.options.tsVal) < 0)) {
             var isn = tw.sndNxt + 65537
             if isn.rawValue == 0 { isn = SequenceNumber(1) }
             return .syn(isn: isn)
         }
-        if pawsReject { counters.increment(.tcpExtPAWSEstab) }
+        if pawsReject { counters.increment(.tcpExtPAWSTimewait) }
         if !seg.isRst {
-            if pawsReject || seg.hasAck { rescheduleTimeWait(&tw, timeWaitLength) }
-            return outOfWindowRateLimited(seg, last: &tw.lastOOWAck) ? .success : .ack
+            // An ACK-less SYN below rcv_nxt may be an old duplicate: no restart for it.
+            if pawsReject || seg.hasAck { rescheduleTimeWait(tw, timeWaitLength) }
+            return timeWaitAckRateLimited(&tw, seg, skipped: .tcpExtTCPACKSkippedTimeWait)
         }
         return .success
     }
 }
 
-/// tcp_in_window: the segment overlaps the window `start..<end` (zero-length
-/// segments at the window's left edge count).
+/// tcp_in_window: the segment overlaps the window `start..<end`; a zero-length
+/// segment at either edge counts.
 func sequenceInWindow(_ seq: SequenceNumber, _ endSeq: SequenceNumber, _ start: SequenceNumber, _ end: SequenceNumber) -> Bool {
     if seq == start { return true }
     if endSeq > start && seq < end { return true }
-    return false
+    return seq == end && seq == endSeq
 }
 
 /// tcp_paws_check: whether a timestamp passes PAWS with a replay window of `window`
