@@ -110,7 +110,14 @@ public final class NetworkStack {
     var timeWait = TimeWaitTable()
     var listeners: [UInt16: [TCPSocket]] = [:]
     var bound: [UInt16: [TCPSocket]] = [:]
-    var orphanCount = 0
+    /// Orphaned sockets alive now (tcp_orphan_count): counted from close() (or
+    /// a listener dropping an unaccepted child) until the socket is destroyed.
+    private(set) var orphanCount = 0
+    /// tcp_orphan_cache: the tcp_max_orphans check reads the count as Linux's
+    /// tcp_orphan_timer last sampled it (every 100 ms), not the live count, so
+    /// the socket being closed is not yet in it.
+    private var orphanCache = 0
+    private var orphanCacheSampledAt: Int64 = 0
     /// Fast Open cookies by server address (the tcp_metrics cookie cache).
     var fastOpenCookies: [IPAddress: [UInt8]] = [:]
     var lastChallengeAckTime: Int64 = 0
@@ -118,6 +125,36 @@ public final class NetworkStack {
     /// Called after every input and timer so blocked calls can be re-checked.
     var wakeups: [UInt64: () -> Void] = [:]
     var nextWakeupID: UInt64 = 1
+
+    /// tcp_orphan_count_inc.
+    func orphanAdded() {
+        sampleOrphanCache()
+        orphanCount += 1
+    }
+
+    /// The decrement in inet_csk_destroy_sock.
+    func orphanRemoved() {
+        sampleOrphanCache()
+        orphanCount = max(0, orphanCount - 1)
+    }
+
+    /// tcp_too_many_orphans: the sampled count, shifted left by `shift`
+    /// (penalties of tcp_out_of_resources), above tcp_max_orphans.
+    func tooManyOrphans(shift: Int) -> Bool {
+        sampleOrphanCache()
+        return orphanCache << shift > sysctls.tcpMaxOrphans
+    }
+
+    /// tcp_orphan_update, evaluated lazily: the timer fires on every 100 ms
+    /// boundary of the clock and the count only changes through the two calls
+    /// above, so the count before a change is what the last tick saw.
+    private func sampleOrphanCache() {
+        let tick = now - now % 100_000
+        if tick > orphanCacheSampledAt {
+            orphanCache = orphanCount
+            orphanCacheSampledAt = tick
+        }
+    }
 
     /// Creates a stack.
     ///

@@ -67,7 +67,7 @@ extension TCPSocket {
     func closeFinish() {
         isOrphan = true
         hasFile = false
-        stack.orphanCount += 1
+        stack.orphanAdded()
         if state == .finWait2 {
             if linger2 < 0 {
                 setState(.close)
@@ -83,7 +83,7 @@ extension TCPSocket {
                 }
             }
         }
-        if state != .close && tooManyOrphans {
+        if state != .close && checkOOM(shift: 0) {
             setState(.close)
             sendActiveReset()
             stack.counters.increment(.tcpExtTCPAbortOnMemory)
@@ -104,7 +104,7 @@ extension TCPSocket {
         receiveBytes.removeAll()
         receiveRecords.removeAll()
         outOfOrder.removeAll()
-        if isOrphan { stack.orphanCount = max(0, stack.orphanCount - 1) }
+        if isOrphan { stack.orphanRemoved() }
     }
 
     /// tcp_shutdown: SHUT_WR sends the FIN where the state allows.
@@ -120,11 +120,12 @@ extension TCPSocket {
         if mask & ~3 != 0 || mask == 0 { return EINVAL }
         var err: Int32 = 0
         switch state {
-        case .listen:
-            if mask & 1 == 0 { break }
+        case .listen, .synSent:
+            // SHUT_WR leaves a listener alone; anything else disconnects, and the
+            // socket may connect() or listen() again (SS_UNCONNECTED).
+            if state == .listen && mask & 1 == 0 { break }
             err = disconnect()
-        case .synSent:
-            err = disconnect()
+            connectState = err != 0 ? .disconnecting : .unconnected
         default:
             if state == .close { err = ENOTCONN }
             shutdownMask.formUnion(ShutdownMask(rawValue: UInt8(truncatingIfNeeded: mask)))
@@ -212,8 +213,10 @@ extension TCPSocket {
     func listenStop() {
         for child in acceptQueue {
             child.inAcceptQueue = false
+            // inet_child_forget: orphaned (and counted) on its way to destruction.
             child.disconnect()
             child.isOrphan = true
+            stack.orphanAdded()
             child.destroy()
         }
         acceptQueue.removeAll()

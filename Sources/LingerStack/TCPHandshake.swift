@@ -327,6 +327,10 @@ extension TCPSocket {
 
     /// The socket options a child inherits from its listener.
     func copyOptions(from l: TCPSocket) {
+        // sk_clone_lock copies sk_shutdown too: a shutdown() made before listen()
+        // (ENOTCONN, yet the bits stay) shuts every child's directions, and
+        // tcp_rcv_state_process sends the FIN as soon as a child is established.
+        shutdownMask = l.shutdownMask
         reuseAddress = l.reuseAddress
         reusePort = l.reusePort
         keepaliveEnabled = l.keepaliveEnabled
@@ -421,6 +425,11 @@ extension TCPSocket {
             if iss.rawValue == 0 { iss = SequenceNumber(1) }
             tsRecent = tw.tsRecent
             tsRecentStamp = Int64(tw.tsRecentStamp)
+        } else if writeSeq.rawValue != 0 {
+            // tcp_v4_connect draws an ISN only while write_seq is 0: after
+            // tcp_disconnect (shutdown in SYN_SENT, a refused connect) the next
+            // connect() continues from old write_seq + max_window + 2.
+            iss = writeSeq
         }
         writeSeq = iss
         if stack.sysctls.tcpTimestamps != 0 { tsOffset = stack.timestampOffset(tuple) }
@@ -603,17 +612,15 @@ extension TCPSocket {
         sackOK = o.sackPermitted && s.tcpSack != 0
     }
 
-    /// tcp_send_synack for a socket in SYN_RECV after crossed SYNs.
+    /// tcp_send_synack for a socket in SYN_RECV after crossed SYNs: the SYN in
+    /// the retransmission queue gains ACK and goes out again with the options
+    /// of our own SYN (tcp_syn_options follows the sysctls, not what the peer
+    /// offered); its retransmissions are SYN-ACKs too.
     func sendSynAckFromSocket() {
-        guard let t = tuple else { return }
-        var h = OutboundHeader(tuple: t, seq: iss, ack: rcvNxt, flags: [.syn, .ack],
-                               window: UInt16(truncatingIfNeeded: min(rcvWnd, 65535)))
-        h.mss = UInt16(truncatingIfNeeded: advmss)
-        if wscaleOK { h.windowScale = rcvWscale }
-        if timestampOK { h.timestamp = (stack.timestampClock &+ tsOffset, tsRecent) }
-        h.sackPermitted = sackOK
-        stack.counters.increment(.tcpOutSegs)
-        stack.emit(SegmentBuilder.build(h, payload: UnsafeRawBufferPointer(start: nil, count: 0)))
+        guard sendHead > 0, sendQueue[0].flags.contains(.syn) else { return }
+        sendQueue[0].flags.insert(.ack)
+        // Not counted in TcpOutSegs: the skb ends at snd_nxt and is not empty.
+        transmit(seq: sendQueue[0].seq, flags: [.syn, .ack], payloadOffset: 0, payloadLength: 0, countAsNew: false)
     }
 
     /// tcp_finish_connect.

@@ -838,6 +838,11 @@ extension TCPSocket {
             length += next.dataLength
             count += 1
         }
+        if count == 1 && first.dataLength < min(availWindow, mss) {
+            retransTryCollapse(index, space: min(availWindow, mss))
+            first = sendQueue[index]
+            length = first.dataLength
+        }
         let (priorStamp, stamp) = takeDepartureStamp()
         for k in 0..<count {
             var r = sendQueue[index + k]
@@ -868,6 +873,39 @@ extension TCPSocket {
         }
         advanceDepartureStamp(length: length, prior: priorStamp)
         return true
+    }
+
+    /// tcp_retrans_try_collapse: a short segment being resent takes the
+    /// one-segment skbs sent after it along (their data, PSH and FIN) while
+    /// they fit its MSS and the peer's window, so an orphan's unacknowledged
+    /// data and FIN go out again as one `FP.` segment.
+    func retransTryCollapse(_ index: Int, space: Int) {
+        guard stack.sysctls.tcpRetransCollapse != 0 else { return }
+        var to = sendQueue[index]
+        if to.flags.contains(.syn) || to.sacked.contains(.acked) { return }
+        var room = space - to.dataLength
+        while !to.eor && index + 1 < sendHead {
+            let next = sendQueue[index + 1]
+            // tcp_can_collapse: only a one-segment skb that is not SACKed.
+            if index + 2 < sendHead && sendQueue[index + 2].skbID == next.skbID { break }
+            if next.sacked.contains(.acked) { break }
+            room -= next.dataLength
+            if room < 0 || next.endSeq > windowEnd { break }
+            // tcp_collapse_retrans
+            to.endSeq = next.endSeq
+            to.flags.formUnion(next.flags)
+            if next.sacked.contains(.everRetrans) { to.sacked.insert(.everRetrans) }
+            to.eor = next.eor
+            // tcp_adjust_pcount for the skb that goes away.
+            packetsOut = packetsOut > 0 ? packetsOut - 1 : 0
+            if next.sacked.contains(.retrans) { retransOut = retransOut > 0 ? retransOut - 1 : 0 }
+            if next.sacked.contains(.lost) { lostOut = lostOut > 0 ? lostOut - 1 : 0 }
+            if !sackOK && sackedOut > 0 { sackedOut -= 1 }
+            unchargeSend(next.headerTruesize)
+            sendQueue[index] = to
+            sendQueue.remove(at: index + 1)
+            sendHead -= 1
+        }
     }
 
     /// tcp_xmit_retransmit_queue: resends records marked lost while cwnd allows.

@@ -236,9 +236,14 @@ extension TCPSocket {
         stack.counters.increment(.tcpExtTCPAbortOnTimeout)
     }
 
-    /// tcp_out_of_resources: too many orphans -> reset and close.
+    /// tcp_out_of_resources: too many orphans -> reset and close. An orphan
+    /// that has sent nothing for 2 x TCP_RTO_MAX, or is past its retries, or
+    /// had an ICMP error, counts double (or fourfold) against tcp_max_orphans.
     func outOfResources(doReset: Bool) -> Bool {
-        if tooManyOrphans {
+        var shift = 0
+        if stack.now - lastSndTime > 2 * maximumRTO || !doReset { shift += 1 }
+        if softError != 0 { shift += 1 }
+        if checkOOM(shift: shift) {
             var reset = doReset
             if stack.now - lastSndTime <= timeWaitLength || (sndWnd == 0 && packetsOut == 0) { reset = true }
             if reset { sendActiveReset() }
@@ -249,8 +254,9 @@ extension TCPSocket {
         return false
     }
 
-    /// tcp_check_oom's orphan half (memory pressure is not modelled).
-    var tooManyOrphans: Bool { stack.orphanCount > stack.sysctls.tcpMaxOrphans }
+    /// tcp_check_oom: too many orphans (memory pressure, the tcp_mem half, is
+    /// not modelled).
+    func checkOOM(shift: Int) -> Bool { stack.tooManyOrphans(shift: shift) }
 
     /// tcp_probe_timer: the zero-window probe timer.
     func probeTimerFired() {
