@@ -238,6 +238,7 @@ extension NetworkStack {
         }
         // __inet_twsk_schedule: a short-lived entry counts as killed, the rest as TW.
         counters.increment(length <= 4 * 1_000_000 ? .tcpExtTWKilled : .tcpExtTW)
+        explainTimeWait(sk, substate: substate, length: length)
         sk.done()
     }
 
@@ -267,8 +268,10 @@ extension NetworkStack {
         case .success:
             break
         case .ack:
+            reason = .timeWaitAck
             timeWaitAck(entry, tuple: tuple)
         case .reset:
+            reason = .timeWaitReset
             sendResetForSegment(seg)
             killTimeWait(tuple)
         case .syn(let isn):
