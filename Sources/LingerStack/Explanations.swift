@@ -158,6 +158,18 @@ extension NetworkStack {
         reason = saved
     }
 
+    /// A time-wait entry's timer ran out (tw_timer_handler -> inet_twsk_kill).
+    func explainTimeWaitEnd(_ tuple: FourTuple, finWait2: Bool) {
+        guard let log = explanationLog else { return }
+        let why = finWait2
+            ? "the orphaned FIN_WAIT2's time (tcp_fin_timeout or TCP_LINGER2) is up -> tw_timer_handler -> inet_twsk_kill; the peer's next segment meets no socket"
+            : "TIME_WAIT is over (TCP_TIMEWAIT_LEN) -> tw_timer_handler -> inet_twsk_kill: the 4-tuple is free again"
+        log.records.append(Explanation(
+            time: now, event: .stateChange(connection: "\(tuple.local) > \(tuple.remote)",
+                                           from: finWait2 ? "FIN_WAIT2 (time-wait entry)" : "TIME_WAIT", to: "CLOSE"),
+            reason: why))
+    }
+
     /// The end of one step of the stack (a packet in, a timer, a system call):
     /// counters moved after the step's last packet go to its last record, and
     /// the reason is forgotten.

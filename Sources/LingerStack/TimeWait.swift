@@ -245,6 +245,7 @@ extension NetworkStack {
     /// tw_timer_handler -> inet_twsk_kill: the entry's time is up.
     func timeWaitTimerFired(tuple: FourTuple, handle: TimerHandle) {
         guard let entry = timeWait[tuple], entry.timer == handle else { return }
+        if explanationLog != nil { explainTimeWaitEnd(tuple, finWait2: entry.isFinWait2) }
         timeWait.remove(tuple)
     }
 
