@@ -29,7 +29,7 @@ public struct HTMLReport: Sendable {
     // Layout, in pixels.
     static let peerX = 250
     static let stackX = 700
-    static let width = 1180
+    static let width = 1120
     static let top = 70
     /// Idle time longer than this is drawn as a break, not to scale.
     static let breakThreshold: Int64 = 1_000_000
@@ -150,9 +150,11 @@ public struct HTMLReport: Sendable {
         var y = Self.top
         var lastTime: Int64?
         var lastWasPacket = false
+        var lastHadReason = false
         for (index, entry) in trace.entries.enumerated() {
             let isPacket: Bool = if case .packet = entry.kind { true } else { false }
-            var gap = rows.isEmpty ? 0 : (lastWasPacket ? 30 : 20)
+            // A packet's reason is written under its arrow: room for it.
+            var gap = rows.isEmpty ? 0 : (lastHadReason ? 44 : lastWasPacket ? 30 : 20)
             if isPacket && !rows.isEmpty { gap = max(gap, 28) }
             var breakBefore: Int64?
             if let lastTime {
@@ -169,6 +171,7 @@ public struct HTMLReport: Sendable {
             rows.append(Row(index: index, y: y, breakBefore: breakBefore))
             lastTime = entry.time
             lastWasPacket = isPacket
+            lastHadReason = isPacket && (entry.reason != nil || !entry.counters.isEmpty)
         }
         return (rows, y + 30)
     }
