@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "LingerRun", targets: ["LingerRun"]),
         .library(name: "LingerKernel", targets: ["LingerKernel"]),
         .library(name: "LingerStack", targets: ["LingerStack"]),
+        .library(name: "LingerObserve", targets: ["LingerObserve"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -44,6 +45,8 @@ let package = Package(
             dependencies: ["LingerRun", "LingerWire", "CLingerLinux"],
             swiftSettings: strictSettings
         ),
+        // Seeing a run: the trace with reasons and the HTML ladder diagram report.
+        .target(name: "LingerObserve", dependencies: ["LingerWire", "LingerRun"], swiftSettings: strictSettings),
         // The command-line tool.
         .executableTarget(
             name: "linger",
@@ -53,6 +56,7 @@ let package = Package(
                 "LingerRun",
                 "LingerKernel",
                 "LingerStack",
+                "LingerObserve",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -61,6 +65,11 @@ let package = Package(
         .testTarget(name: "LingerScriptTests", dependencies: ["LingerScript"], swiftSettings: strictSettings),
         .testTarget(name: "LingerRunTests", dependencies: ["LingerRun", "LingerWire", "LingerScript"], swiftSettings: strictSettings),
         .testTarget(name: "LingerStackTests", dependencies: ["LingerStack", "LingerRun", "LingerWire", "LingerScript"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "LingerObserveTests",
+            dependencies: ["LingerObserve", "LingerStack", "LingerRun", "LingerWire", "LingerScript"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "LingerKernelTests", dependencies: ["LingerKernel", "LingerRun", "LingerWire"], swiftSettings: strictSettings),
         .testTarget(
             name: "LingerCLITests",

@@ -31,6 +31,7 @@ extension ScriptRunner {
         pending = nil
         emit("\(call.spec.name) syscall: \(ScriptPackets.seconds(scriptTime(completion.time)))",
              time: scriptTime(completion.time), line: call.timing.line)
+        observeCall(call.spec, completion, startTime: call.timing.time, line: call.timing.line)
         try checkResult(call.spec, call.prepared, completion.result, line: call.timing.line)
         // A blocking call's return is checked against its END time, with the tolerance
         // scaled from its start.
@@ -70,6 +71,7 @@ extension ScriptRunner {
                 try completeBlockedCall(PendingCall(spec: spec, timing: timing, prepared: prepared), completion)
             } else {
                 emit("\(spec.name) syscall: \(ScriptPackets.seconds(scriptTime(completion.time)))", time: scriptTime(completion.time))
+                observeCall(spec, completion, startTime: current?.time ?? scriptTime(completion.time), line: line)
                 try checkResult(spec, prepared, completion.result, line: line)
             }
         case .blocked:
@@ -81,11 +83,28 @@ extension ScriptRunner {
                     throw .script("\(scriptPath):\(line): runtime error in \(spec.name) call: the call never returned")
                 }
                 emit("\(spec.name) syscall: \(ScriptPackets.seconds(scriptTime(completion.time)))", time: scriptTime(completion.time))
+                observeCall(spec, completion, startTime: current?.time ?? scriptTime(completion.time), line: line)
                 try checkResult(spec, prepared, completion.result, line: line)
                 return
             }
             pending = PendingCall(spec: spec, timing: timing, prepared: prepared)
         }
+    }
+
+    /// Tells the call observer a call returned: the script's call with the result
+    /// the system under test gave.
+    func observeCall(_ spec: SyscallSpec, _ completion: CallCompletion, startTime: Int64, line: Int) {
+        guard let callObserver else { return }
+        var shown = spec
+        shown.result = SyscallExpression(.integer(completion.result.value, .decimal), location: spec.result.location)
+        shown.errno = nil
+        shown.note = nil
+        var text = ScriptPrinter().format(shown)
+        if completion.result.value < 0 {
+            let number = completion.result.errno
+            text += " \(LinuxErrno.name(of: number) ?? String(number)) (\(LinuxErrno.text(of: number)))"
+        }
+        callObserver(ObservedCall(time: scriptTime(completion.time), startTime: startTime, line: line, text: text))
     }
 
     /// end_syscall's result and errno checks, then the call's own out-parameter checks.

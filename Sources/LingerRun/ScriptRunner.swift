@@ -21,6 +21,13 @@ public final class ScriptRunner {
     /// runner meets them (for `--pcap`); outbound packets the script never waited
     /// for are collected at the end.
     public var packetObserver: ((ObservedPacket) -> Void)?
+    /// Called with every system call of the script when it returns, with its result
+    /// (for `--trace`).
+    public var callObserver: ((ObservedCall) -> Void)?
+    /// Called with the stack's explanations, times in script microseconds, when the
+    /// backend is an ``ExplanationSource`` (for `--trace` on the sim); setting it
+    /// turns the stack's explanation log on for the run.
+    public var explanationObserver: ((Explanation) -> Void)?
 
     /// Timing of the event being run, in script microseconds (adjusted as packetdrill does).
     struct EventTiming {
@@ -132,6 +139,10 @@ public final class ScriptRunner {
         _ = LinuxErrno.text(of: 11)
         countersAtStart = (backend as? any CounterSource)?.counterValues()
         liveStart = backend.startTime()
+        if explanationObserver != nil, let source = backend as? any ExplanationSource {
+            _ = source.takeExplanations()
+            source.isExplaining = true
+        }
         for (index, event) in script.events.enumerated() {
             try checkBlockedCallCompletion()
             try startEvent(event, isFirst: index == 0)
@@ -144,6 +155,7 @@ public final class ScriptRunner {
             case .code(let code): try runCodeEvent(code, event: event)
             }
             reportSocketTableAfterEvent(event)
+            reportExplanations()
             eventCount += 1
         }
     }
@@ -305,7 +317,17 @@ public final class ScriptRunner {
         }
         try closeAllDescriptors()
         drainOutboundForObserver()
+        reportExplanations()
         backend.finish()
+    }
+
+    /// Hands the explanation observer what the stack explained since the last time.
+    func reportExplanations() {
+        guard let explanationObserver, let source = backend as? any ExplanationSource else { return }
+        for var explanation in source.takeExplanations() {
+            explanation.time = scriptTime(explanation.time)
+            explanationObserver(explanation)
+        }
     }
 
     /// Hands the observer the packets the stack sent that no event waited for.

@@ -223,6 +223,7 @@ extension NetworkStack {
     /// has one, else seq 0 with an ACK of everything it occupied. Never answers a RST.
     func sendResetForSegment(_ seg: InboundSegment) {
         guard !seg.isRst else { return }
+        if reason == .none { reason = .noSocket }
         var header = OutboundHeader(
             tuple: seg.tuple, seq: SequenceNumber(0), ack: SequenceNumber(0), flags: [.rst], window: 0)
         if seg.hasAck {

@@ -124,6 +124,10 @@ public final class NetworkStack {
     var challengeAckCount = 0
     /// Called after every input and timer so blocked calls can be re-checked.
     var wakeups: [UInt64: () -> Void] = [:]
+    /// `--trace`: what was sent and which states changed, and why; nil when off.
+    var explanationLog: ExplanationLog?
+    /// Why the next segment or state change happens, set where that is decided.
+    var reason = StackReason.none
     var nextWakeupID: UInt64 = 1
 
     /// tcp_orphan_count_inc.
@@ -192,13 +196,13 @@ public final class NetworkStack {
             now = max(now, next)
             var due: [(TimerHandle, StackTimer)] = []
             timers.advance(to: next) { handle, payload in due.append((handle, payload)) }
-            for (handle, payload) in due { fire(handle, payload) }
+            for (handle, payload) in due { fire(handle, payload); endExplanationStep() }
             runWakeups()
         }
         now = max(now, time)
         var due: [(TimerHandle, StackTimer)] = []
         timers.advance(to: now) { handle, payload in due.append((handle, payload)) }
-        for (handle, payload) in due { fire(handle, payload) }
+        for (handle, payload) in due { fire(handle, payload); endExplanationStep() }
     }
 
     /// Sets the clock to `time` without running the timers due then (they run at
@@ -287,6 +291,7 @@ public final class NetworkStack {
               gsoContinuation payloadBytes: Int? = nil) -> Bool {
         guard !bytes.isEmpty else { return false }
         countOutboundIP(bytes, gsoContinuation: payloadBytes)
+        if explanationLog != nil { explainSent(bytes) }
         switch queueDiscipline {
         case .dropAll:
             return false
@@ -346,10 +351,12 @@ public final class NetworkStack {
     /// Delivers an inbound IP packet now (tcp_v4_rcv / tcp_v6_rcv). Packets that are
     /// not TCP for a local address, or are malformed, are dropped as Linux drops them.
     public func receive(_ bytes: [UInt8]) {
+        if explanationLog != nil { explainMarker(.received(bytes: bytes)) }
         bytes.withUnsafeBytes { raw in
             receive(raw)
         }
         runWakeups()
+        endExplanationStep()
     }
 
     func receive(_ raw: UnsafeRawBufferPointer) {

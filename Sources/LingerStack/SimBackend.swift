@@ -138,8 +138,11 @@ public final class SimBackend: Backend {
 
     public func start(_ call: SocketCall) -> CallStart {
         runDueTimers()
+        defer { stack.endExplanationStep() }
         switch process.start(call) {
         case .completed(let result):
+            stack.endExplanationStep()
+            if stack.isExplaining { stack.explainMarker(.callReturned) }
             return .finished(CallCompletion(result: result, time: stack.now))
         case .blocked(let b):
             blocked = b
@@ -154,6 +157,7 @@ public final class SimBackend: Backend {
 
     private func complete(_ result: SocketCallResult) {
         blockedCompletion = CallCompletion(result: result, time: stack.now)
+        if stack.isExplaining { stack.explainMarker(.callReturned) }
         if let id = wakeupID { stack.removeWakeup(id) }
         wakeupID = nil
     }

@@ -36,6 +36,7 @@ extension TCPSocket {
     func closeBegin(lingerTimeout: Int64) -> Bool {
         shutdownMask = .both
         if state == .listen {
+            stack.reason = .closeListener
             setState(.close)
             listenStop()
             return false
@@ -49,6 +50,7 @@ extension TCPSocket {
         rmemAlloc = 0
         // copied_seq stays: what was never read still counts in ss's Recv-Q.
         if state == .close { return false }
+        stack.reason = dataWasUnread ? .closeUnreadData(bytes: Int(copiedSeq.distance(to: unreadEnd))) : lingerOn && lingerSeconds == 0 ? .closeLingerZero : .closeSendsFin
         if dataWasUnread {
             stack.counters.increment(.tcpExtTCPAbortOnClose)
             setState(.close)
@@ -70,6 +72,7 @@ extension TCPSocket {
         stack.orphanAdded()
         if state == .finWait2 {
             if linger2 < 0 {
+                stack.reason = .linger2Negative
                 setState(.close)
                 sendActiveReset()
                 stack.counters.increment(.tcpExtTCPAbortOnLinger)
@@ -84,6 +87,7 @@ extension TCPSocket {
             }
         }
         if state != .close && checkOOM(shift: 0) {
+            stack.reason = .tooManyOrphans
             setState(.close)
             sendActiveReset()
             stack.counters.increment(.tcpExtTCPAbortOnMemory)
@@ -110,6 +114,7 @@ extension TCPSocket {
     /// tcp_shutdown: SHUT_WR sends the FIN where the state allows.
     func shutdownSend() {
         if state == .established || state == .synSent || state == .closeWait {
+            if stack.reason == .none { stack.reason = .shutdownSendsFin }
             if closeState() { sendFin() }
         }
     }
@@ -212,6 +217,7 @@ extension TCPSocket {
     /// when it is established) and destroyed; pending requests are dropped.
     func listenStop() {
         for child in acceptQueue {
+            stack.reason = .closeListener
             child.inAcceptQueue = false
             // inet_child_forget: orphaned (and counted) on its way to destruction.
             child.disconnect()

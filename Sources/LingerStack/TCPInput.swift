@@ -138,11 +138,13 @@ extension TCPSocket {
                 break
             }
             if linger2 < 0 {
+                stack.reason = .linger2Negative
                 done()
                 stack.counters.increment(.tcpExtTCPAbortOnData)
                 return true
             }
             if seg.endSeq != seg.seq && seg.endSeq - (seg.isFin ? 1 : 0) > rcvNxt {
+                stack.reason = .dataAfterShutdown
                 done()
                 stack.counters.increment(.tcpExtTCPAbortOnData)
                 return true
@@ -178,6 +180,7 @@ extension TCPSocket {
             if shutdownMask.contains(.receive) && seg.endSeq != seg.seq
                 && seg.endSeq - (seg.isFin ? 1 : 0) > rcvNxt {
                 stack.counters.increment(.tcpExtTCPAbortOnData)
+                stack.reason = .dataAfterShutdown
                 reset(from: seg)
                 return true
             }
@@ -348,6 +351,7 @@ extension TCPSocket {
                 dsackSet(seg.seq, end)
             }
         }
+        stack.reason = .duplicateAck
         sendAck()
     }
 
@@ -363,6 +367,7 @@ extension TCPSocket {
         lastOOWAckTime = last
         if stack.challengeAckAllowed() {
             stack.counters.increment(.tcpExtTCPChallengeACK)
+            stack.reason = .challengeAck
             sendAck()
         }
     }
@@ -371,6 +376,7 @@ extension TCPSocket {
 
     /// tcp_reset: the peer reset the connection.
     func reset(from seg: InboundSegment?) {
+        if stack.reason == .none { stack.reason = .resetReceived }
         let err: Int32
         switch state {
         case .synSent: err = ECONNREFUSED
@@ -407,6 +413,7 @@ extension TCPSocket {
     func setState(_ new: TCPState) {
         let old = state
         if old == new { return }
+        if stack.explanationLog != nil { stack.explainStateChange(self, from: old, to: new) }
         switch new {
         case .established:
             stack.counters.increment(.tcpCurrEstab)
@@ -1125,6 +1132,7 @@ extension TCPSocket {
         let unread = Int(copiedSeq.distance(to: rcvNxt))
         if (received > ackRcvMss && (unread < receiveLowat || computeWindow() >= rcvWnd))
             || inQuickAckMode || ackPending & AckPendingBits.now != 0 {
+            stack.reason = .quickAck
             sendAck()
             return
         }

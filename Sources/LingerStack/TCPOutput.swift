@@ -930,6 +930,7 @@ extension TCPSocket {
             }
             if smallQueueFull(truesize: recordTruesize(sendQueue[i]), factor: 1) { break }
             let before = retransOut
+            if caState != .loss { stack.reason = .fastRetransmit }
             if !retransmitRecord(i, segs: segs) { break }
             let sent = Int(retransOut - before)
             stack.counters.increment(caState != .loss ? .tcpExtTCPFastRetrans : .tcpExtTCPSlowStartRetrans, by: Int64(sent))

@@ -71,6 +71,7 @@ extension TCPSocket {
         case .reorder:
             rackReorderTimeout()
         case .lossProbe:
+            stack.reason = .tailLossProbe
             sendLossProbe()
         case .retrans:
             pending = .none
@@ -100,6 +101,7 @@ extension TCPSocket {
             return
         }
         stack.counters.increment(.tcpExtTCPTimeouts)
+        stack.reason = .retransmissionTimeout
         if writeTimeout() { return }
         if retransmits == 0 {
             var counter: Counter?
@@ -222,6 +224,7 @@ extension TCPSocket {
         }
         if !expired { expired = retransmitsTimedOut(boundary: retryUntil, timeout: userTimeout) }
         if expired {
+            stack.reason = .retriesExhausted
             writeError()
             return true
         }
@@ -246,6 +249,7 @@ extension TCPSocket {
         if checkOOM(shift: shift) {
             var reset = doReset
             if stack.now - lastSndTime <= timeWaitLength || (sndWnd == 0 && packetsOut == 0) { reset = true }
+            stack.reason = .tooManyOrphans
             if reset { sendActiveReset() }
             done()
             stack.counters.increment(.tcpExtTCPAbortOnMemory)
@@ -284,6 +288,7 @@ extension TCPSocket {
         if probesOut >= maxProbes {
             writeError()
         } else {
+            stack.reason = .zeroWindowProbe
             sendProbe0()
         }
     }
@@ -306,6 +311,7 @@ extension TCPSocket {
                 ackPingpong = 0
                 ackAto = 40_000
             }
+            stack.reason = .delayedAck
             sendAck()
             stack.counters.increment(.tcpExtDelayedACKs)
         }
@@ -319,6 +325,7 @@ extension TCPSocket {
         defer { stack.runWakeups() }
         if state == .listen { return }
         if state == .finWait2 && isOrphan {
+            stack.reason = .finWait2Timeout
             if linger2 >= 0 {
                 let tmo = finTime - timeWaitLength
                 if tmo > 0 {
@@ -340,10 +347,12 @@ extension TCPSocket {
         if elapsed >= keepaliveTimeWhen {
             if (userTimeout != 0 && elapsed >= userTimeout && probesOut > 0)
                 || (userTimeout == 0 && probesOut >= keepaliveProbeCount) {
+                stack.reason = .keepaliveDeath
                 sendActiveReset()
                 writeError()
                 return
             }
+            stack.reason = .keepaliveProbe
             if writeWakeup(counter: .tcpExtTCPKeepAlive) <= 0 {
                 probesOut += 1
                 elapsed = keepaliveIntervalWhen

@@ -81,7 +81,7 @@ extension TCPSocket {
                 if newWindow != 0 && newWindow >= 2 * now { timeToAck = true }
             }
         }
-        if timeToAck { sendAck() }
+        if timeToAck { stack.reason = .windowUpdate; sendAck() }
     }
 
     /// One try at a send call: copies what fits from `data[offset..<count]`,

@@ -238,12 +238,14 @@ extension NetworkStack {
         }
         // __inet_twsk_schedule: a short-lived entry counts as killed, the rest as TW.
         counters.increment(length <= 4 * 1_000_000 ? .tcpExtTWKilled : .tcpExtTW)
+        explainTimeWait(sk, substate: substate, length: length)
         sk.done()
     }
 
     /// tw_timer_handler -> inet_twsk_kill: the entry's time is up.
     func timeWaitTimerFired(tuple: FourTuple, handle: TimerHandle) {
         guard let entry = timeWait[tuple], entry.timer == handle else { return }
+        if explanationLog != nil { explainTimeWaitEnd(tuple, finWait2: entry.isFinWait2) }
         timeWait.remove(tuple)
     }
 
@@ -267,8 +269,10 @@ extension NetworkStack {
         case .success:
             break
         case .ack:
+            reason = .timeWaitAck
             timeWaitAck(entry, tuple: tuple)
         case .reset:
+            reason = .timeWaitReset
             sendResetForSegment(seg)
             killTimeWait(tuple)
         case .syn(let isn):

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import LingerKernel
+import LingerObserve
 import LingerRun
 import LingerScript
 import LingerStack
@@ -110,12 +111,25 @@ struct RunCommand: ParsableCommand {
         valueName: "FILE"))
     var pcap: String?
 
+    @Flag(help: ArgumentHelp(
+        "Print the run in time order: packets (tcpdump style), system calls with results, state changes; on the sim each segment the stack sends and each state change says why and which counters it moved.",
+        discussion: "On the kernel backend the trace has packets and calls only: the kernel does not say why."))
+    var trace = false
+
+    @Option(help: ArgumentHelp(
+        "Write a self-contained HTML report of the run to FILE: a ladder diagram of the packets with states, calls and reasons.",
+        valueName: "FILE"))
+    var html: String?
+
     @Flag(name: .customLong("strict_segments"), help: "Do not merge outbound segments to match a larger scripted one.")
     var strictSegments = false
 
     func validate() throws {
         if paths.isEmpty {
             throw ValidationError("give at least one script or directory, e.g. linger run Tests/Scripts")
+        }
+        if html != nil, paths.count > 1 || paths.contains(where: { ScriptFiles.isDirectory($0) }) {
+            throw ValidationError("--html writes one run: give one script")
         }
         if pcap != nil, paths.count > 1 || paths.contains(where: { ScriptFiles.isDirectory($0) }) {
             throw ValidationError("--pcap writes one run: give one script")
@@ -209,12 +223,12 @@ struct RunCommand: ParsableCommand {
         } catch {
             return report(.failed, "\(path): \(error.message)")
         }
-        let trace: ((RunTraceEntry) -> Void)? = verbose ? { entry in
+        let verboseTrace: ((RunTraceEntry) -> Void)? = verbose ? { entry in
             let line = entry.line.map { "\(path):\($0): " } ?? ""
             print(line + entry.text)
         } : nil
         let runner = ScriptRunner(
-            script: parsed.script, scriptPath: path, configuration: configuration, backend: world, trace: trace)
+            script: parsed.script, scriptPath: path, configuration: configuration, backend: world, trace: verboseTrace)
         var capture = PcapFile()
         if pcap != nil {
             // Virtual time starts at the epoch; the kernel's packets get the wall clock.
@@ -229,7 +243,28 @@ struct RunCommand: ParsableCommand {
                 print("---")
             })
         }
+        var recorder: TraceRecorder?
+        if trace || html != nil {
+            let newRecorder = TraceRecorder()
+            newRecorder.attach(to: runner)
+            recorder = newRecorder
+        }
         let result = runner.run()
+        if let recorder {
+            let runTrace = recorder.trace()
+            if trace {
+                if files > 1 { print("\(path):") }
+                print(runTrace.text, terminator: "")
+            }
+            if let html {
+                let page = HTMLReport(title: path, trace: runTrace, verdict: result.message ?? "passed",
+                                      backend: backend.rawValue).render()
+                if let problem = ScriptFiles.write(Array(page.utf8), to: html) {
+                    report(.failed, "\(path): cannot write \(html): \(problem)")
+                    return .failed
+                }
+            }
+        }
         if let pcap, let problem = ScriptFiles.write(capture.bytes, to: pcap) {
             report(.failed, "\(path): cannot write \(pcap): \(problem)")
             return .failed
