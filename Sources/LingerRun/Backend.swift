@@ -212,9 +212,14 @@ extension CounterValue {
     public static func nstatText(_ counters: [CounterValue]) -> String {
         var text = "#kernel\n"
         for counter in counters {
-            text += pad(counter.name, 32) + pad(String(counter.value), 16) + "   0.0\n"
+            text += nstatLine(name: counter.name, value: counter.value) + "\n"
         }
         return text
+    }
+
+    /// One counter's line as nstat prints it (`%-32s%-16llu%6.1f`, rate 0.0).
+    public static func nstatLine(name: String, value: Int64) -> String {
+        pad(name, 32) + pad(String(value), 16) + "   0.0"
     }
 
     private static func pad(_ text: String, _ width: Int) -> String {

@@ -1014,10 +1014,7 @@ private struct Interpreter {
     /// nstat's line layout: name in 32 columns, value in 16, rate as %6.1f
     /// (always 0.0 here: no time passes in a command).
     static func nstatLine(name: String, value: Int64) -> String {
-        func pad(_ text: String, _ width: Int) -> String {
-            text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
-        }
-        return pad(name, 32) + pad(String(value), 16) + "   0.0"
+        CounterValue.nstatLine(name: name, value: value)
     }
 
     private func grepArguments(_ command: SimpleCommand) throws(SysctlCommandError) -> (quiet: Bool, pattern: String) {
