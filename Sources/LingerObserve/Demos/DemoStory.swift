@@ -82,7 +82,8 @@ public struct DemoStory: Sendable {
         var pending = socketTables[...]
         var packets = 0, calls = 0
         func printTable(_ table: Table) {
-            out += String(repeating: " ", count: 13) + "$ \(table.report.command)\n"
+            out += String(repeating: " ", count: 13) + "$ \(table.report.command)   "
+                + "(at \(RunTrace.seconds(table.report.time).drop(while: { $0 == " " })) s, line \(table.report.line))\n"
             for line in table.report.text.split(separator: "\n") where line.contains(where: { $0 != " " && $0 != "\t" }) {
                 out += String(repeating: " ", count: 13) + line.replacing("\t", with: "    ") + "\n"
             }
