@@ -15,12 +15,14 @@ struct Linger: ParsableCommand {
             them.
 
             Examples:
+              linger demo                               the built-in scenarios, told as stories
+              linger demo pipelining-rst                one of them: trace, ss, counters, why
               linger run Tests/Scripts                  every scenario script, virtual time
               sudo linger run --backend kernel x.pkt    the same script on the live kernel
               linger parse Tests/Scripts -q             check scripts for syntax errors
               linger decode 4500003c...                 a raw packet as tcpdump shows it
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, ParseCommand.self, DecodeCommand.self]
+        subcommands: [DemoCommand.self, RunCommand.self, ParseCommand.self, DecodeCommand.self]
     )
 }

@@ -298,7 +298,12 @@ struct RunCommand: ParsableCommand {
     }
 
     func makeBackend(_ configuration: RunConfiguration) throws(BackendError) -> any Backend {
-        switch backend {
+        try Self.makeBackend(backend, configuration)
+    }
+
+    /// A fresh backend of `kind` for a run with `configuration`.
+    static func makeBackend(_ kind: BackendKind, _ configuration: RunConfiguration) throws(BackendError) -> any Backend {
+        switch kind {
         case .kernel: return try KernelBackend(network: configuration.network)
         case .sim:
             return SimBackend(
