@@ -21,6 +21,6 @@ struct Linger: ParsableCommand {
               linger decode 4500003c...                 a raw packet as tcpdump shows it
             """,
         version: "0.1.0",
-        subcommands: [RunCommand.self, ParseCommand.self, DecodeCommand.self]
+        subcommands: [RunCommand.self, ParseCommand.self, DecodeCommand.self, BenchCommand.self]
     )
 }
