@@ -37,6 +37,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Entries or connections for the memory and timer cases.")
     var connections: Int = 1_000_000
 
+    @Option(help: "Bytes each throughput case sends.")
+    var transferBytes: Int = 1 << 30
+
+    @Option(help: "Connection life cycles each side of lifecycles runs (at most 60,000: one port each).")
+    var cycles: Int = 20000
+
     @Option(help: "Tests/Scripts directory for script-speed.")
     var scripts: String = "Tests/Scripts"
 
@@ -52,6 +58,8 @@ struct BenchCommand: ParsableCommand {
                 "unknown case '\(name)'; the cases are: \(BenchCase.allCases.map(\.name).joined(separator: ", "))")
         }
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
+        guard transferBytes >= 1 else { throw ValidationError("--transfer-bytes must be at least 1") }
+        guard (1...60000).contains(cycles) else { throw ValidationError("--cycles must be 1...60000") }
     }
 
     func run() throws {
@@ -99,8 +107,10 @@ struct BenchCommand: ParsableCommand {
             }
         case .scriptSpeed:
             return scriptSpeed()
-        case .throughputMTU1500, .throughputMTU65536, .lifecycles:
-            return BenchResult(benchCase, linger: nil, linux: nil, note: "not implemented yet")
+        case .throughputMTU1500, .throughputMTU65536:
+            return throughput(benchCase, mtu: benchCase == .throughputMTU1500 ? 1500 : 65536)
+        case .lifecycles:
+            return lifecycles()
         }
     }
 
@@ -120,6 +130,50 @@ struct BenchCommand: ParsableCommand {
             notes.append("Linger: \(error)")
             return BenchResult(benchCase, linger: nil, linux: linux, note: notes.joined(separator: "; "))
         }
+    }
+
+    /// One bulk stream each side, the same bytes in the same write sizes.
+    func throughput(_ benchCase: BenchCase, mtu: Int) -> BenchResult {
+        var notes: [String] = []
+        var linger: Double?
+        do {
+            let link = try InMemoryLink(mtu: mtu)
+            let m = try link.bulkTransfer(bytes: transferBytes)
+            linger = m.gigabitsPerSecond
+            notes.append("Linger: \(m.bytes) bytes checked in \(m.packets) packets, \(BenchReport.figure(Double(m.virtualMicroseconds) / 1000)) ms virtual")
+        } catch {
+            notes.append("\(error)")
+        }
+        let linux: Double?
+        switch LinuxLoopback.bulkTransfer(bytes: transferBytes, mtu: mtu) {
+        case .success(let m): linux = m.gigabitsPerSecond
+        case .failure(let error):
+            linux = nil
+            notes.append("Linux: \(error)")
+        }
+        return BenchResult(benchCase, linger: linger, linux: linux, note: notes.joined(separator: "; "))
+    }
+
+    /// Connection life cycles per second on each side.
+    func lifecycles() -> BenchResult {
+        var notes: [String] = []
+        var linger: Double?
+        do {
+            let link = try InMemoryLink(mtu: 65536, sysctls: [("net.ipv4.ip_local_port_range", "1024 65535")])
+            let ns = try link.lifecycles(cycles)
+            linger = Double(cycles) * 1e9 / Double(ns)
+        } catch {
+            notes.append("\(error)")
+        }
+        let linux: Double?
+        switch LinuxLoopback.lifecycles(cycles) {
+        case .success(let ns): linux = Double(cycles) * 1e9 / Double(ns)
+        case .failure(let error):
+            linux = nil
+            notes.append("Linux: \(error)")
+        }
+        notes.append("\(cycles) cycles each side")
+        return BenchResult(.lifecycles, linger: linger, linux: linux, note: notes.joined(separator: "; "))
     }
 
     /// Every script on the sim: wall seconds against the virtual seconds they span.
