@@ -131,12 +131,6 @@ public final class InMemoryLink {
         return fd
     }
 
-    /// The byte at `offset` of a bulk transfer: a pattern with a long period, so
-    /// that misplaced or repeated data shows.
-    @inline(__always)
-    public static func patternByte(_ offset: Int) -> UInt8 {
-        UInt8(truncatingIfNeeded: (offset &* 7) ^ (offset >> 11))
-    }
 }
 
 /// What a bulk transfer measured.
@@ -160,7 +154,6 @@ extension InMemoryLink {
         -> TransferMeasurement
     {
         let (sender, receiver) = try connect(port: port)
-        var chunk = [UInt8](repeating: 0, count: writeSize)
         var sent = 0, received = 0
         var idleRounds = 0
         let virtualStart = now
@@ -169,9 +162,8 @@ extension InMemoryLink {
             var progressed = false
             while sent < total {
                 let n = min(writeSize, total - sent)
-                if chunk.count != n { chunk = [UInt8](repeating: 0, count: n) }
-                for i in 0..<n { chunk[i] = Self.patternByte(sent + i) }
-                let r = try Self.call(clientProcess, .write(fd: sender, data: .bytes(chunk)))
+                let r = try Self.call(
+                    clientProcess, .write(fd: sender, data: .bytes(Array(PayloadPattern.slice(at: sent, count: n)))))
                 if r.value <= 0 { break }
                 sent += Int(r.value)
                 progressed = true
@@ -180,8 +172,8 @@ extension InMemoryLink {
             while true {
                 let r = try Self.call(serverProcess, .read(fd: receiver, buffer: .capacity(1 << 18)))
                 guard r.value > 0, case .received(let data) = r.output else { break }
-                for (i, byte) in data.enumerated() where byte != Self.patternByte(received + i) {
-                    throw BenchError("Linger: byte \(received + i) arrived as \(byte), sent as \(Self.patternByte(received + i))")
+                guard data.withUnsafeBytes({ PayloadPattern.matches($0, at: received) }) else {
+                    throw BenchError("Linger: bytes \(received)..<\(received + data.count) arrived altered")
                 }
                 received += data.count
                 progressed = true

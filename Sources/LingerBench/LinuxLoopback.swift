@@ -22,23 +22,22 @@ public enum LinuxLoopback {
                 while received < total {
                     let n = buffer.withUnsafeMutableBytes { read(server, $0.baseAddress, $0.count) }
                     if n <= 0 { break }
-                    for i in 0..<n where buffer[i] != InMemoryLink.patternByte(received + i) {
-                        receiver.set(-1 - (received + i))
+                    guard buffer.withUnsafeBytes({ PayloadPattern.matches(UnsafeRawBufferPointer(rebasing: $0[0..<n]), at: received) })
+                    else {
+                        receiver.set(-1 - received)
                         return
                     }
                     received += n
                 }
                 receiver.set(received)
             }
-            var chunk = [UInt8](repeating: 0, count: writeSize)
             var sent = 0
             let start = monotonicNanoseconds()
             while sent < total {
-                let n = min(writeSize, total - sent)
-                for i in 0..<n { chunk[i] = InMemoryLink.patternByte(sent + i) }
+                let n = min(writeSize, PayloadPattern.longestRun, total - sent)
                 var offset = 0
                 while offset < n {
-                    let w = chunk.withUnsafeBytes { write(client, $0.baseAddress! + offset, n - offset) }
+                    let w = PayloadPattern.withBytes(at: sent) { write(client, $0 + offset, n - offset) }
                     guard w > 0 else { throw BenchError("write on loopback failed: \(errnoText())") }
                     offset += w
                 }
@@ -48,7 +47,7 @@ public enum LinuxLoopback {
             let elapsed = monotonicNanoseconds() - start
             let received = receiver.get() ?? 0
             guard received == total else {
-                throw BenchError(received < 0 ? "loopback corrupted byte \(-1 - received)" : "loopback delivered \(received) of \(total) bytes")
+                throw BenchError(received < 0 ? "loopback altered the bytes from \(-1 - received)" : "loopback delivered \(received) of \(total) bytes")
             }
             return TransferMeasurement(bytes: total, nanoseconds: elapsed, virtualMicroseconds: 0, packets: 0)
         }

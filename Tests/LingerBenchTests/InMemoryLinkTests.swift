@@ -18,8 +18,21 @@ import Testing
         // Shifted copies of the stream differ: a segment delivered at the wrong
         // offset would fail the check.
         for shift in [1, 1448, 65483, 65536] {
-            #expect((0..<4096).contains { InMemoryLink.patternByte($0) != InMemoryLink.patternByte($0 + shift) })
+            #expect((0..<4096).contains { PayloadPattern.byte(at: $0) != PayloadPattern.byte(at: $0 + shift) })
         }
+    }
+
+    @Test func patternMatchesOnlyItself() {
+        let run = Array(PayloadPattern.slice(at: 70_000, count: 5000))
+        #expect(run.count == 5000 && run[0] == PayloadPattern.byte(at: 70_000))
+        #expect(run.withUnsafeBytes { PayloadPattern.matches($0, at: 70_000) })
+        #expect(!run.withUnsafeBytes { PayloadPattern.matches($0, at: 70_001) })
+        var altered = run
+        altered[4999] &+= 1
+        #expect(!altered.withUnsafeBytes { PayloadPattern.matches($0, at: 70_000) })
+        // Longer than one table run: checked piecewise.
+        let long = (0..<600_000).map { PayloadPattern.byte(at: 123 + $0) }
+        #expect(long.withUnsafeBytes { PayloadPattern.matches($0, at: 123) })
     }
 
     @Test func lifecyclesLeaveOneTimeWaitEntryEach() throws {
