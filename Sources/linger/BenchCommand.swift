@@ -5,6 +5,10 @@ import LingerRun
 import LingerScript
 import LingerStack
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `linger bench`: Linger's speed and footprint against the live kernel's, side by side.
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -186,6 +190,7 @@ struct BenchCommand: ParsableCommand {
         }
         var wall: Int64 = 0
         var tcpTime: Int64 = 0
+        let selfBefore = Self.cpuSeconds(RUSAGE_SELF.rawValue), childrenBefore = Self.cpuSeconds(RUSAGE_CHILDREN.rawValue)
         var failures: [String] = []
         for path in files {
             guard let source = ScriptFiles.read(path) else {
@@ -213,8 +218,12 @@ struct BenchCommand: ParsableCommand {
             tcpTime += backend.now() - virtualStart
             if result.verdict != .passed { failures.append("\(path): \(result.verdict)") }
         }
+        let selfCPU = Self.cpuSeconds(RUSAGE_SELF.rawValue) - selfBefore
+        let childrenCPU = Self.cpuSeconds(RUSAGE_CHILDREN.rawValue) - childrenBefore
         var kernelWall: Double?
-        var note = "\(files.count) scripts; linux column: the TCP time they describe"
+        var note = "\(files.count) scripts; linux column: the TCP time they describe; CPU seconds in linger itself "
+            + "\(BenchReport.figure(selfCPU)), in the host commands scripts run (shell, python3 for %{ }% blocks) "
+            + "\(BenchReport.figure(childrenCPU))"
         if withKernel {
             let start = monotonicNanoseconds()
             for path in files { _ = runOnKernel(path) }
@@ -223,6 +232,14 @@ struct BenchCommand: ParsableCommand {
         if !failures.isEmpty { note += "; \(failures.count) did not pass: " + failures.prefix(5).joined(separator: ", ") }
         return BenchResult(.scriptSpeed, linger: Double(wall) / 1e9, linux: Double(tcpTime) / 1e6,
                            kernelWall: kernelWall, note: note)
+    }
+
+    /// User plus system CPU seconds of `who` (RUSAGE_SELF or RUSAGE_CHILDREN) so far.
+    static func cpuSeconds(_ who: __rusage_who_t) -> Double {
+        var usage = rusage()
+        getrusage(who, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     /// One script on the kernel backend; whether it passed.
