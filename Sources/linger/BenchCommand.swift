@@ -226,8 +226,9 @@ struct BenchCommand: ParsableCommand {
             + "\(BenchReport.figure(childrenCPU))"
         if withKernel {
             let start = monotonicNanoseconds()
-            for path in files { _ = runOnKernel(path) }
+            let kernelFailures = files.filter { !runOnKernel($0) }.count
             kernelWall = Double(monotonicNanoseconds() - start) / 1e9
+            if kernelFailures > 0 { note += "; \(kernelFailures) did not pass on the kernel backend" }
         }
         if !failures.isEmpty { note += "; \(failures.count) did not pass: " + failures.prefix(5).joined(separator: ", ") }
         return BenchResult(.scriptSpeed, linger: Double(wall) / 1e9, linux: Double(tcpTime) / 1e6,
