@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "LingerKernel", targets: ["LingerKernel"]),
         .library(name: "LingerStack", targets: ["LingerStack"]),
         .library(name: "LingerObserve", targets: ["LingerObserve"]),
+        .library(name: "LingerBench", targets: ["LingerBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -47,6 +48,12 @@ let package = Package(
         ),
         // Seeing a run: the trace with reasons and the HTML ladder diagram report.
         .target(name: "LingerObserve", dependencies: ["LingerWire", "LingerRun"], swiftSettings: strictSettings),
+        // `linger bench`: Linger's speed and footprint against the live kernel's.
+        .target(
+            name: "LingerBench",
+            dependencies: ["LingerStack", "LingerRun", "LingerWire", "CLingerLinux"],
+            swiftSettings: strictSettings
+        ),
         // The command-line tool.
         .executableTarget(
             name: "linger",
@@ -57,6 +64,7 @@ let package = Package(
                 "LingerKernel",
                 "LingerStack",
                 "LingerObserve",
+                "LingerBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings
@@ -68,6 +76,11 @@ let package = Package(
         .testTarget(
             name: "LingerObserveTests",
             dependencies: ["LingerObserve", "LingerStack", "LingerRun", "LingerWire", "LingerScript"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LingerBenchTests",
+            dependencies: ["LingerBench", "LingerStack", "LingerWire"],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "LingerKernelTests", dependencies: ["LingerKernel", "LingerRun", "LingerWire"], swiftSettings: strictSettings),

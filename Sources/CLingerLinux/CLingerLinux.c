@@ -4,6 +4,7 @@
 #ifdef __linux__
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <net/route.h>
@@ -383,6 +384,11 @@ int clinger_spawn_shell(const char *command, const char *directory, int output_f
     return error;
 }
 
+size_t clinger_malloc_allocated_bytes(void) {
+    struct mallinfo2 info = mallinfo2();
+    return info.uordblks + info.hblkhd;
+}
+
 #else  // not Linux: nothing here works.
 
 #include <errno.h>
@@ -432,5 +438,7 @@ int clinger_unblock_interrupt_signal(void) {
 int clinger_unblock_interrupt_signal(void) CLINGER_UNSUPPORTED
 int clinger_interrupt_thread(int thread_id) { (void)thread_id; CLINGER_UNSUPPORTED }
 int clinger_spawn_shell(const char *c, const char *d, int o, int *p) { (void)c; (void)d; (void)o; (void)p; return ENOSYS; }
+
+size_t clinger_malloc_allocated_bytes(void) { return 0; }
 
 #endif

@@ -22,8 +22,10 @@ struct ByteRing {
     private mutating func reserve(_ total: Int) {
         guard total > storage.count else { return }
         var bigger = [UInt8](repeating: 0, count: Self.roundUp(total))
-        let cap = storage.count
-        for i in 0..<count { bigger[i] = storage[(head + i) & (cap - 1)] }
+        let length = count
+        bigger.withUnsafeMutableBytes { dst in
+            copyOut(offset: 0, length: length, to: dst.baseAddress.unsafelyUnwrapped)
+        }
         storage = bigger
         head = 0
     }
@@ -33,12 +35,14 @@ struct ByteRing {
         guard bytes.count > 0 else { return }
         reserve(count + bytes.count)
         let cap = storage.count
-        var tail = (head + count) & (cap - 1)
-        storage.withUnsafeMutableBufferPointer { dst in
-            for byte in bytes {
-                dst[tail] = byte
-                tail = (tail + 1) & (cap - 1)
-            }
+        let tail = (head + count) & (cap - 1)
+        // At most two runs: up to the end of the storage, then from its start.
+        let first = min(bytes.count, cap - tail)
+        storage.withUnsafeMutableBytes { dst in
+            let base = dst.baseAddress.unsafelyUnwrapped
+            let source = bytes.baseAddress.unsafelyUnwrapped
+            (base + tail).copyMemory(from: source, byteCount: first)
+            if first < bytes.count { base.copyMemory(from: source + first, byteCount: bytes.count - first) }
         }
         count += bytes.count
     }
@@ -48,12 +52,12 @@ struct ByteRing {
         guard n > 0 else { return }
         reserve(count + n)
         let cap = storage.count
-        var tail = (head + count) & (cap - 1)
-        storage.withUnsafeMutableBufferPointer { dst in
-            for _ in 0..<n {
-                dst[tail] = 0
-                tail = (tail + 1) & (cap - 1)
-            }
+        let tail = (head + count) & (cap - 1)
+        let first = min(n, cap - tail)
+        storage.withUnsafeMutableBytes { dst in
+            let base = dst.baseAddress.unsafelyUnwrapped
+            (base + tail).initializeMemory(as: UInt8.self, repeating: 0, count: first)
+            if first < n { base.initializeMemory(as: UInt8.self, repeating: 0, count: n - first) }
         }
         count += n
     }
@@ -74,12 +78,24 @@ struct ByteRing {
     /// Copies `length` bytes starting `offset` bytes from the front into `out`.
     func copy(offset: Int, length: Int, into out: inout [UInt8]) {
         guard length > 0, offset >= 0, offset + length <= count, !storage.isEmpty else { return }
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: length))
+        out.withUnsafeMutableBytes { dst in
+            copyOut(offset: offset, length: length, to: dst.baseAddress.unsafelyUnwrapped + start)
+        }
+    }
+
+    /// Copies `length` bytes from `offset` (both checked by the caller) to
+    /// `destination`, in at most two runs.
+    private func copyOut(offset: Int, length: Int, to destination: UnsafeMutableRawPointer) {
+        guard length > 0, !storage.isEmpty else { return }
         let cap = storage.count
-        out.reserveCapacity(out.count + length)
-        var i = (head + offset) & (cap - 1)
-        for _ in 0..<length {
-            out.append(storage[i])
-            i = (i + 1) & (cap - 1)
+        let from = (head + offset) & (cap - 1)
+        let first = min(length, cap - from)
+        storage.withUnsafeBytes { src in
+            let base = src.baseAddress.unsafelyUnwrapped
+            destination.copyMemory(from: base + from, byteCount: first)
+            if first < length { (destination + first).copyMemory(from: base, byteCount: length - first) }
         }
     }
 

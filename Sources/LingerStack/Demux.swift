@@ -89,20 +89,36 @@ extension NetworkStack {
         listeners[sk.localPort] = list.isEmpty ? nil : list
     }
 
+    /// Adds `sk` to its port's owners (inet_bind_hash): O(1), in place, as a
+    /// listener's millionth child must not copy or scan the list.
     func addBound(_ sk: TCPSocket) {
-        var list = bound[sk.localPort] ?? []
-        if !list.contains(where: { $0 === sk }) { list.append(sk) }
-        bound[sk.localPort] = list
+        let count = bound[sk.localPort]?.count ?? 0
+        if sk.isBound, sk.boundIndex >= 0, sk.boundIndex < count, bound[sk.localPort]?[sk.boundIndex] === sk {
+            return
+        }
+        sk.boundIndex = bound[sk.localPort, default: []].count
+        bound[sk.localPort, default: []].append(sk)
         sk.isBound = true
     }
 
-    /// Releases the socket's port (inet_put_port).
+    /// Releases the socket's port (inet_put_port): the list's last owner takes
+    /// its place (the list's order means nothing).
     func removeBound(_ sk: TCPSocket) {
         guard sk.isBound else { return }
-        if var list = bound[sk.localPort] {
-            list.removeAll { $0 === sk }
-            bound[sk.localPort] = list.isEmpty ? nil : list
+        let port = sk.localPort
+        let index = sk.boundIndex
+        // No local copy of the list: holding one would make the mutations copy it.
+        let count = bound[port]?.count ?? 0
+        if index >= 0, index < count, bound[port]?[index] === sk {
+            bound[port]?.swapAt(index, count - 1)
+            bound[port]?.removeLast()
+            if index < count - 1, let moved = bound[port]?[index] { moved.boundIndex = index }
+            if count == 1 { bound[port] = nil }
+        } else {
+            bound[port]?.removeAll { $0 === sk }
+            if bound[port]?.isEmpty == true { bound[port] = nil }
         }
+        sk.boundIndex = -1
         sk.isBound = false
     }
 

@@ -49,6 +49,17 @@ public final class ProcessFiles {
     private(set) var closeOnExec: Set<Int32> = []
     /// RLIMIT_NOFILE.
     var limit: Int32 = 1024
+    /// files_struct's next_fd: every descriptor below it is open, so the search
+    /// for a free one starts here (without it, opening the millionth descriptor
+    /// would walk past 999,999 open ones).
+    private var nextFree: Int32 = 0
+
+    /// RLIMIT_NOFILE (1024 unless raised, as a shell's default soft limit):
+    /// descriptors at or above it are never handed out.
+    public var descriptorLimit: Int32 {
+        get { limit }
+        set { limit = max(3, newValue) }
+    }
 
     /// A table with descriptors 0, 1 and 2 open on the terminal.
     public init() {
@@ -63,7 +74,7 @@ public final class ProcessFiles {
 
     /// The lowest free descriptor at or above `minimum` (get_unused_fd_flags).
     func lowestFree(from minimum: Int32 = 0) -> Int32? {
-        var fd = max(0, minimum)
+        var fd = max(0, minimum, nextFree)
         while fd < limit {
             if table[fd] == nil { return fd }
             fd += 1
@@ -75,6 +86,9 @@ public final class ProcessFiles {
     func install(_ file: OpenFile, at fd: Int32, cloexec: Bool = false) {
         file.references += 1
         table[fd] = file
+        if fd == nextFree {
+            repeat { nextFree += 1 } while table[nextFree] != nil
+        }
         if cloexec { closeOnExec.insert(fd) } else { closeOnExec.remove(fd) }
     }
 
@@ -83,6 +97,7 @@ public final class ProcessFiles {
     /// description when its count reached zero.
     func remove(_ fd: Int32) -> OpenFile? {
         guard let f = table.removeValue(forKey: fd) else { return nil }
+        nextFree = min(nextFree, fd)
         closeOnExec.remove(fd)
         f.references -= 1
         return f

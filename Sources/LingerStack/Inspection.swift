@@ -233,3 +233,18 @@ extension NetworkStack {
             identifier: UInt64(entry.entryStamp), isIPv6: entry.flags.contains(.ipv6Family))
     }
 }
+
+extension NetworkStack {
+    /// How many time-wait entries (TIME_WAIT, and FIN_WAIT2 after an orphaned
+    /// close) the stack holds: a count, without building snapshots.
+    public var timeWaitEntryCount: Int { timeWait.count }
+
+    /// How many full sockets the established hash holds (every state from
+    /// SYN_RECV-accepted to LAST_ACK that has a 4-tuple).
+    public var establishedHashCount: Int { established.count }
+}
+
+extension NetworkStack {
+    /// How many timers are armed (every socket's, every time-wait entry's, the queue's).
+    public var armedTimerCount: Int { timers.count }
+}

@@ -194,6 +194,9 @@ final class TCPSocket {
     var remoteAddress: IPAddress?
     var remotePort: UInt16 = 0
     var isBound = false  // bind() or autobind took a port
+    /// Where the socket sits in its port's owner list (`NetworkStack.bound`), so
+    /// that taking it out is O(1) (-1: in none).
+    var boundIndex = -1
     /// bind() chose the port (SOCK_BINDPORT_LOCK): it stays reserved until close.
     var explicitlyBound = false
     /// connect()'s port search chose the port (its bind bucket has fastreuse -1),

@@ -21,8 +21,9 @@ struct Linger: ParsableCommand {
               sudo linger run --backend kernel x.pkt    the same script on the live kernel
               linger parse Tests/Scripts -q             check scripts for syntax errors
               linger decode 4500003c...                 a raw packet as tcpdump shows it
+              linger bench                              Linger against Linux, side by side (release build)
             """,
         version: "0.1.0",
-        subcommands: [DemoCommand.self, RunCommand.self, ParseCommand.self, DecodeCommand.self]
+        subcommands: [DemoCommand.self, RunCommand.self, ParseCommand.self, DecodeCommand.self, BenchCommand.self]
     )
 }

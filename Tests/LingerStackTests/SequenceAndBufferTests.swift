@@ -63,6 +63,21 @@ import Testing
         #expect(middle == Array(model[10..<110]))
     }
 
+    @Test func byteRingZerosAndCopiesAcrossTheWrap() {
+        var ring = ByteRing(capacity: 256)
+        ring.append([UInt8](repeating: 9, count: 200))
+        ring.removeFirst(190)
+        // 10 nines at the end of the storage, then zeros and bytes that wrap.
+        ring.appendZeros(100)
+        ring.append((0..<100).map { UInt8($0) })
+        #expect(ring.count == 210)
+        var out: [UInt8] = [7]
+        ring.copy(offset: 5, length: 200, into: &out)
+        let expected: [UInt8] = [7] + [UInt8](repeating: 9, count: 5) + [UInt8](repeating: 0, count: 100)
+            + (0..<95).map { UInt8($0) }
+        #expect(out == expected)
+    }
+
     @Test func byteRingIgnoresOutOfRangeRequests() {
         var ring = ByteRing()
         ring.append([1, 2, 3])

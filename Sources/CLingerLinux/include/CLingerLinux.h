@@ -6,6 +6,7 @@
 #ifndef CLINGER_LINUX_H
 #define CLINGER_LINUX_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /// Moves the calling thread into a new, empty network namespace (unshare(CLONE_NEWNET)).
@@ -141,5 +142,8 @@ int clinger_interrupt_thread(int thread_id);
 /// packetdrill sets it for its commands.
 /// Returns 0 and the child's pid, or an errno value.
 int clinger_spawn_shell(const char *command, const char *directory, int output_fd, int *pid);
+
+/// Bytes malloc has handed out and not had back (mallinfo2's uordblks + hblkhd).
+size_t clinger_malloc_allocated_bytes(void);
 
 #endif

@@ -1,0 +1,226 @@
+public import LingerStack
+import LingerRun
+import LingerWire
+
+/// Two Linger stacks joined by a wire in memory, on one thread: what one sends
+/// the other receives at once, and virtual time moves only when neither has
+/// anything to send (to the earlier of their timers).
+public final class InMemoryLink {
+    /// The client side, 10.0.0.1.
+    public let client: NetworkStack
+    /// The server side, 10.0.0.2.
+    public let server: NetworkStack
+    /// The processes on them.
+    public let clientProcess: SocketLayer
+    public let serverProcess: SocketLayer
+    /// Packets carried so far, both ways.
+    public private(set) var packetsCarried = 0
+
+    static let clientAddress = IPv4Address(10, 0, 0, 1)
+    static let serverAddress = IPv4Address(10, 0, 0, 2)
+
+    /// Two stacks whose devices have `mtu`, with the same extra sysctls on both.
+    public init(mtu: Int, sysctls: [(String, String)] = []) throws(BenchError) {
+        client = NetworkStack(addresses: StackAddresses(ipv4: Self.clientAddress, mtu: mtu), seed: 21)
+        server = NetworkStack(addresses: StackAddresses(ipv4: Self.serverAddress, mtu: mtu), seed: 22)
+        for (name, value) in sysctls {
+            do {
+                try client.setSysctl(name: name, value: value)
+                try server.setSysctl(name: name, value: value)
+            } catch {
+                throw BenchError("cannot set \(name) on the Linger stacks: \(error)")
+            }
+        }
+        clientProcess = SocketLayer(stack: client)
+        serverProcess = SocketLayer(stack: server)
+    }
+
+    /// Carries every queued packet across, both ways, until both queues are
+    /// empty. Returns whether anything moved.
+    @discardableResult
+    public func carry() -> Bool {
+        var moved = false
+        while true {
+            var any = false
+            while let p = client.takeOutbound() {
+                server.receive(p.bytes)
+                packetsCarried += 1
+                any = true
+            }
+            while let p = server.takeOutbound() {
+                client.receive(p.bytes)
+                packetsCarried += 1
+                any = true
+            }
+            if !any { return moved }
+            moved = true
+        }
+    }
+
+    /// Moves both clocks to the earlier stack's next timer (or by `atMost`,
+    /// if sooner). Returns false when neither has a timer.
+    @discardableResult
+    public func advanceToNextTimer(atMost: Int64 = 1_000_000) -> Bool {
+        let now = max(client.now, server.now)
+        let deadlines = [client.nextDeadline(), server.nextDeadline()].compactMap { $0 }
+        guard let next = deadlines.min() else { return false }
+        let target = min(max(next, now), now + atMost)
+        client.advance(to: target)
+        server.advance(to: target)
+        return true
+    }
+
+    /// Virtual time now, microseconds.
+    public var now: Int64 { max(client.now, server.now) }
+
+    // MARK: System calls
+
+    /// A call that must complete at once (non-blocking sockets): its result.
+    @discardableResult
+    static func call(_ process: SocketLayer, _ c: SocketCall) throws(BenchError) -> SocketCallResult {
+        switch process.start(c) {
+        case .completed(let r): return r
+        case .blocked: throw BenchError("\(c.name) blocked on a Linger stack")
+        }
+    }
+
+    /// A non-blocking TCP socket's descriptor.
+    static func nonBlockingSocket(_ process: SocketLayer) throws(BenchError) -> Int32 {
+        let fd = try call(process, .socket(domain: 2, type: 1, protocol: 6))
+        guard fd.value >= 0 else { throw BenchError("socket failed: errno \(fd.errno)") }
+        try call(process, .fcntl(fd: Int32(fd.value), command: 4, argument: 0o4000))
+        return Int32(fd.value)
+    }
+
+    /// A non-blocking listener on the server, port `port`.
+    public func listen(port: UInt16) throws(BenchError) -> Int32 {
+        let fd = try Self.nonBlockingSocket(serverProcess)
+        try Self.call(serverProcess, .setsockopt(fd: fd, level: 1, name: 2, value: [1, 0, 0, 0], length: 4))
+        let b = try Self.call(serverProcess, .bind(fd: fd, address: .ipv4(Self.serverAddress, port: port), length: 16))
+        guard b.value == 0 else { throw BenchError("bind failed: errno \(b.errno)") }
+        let l = try Self.call(serverProcess, .listen(fd: fd, backlog: 4096))
+        guard l.value == 0 else { throw BenchError("listen failed: errno \(l.errno)") }
+        return fd
+    }
+
+    /// Connects a new non-blocking client socket to the server's `port` and
+    /// accepts it there: (client fd, server fd).
+    public func connect(port: UInt16, noDelay: Bool = false) throws(BenchError) -> (Int32, Int32) {
+        let listener = try listenerFD(port)
+        let fd = try Self.nonBlockingSocket(clientProcess)
+        if noDelay { try Self.call(clientProcess, .setsockopt(fd: fd, level: 6, name: 1, value: [1, 0, 0, 0], length: 4)) }
+        let c = try Self.call(clientProcess, .connect(fd: fd, address: .ipv4(Self.serverAddress, port: port), length: 16))
+        guard c.value == 0 || c.errno == 115 else { throw BenchError("connect failed: errno \(c.errno)") }
+        carry()
+        let a = try Self.call(serverProcess, .accept(fd: listener, flags: nil))
+        guard a.value >= 0 else { throw BenchError("accept failed: errno \(a.errno)") }
+        // accept() does not pass O_NONBLOCK on (Linux's accept4 flags would).
+        try Self.call(serverProcess, .fcntl(fd: Int32(a.value), command: 4, argument: 0o4000))
+        if noDelay {
+            try Self.call(serverProcess, .setsockopt(fd: Int32(a.value), level: 6, name: 1, value: [1, 0, 0, 0], length: 4))
+        }
+        return (fd, Int32(a.value))
+    }
+
+    var listeners: [UInt16: Int32] = [:]
+
+    func listenerFD(_ port: UInt16) throws(BenchError) -> Int32 {
+        if let fd = listeners[port] { return fd }
+        let fd = try listen(port: port)
+        listeners[port] = fd
+        return fd
+    }
+
+}
+
+/// What a bulk transfer measured.
+public struct TransferMeasurement: Sendable {
+    /// Payload bytes delivered and checked.
+    public var bytes: Int
+    /// Wall nanoseconds.
+    public var nanoseconds: Int64
+    /// Virtual microseconds the transfer spanned (Linger only).
+    public var virtualMicroseconds: Int64
+    /// Packets carried both ways (Linger only).
+    public var packets: Int
+    /// Payload Gbit/s.
+    public var gigabitsPerSecond: Double { Double(bytes) * 8 / Double(max(nanoseconds, 1)) }
+}
+
+extension InMemoryLink {
+    /// Sends `bytes` of the pattern from client to server in writes of
+    /// `writeSize`, reading and checking it on the server as it arrives.
+    public func bulkTransfer(bytes total: Int, writeSize: Int = 65536, port: UInt16 = 5001) throws(BenchError)
+        -> TransferMeasurement
+    {
+        let (sender, receiver) = try connect(port: port)
+        var sent = 0, received = 0
+        var idleRounds = 0
+        let virtualStart = now
+        let start = monotonicNanoseconds()
+        while received < total {
+            var progressed = false
+            while sent < total {
+                let n = min(writeSize, total - sent)
+                let r = try Self.call(
+                    clientProcess, .write(fd: sender, data: .bytes(Array(PayloadPattern.slice(at: sent, count: n)))))
+                if r.value <= 0 { break }
+                sent += Int(r.value)
+                progressed = true
+            }
+            if carry() { progressed = true }
+            while true {
+                let r = try Self.call(serverProcess, .read(fd: receiver, buffer: .capacity(1 << 18)))
+                guard r.value > 0, case .received(let data) = r.output else { break }
+                guard data.withUnsafeBytes({ PayloadPattern.matches($0, at: received) }) else {
+                    throw BenchError("Linger: bytes \(received)..<\(received + data.count) arrived altered")
+                }
+                received += data.count
+                progressed = true
+            }
+            if carry() { progressed = true }
+            if !progressed {
+                idleRounds += 1
+                guard idleRounds < 100_000, advanceToNextTimer() else {
+                    throw BenchError("Linger: transfer stalled at \(received) of \(total) bytes")
+                }
+            } else {
+                idleRounds = 0
+            }
+        }
+        let elapsed = monotonicNanoseconds() - start
+        return TransferMeasurement(bytes: received, nanoseconds: elapsed, virtualMicroseconds: now - virtualStart,
+                                   packets: packetsCarried)
+    }
+
+    /// Complete connection life cycles: connect, 1-byte request, 1-byte
+    /// response, client closes, server reads the end and closes, until the
+    /// client holds the connection's TIME_WAIT entry. Returns wall nanoseconds.
+    public func lifecycles(_ count: Int, port: UInt16 = 5002) throws(BenchError) -> Int64 {
+        let before = client.timeWaitEntryCount
+        let start = monotonicNanoseconds()
+        for i in 0..<count {
+            let (c, s) = try connect(port: port, noDelay: true)
+            try Self.call(clientProcess, .write(fd: c, data: .bytes([0x51])))
+            carry()
+            let request = try Self.call(serverProcess, .read(fd: s, buffer: .capacity(1)))
+            guard request.value == 1 else { throw BenchError("Linger: cycle \(i): no request (errno \(request.errno))") }
+            try Self.call(serverProcess, .write(fd: s, data: .bytes([0x52])))
+            carry()
+            let response = try Self.call(clientProcess, .read(fd: c, buffer: .capacity(1)))
+            guard response.value == 1 else { throw BenchError("Linger: cycle \(i): no response (errno \(response.errno))") }
+            try Self.call(clientProcess, .close(fd: c))
+            carry()
+            let end = try Self.call(serverProcess, .read(fd: s, buffer: .capacity(1)))
+            guard end.value == 0 else { throw BenchError("Linger: cycle \(i): server saw no end (errno \(end.errno))") }
+            try Self.call(serverProcess, .close(fd: s))
+            carry()
+        }
+        let elapsed = monotonicNanoseconds() - start
+        let made = client.timeWaitEntryCount - before
+        guard made == count else {
+            throw BenchError("Linger: \(count) life cycles left \(made) TIME_WAIT entries on the client")
+        }
+        return elapsed
+    }
+}
