@@ -23,20 +23,8 @@ public enum FootprintCases {
     public static func timeWaitBytes(count: Int) throws(BenchError) -> FootprintMeasurement {
         let farm = try ConnectionFarm()
         try farm.openAndCloseIntoTimeWait(warmUp)
-        let before = MemoryUsage.current()
-        let start = monotonicNanoseconds()
-        try farm.openAndCloseIntoTimeWait(count)
-        let seconds = Double(monotonicNanoseconds() - start) / 1e9
-        let after = MemoryUsage.current()
-        let alive = farm.stack.timeWaitEntryCount
-        guard alive == count + warmUp else {
-            throw BenchError("expected \(count + warmUp) TIME_WAIT entries on the Linger stack, found \(alive)")
-        }
-        return withExtendedLifetime(farm) {
-            FootprintMeasurement(
-                count: count, allocatedBytesPerEntry: Double(after.allocatedBytes - before.allocatedBytes) / Double(count),
-                residentBytesPerEntry: Double(after.residentBytes - before.residentBytes) / Double(count),
-                buildSeconds: seconds)
+        return try measure(farm, count: count, what: "TIME_WAIT entries", alive: { $0.stack.timeWaitEntryCount }) {
+            (farm: ConnectionFarm) throws(BenchError) in try farm.openAndCloseIntoTimeWait(count)
         }
     }
 
@@ -46,14 +34,25 @@ public enum FootprintCases {
         let farm = try ConnectionFarm(descriptors: Int32(count + warmUp + 100))
         try farm.open(warmUp)
         farm.reserve(count)
+        return try measure(farm, count: count, what: "established connections", alive: { $0.stack.establishedHashCount }) {
+            (farm: ConnectionFarm) throws(BenchError) in try farm.open(count)
+        }
+    }
+
+    /// Builds `count` more entries with `build`, checks that `alive` then counts
+    /// them all (with the warm-up ones), and divides the memory they took.
+    private static func measure(
+        _ farm: ConnectionFarm, count: Int, what: String, alive: (ConnectionFarm) -> Int,
+        build: (ConnectionFarm) throws(BenchError) -> Void
+    ) throws(BenchError) -> FootprintMeasurement {
         let before = MemoryUsage.current()
         let start = monotonicNanoseconds()
-        try farm.open(count)
+        try build(farm)
         let seconds = Double(monotonicNanoseconds() - start) / 1e9
         let after = MemoryUsage.current()
-        let alive = farm.stack.establishedHashCount
-        guard alive == count + warmUp else {
-            throw BenchError("expected \(count + warmUp) established connections on the Linger stack, found \(alive)")
+        let found = alive(farm)
+        guard found == count + warmUp else {
+            throw BenchError("expected \(count + warmUp) \(what) on the Linger stack, found \(found)")
         }
         return withExtendedLifetime(farm) {
             FootprintMeasurement(
