@@ -22,11 +22,17 @@ public enum BenchCase: String, CaseIterable, Sendable {
         }
     }
 
-    /// Whether a bigger figure is better (throughput) or a smaller one (memory, time).
-    public var higherIsBetter: Bool {
+    /// The bar issue 7 sets for the case, if any.
+    public var target: BenchTarget? {
         switch self {
-        case .throughputMTU1500, .throughputMTU65536, .lifecycles: true
-        case .timewaitBytes, .establishedBytes, .timerAdvance, .scriptSpeed: false
+        case .throughputMTU65536: .ratioAtLeast(1)
+        case .throughputMTU1500: nil
+        case .lifecycles: .ratioAtLeast(5)
+        case .timewaitBytes: .lingerAtMost(128)
+        case .establishedBytes: .lingerAtMost(1200)
+        case .timerAdvance: .lingerAtMost(1_000_000)
+        // At least 1000 times faster than the TCP time: wall / TCP time <= 1/1000.
+        case .scriptSpeed: .ratioAtMost(0.001)
         }
     }
 
@@ -79,11 +85,40 @@ public struct BenchResult: Sendable, Equatable {
         self.note = note
     }
 
-    /// Linger / Linux for figures where bigger is better, Linux / Linger where
-    /// smaller is better, so that above 1 always means Linger does better.
+    /// Linger / Linux, for every case: above 1 is better for rates
+    /// (throughput, life cycles), below 1 is better for bytes and times.
     public var ratio: Double? {
         guard let linger, let linux, linger > 0, linux > 0 else { return nil }
-        return benchCase.higherIsBetter ? linger / linux : linux / linger
+        return linger / linux
+    }
+
+    /// Whether the case's target holds: nil when it has none or a figure is missing.
+    public var meetsTarget: Bool? {
+        guard let target = benchCase.target else { return nil }
+        switch target {
+        case .ratioAtLeast(let bar): return ratio.map { $0 >= bar }
+        case .ratioAtMost(let bar): return ratio.map { $0 <= bar }
+        case .lingerAtMost(let bar): return linger.map { $0 <= bar }
+        }
+    }
+}
+
+/// A case's bar: a bound on the ratio or on Linger's own figure.
+public enum BenchTarget: Sendable, Equatable {
+    /// Linger / Linux must be at least this.
+    case ratioAtLeast(Double)
+    /// Linger / Linux must be at most this.
+    case ratioAtMost(Double)
+    /// Linger's figure must be at most this, in the case's unit.
+    case lingerAtMost(Double)
+
+    /// The bar as the table prints it.
+    public var text: String {
+        switch self {
+        case .ratioAtLeast(let bar): "ratio >= \(BenchReport.figure(bar))"
+        case .ratioAtMost(let bar): "ratio <= \(BenchReport.figure(bar))"
+        case .lingerAtMost(let bar): "Linger <= \(BenchReport.figure(bar))"
+        }
     }
 }
 
@@ -115,31 +150,45 @@ public struct BenchReport: Sendable {
         return out + "]}"
     }
 
-    /// The table: case, Linger, Linux, ratio (above 1: Linger better), then notes.
+    /// The table: case, unit, Linger, Linux, ratio (Linger / Linux), target and
+    /// whether it holds, then notes.
     public func table() -> String {
-        var rows: [[String]] = [["case", "unit", "Linger", "Linux", "ratio"]]
+        var rows: [[String]] = [["case", "unit", "Linger", "Linux", "ratio", "target"]]
         for r in results {
+            var target = r.benchCase.target?.text ?? "-"
+            if let met = r.meetsTarget { target += met ? " (met)" : " (NOT met)" }
             rows.append([r.benchCase.name, r.benchCase.unit, Self.figure(r.linger), Self.figure(r.linux),
-                         r.ratio.map { Self.figure($0) + "x" } ?? "-"])
+                         Self.ratioFigure(r.ratio), target])
         }
-        var widths = [Int](repeating: 0, count: 5)
+        var widths = [Int](repeating: 0, count: 6)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
         var out = "machine: \(machine)\n"
         for row in rows {
             var line = ""
             for (i, cell) in row.enumerated() {
                 let pad = String(repeating: " ", count: widths[i] - cell.count)
-                line += i < 2 ? cell + pad : pad + cell
-                if i < 4 { line += "  " }
+                line += i < 2 || i == 5 ? cell + pad : pad + cell
+                if i < 5 { line += "  " }
             }
+            while line.hasSuffix(" ") { line.removeLast() }
             out += line + "\n"
         }
         for r in results {
             if let wall = r.kernelWall { out += "\(r.benchCase.name): kernel backend wall time \(Self.figure(wall)) s\n" }
             if let note = r.note { out += "\(r.benchCase.name): \(note)\n" }
         }
-        out += "ratio: Linger/Linux where more is better, Linux/Linger where less is better (>1: Linger better)\n"
+        out += "ratio: Linger / Linux (rates: above 1 is better; bytes and times: below 1 is better)\n"
         return out
+    }
+
+    /// A ratio with enough digits to show small ones (script speed is about 0.001).
+    static func ratioFigure(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "-" }
+        if value >= 0.01 { return figure(value) }
+        var digits = 4
+        var v = value
+        while v < 0.01, v > 0, digits < 9 { v *= 10; digits += 1 }
+        return fixed(value, decimals: digits)
     }
 
     /// A figure for people: about four significant digits, no exponent; "-" for none.

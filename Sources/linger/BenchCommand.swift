@@ -16,9 +16,9 @@ struct BenchCommand: ParsableCommand {
         abstract: "Measure Linger's stack against the Linux kernel on this machine.",
         discussion: """
             Runs each case on Linger's stack and on the Linux kernel back to back \
-            and prints case, Linger's figure, Linux's figure and their ratio (above \
-            1: Linger does better; Linger/Linux for rates, Linux/Linger for bytes \
-            and times). Linux's side uses kernel sockets on loopback in a private \
+            and prints case, Linger's figure, Linux's figure, their ratio (Linger / \
+            Linux: above 1 is better for rates, below 1 for bytes and times) and \
+            the target issue 7 sets, if any. Linux's side uses kernel sockets on loopback in a private \
             network namespace (root). Build in release mode first \
             (swift build -c release): a debug build's figures mean nothing.
 

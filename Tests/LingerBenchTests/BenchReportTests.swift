@@ -21,16 +21,15 @@ import Testing
         #expect(report.json() == """
             {"machine": "box \\"7\\"", "cases": [\
             {"name": "throughput-mtu65536", "unit": "Gbit/s", "linger": 30, "linux": 28.5000, "ratio": 1.0526}, \
-            {"name": "timewait-bytes", "unit": "bytes", "linger": 128, "linux": 256, "ratio": 2}, \
+            {"name": "timewait-bytes", "unit": "bytes", "linger": 128, "linux": 256, "ratio": 0.500000000}, \
             {"name": "timer-advance", "unit": "ns/virtual-s", "linger": 900.2500, "linux": null, "ratio": null}, \
-            {"name": "script-speed", "unit": "s", "linger": 0.500000000, "linux": 1000, "ratio": 2000, "kernel_wall": 600}]}
+            {"name": "script-speed", "unit": "s", "linger": 0.500000000, "linux": 1000, "ratio": 0.000500000, "kernel_wall": 600}]}
             """)
     }
 
-    @Test func ratioSaysHowMuchBetterLingerIs() {
-        // Rates: Linger / Linux. Sizes and times: Linux / Linger.
+    @Test func ratioIsLingerOverLinux() {
         #expect(BenchResult(.lifecycles, linger: 70_000, linux: 14_000).ratio == 5)
-        #expect(BenchResult(.establishedBytes, linger: 1150, linux: 2300).ratio == 2)
+        #expect(BenchResult(.establishedBytes, linger: 1150, linux: 2300).ratio == 0.5)
         #expect(BenchResult(.lifecycles, linger: nil, linux: 14_000).ratio == nil)
         #expect(BenchResult(.lifecycles, linger: 0, linux: 14_000).ratio == nil)
     }
@@ -43,9 +42,30 @@ import Testing
         let lines = table.split(separator: "\n")
         #expect(lines[0] == "machine: m")
         #expect(lines[1].hasPrefix("case"))
-        #expect(lines[2].hasPrefix("timewait-bytes") && lines[2].hasSuffix("2.56x"))
-        #expect(lines[3].hasPrefix("lifecycles") && lines[3].hasSuffix("-"))
+        #expect(lines[2].hasPrefix("timewait-bytes") && lines[2].contains(" 0.3906 ")
+            && lines[2].hasSuffix("Linger <= 128.0 (met)"))
+        #expect(lines[3].hasPrefix("lifecycles") && lines[3].hasSuffix("-  ratio >= 5.00"))
         #expect(table.contains("timewait-bytes: n1"))
+    }
+
+    @Test func targetsFollowTheIssue() {
+        #expect(BenchResult(.throughputMTU65536, linger: 22, linux: 21.8).meetsTarget == true)
+        #expect(BenchResult(.throughputMTU65536, linger: 8.7, linux: 21.8).meetsTarget == false)
+        #expect(BenchResult(.throughputMTU1500, linger: 8.7, linux: 21.8).meetsTarget == nil)
+        #expect(BenchResult(.lifecycles, linger: 119_000, linux: 24_000).meetsTarget == false)
+        #expect(BenchResult(.timewaitBytes, linger: 128, linux: nil).meetsTarget == true)
+        #expect(BenchResult(.establishedBytes, linger: 1201, linux: 2304).meetsTarget == false)
+        #expect(BenchResult(.timerAdvance, linger: 2600, linux: nil).meetsTarget == true)
+        // 1000 times faster than TCP time: wall / TCP time at most 0.001.
+        #expect(BenchResult(.scriptSpeed, linger: 0.4, linux: 485).meetsTarget == true)
+        #expect(BenchResult(.scriptSpeed, linger: 32.6, linux: 485).meetsTarget == false)
+        #expect(BenchResult(.scriptSpeed, linger: nil, linux: 485).meetsTarget == nil)
+    }
+
+    @Test func smallRatiosKeepTheirDigits() {
+        #expect(BenchReport.ratioFigure(0.000824) == "0.000824")
+        #expect(BenchReport.ratioFigure(0.5) == "0.5000")
+        #expect(BenchReport.ratioFigure(nil) == "-")
     }
 
     @Test func figuresHaveNoExponent() {
