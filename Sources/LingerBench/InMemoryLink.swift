@@ -84,11 +84,11 @@ public final class InMemoryLink {
         }
     }
 
-    /// A non-blocking TCP socket's descriptor.
+    /// A non-blocking TCP socket's descriptor: socket(AF_INET, SOCK_STREAM |
+    /// SOCK_NONBLOCK, IPPROTO_TCP), as an event-driven program opens one.
     static func nonBlockingSocket(_ process: SocketLayer) throws(BenchError) -> Int32 {
-        let fd = try call(process, .socket(domain: 2, type: 1, protocol: 6))
+        let fd = try call(process, .socket(domain: 2, type: 1 | 0o4000, protocol: 6))
         guard fd.value >= 0 else { throw BenchError("socket failed: errno \(fd.errno)") }
-        try call(process, .fcntl(fd: Int32(fd.value), command: 4, argument: 0o4000))
         return Int32(fd.value)
     }
 
@@ -112,10 +112,9 @@ public final class InMemoryLink {
         let c = try Self.call(clientProcess, .connect(fd: fd, address: .ipv4(Self.serverAddress, port: port), length: 16))
         guard c.value == 0 || c.errno == 115 else { throw BenchError("connect failed: errno \(c.errno)") }
         carry()
-        let a = try Self.call(serverProcess, .accept(fd: listener, flags: nil))
+        // accept4(SOCK_NONBLOCK): the accepted socket is non-blocking too.
+        let a = try Self.call(serverProcess, .accept(fd: listener, flags: 0o4000))
         guard a.value >= 0 else { throw BenchError("accept failed: errno \(a.errno)") }
-        // accept() does not pass O_NONBLOCK on (Linux's accept4 flags would).
-        try Self.call(serverProcess, .fcntl(fd: Int32(a.value), command: 4, argument: 0o4000))
         if noDelay {
             try Self.call(serverProcess, .setsockopt(fd: Int32(a.value), level: 6, name: 1, value: [1, 0, 0, 0], length: 4))
         }
@@ -123,11 +122,19 @@ public final class InMemoryLink {
     }
 
     var listeners: [UInt16: Int32] = [:]
+    /// The listener used last: life cycles connect to one port over and over.
+    var lastListener: (port: UInt16, fd: Int32)?
 
     func listenerFD(_ port: UInt16) throws(BenchError) -> Int32 {
-        if let fd = listeners[port] { return fd }
-        let fd = try listen(port: port)
-        listeners[port] = fd
+        if let last = lastListener, last.port == port { return last.fd }
+        let fd: Int32
+        if let known = listeners[port] {
+            fd = known
+        } else {
+            fd = try listen(port: port)
+            listeners[port] = fd
+        }
+        lastListener = (port, fd)
         return fd
     }
 

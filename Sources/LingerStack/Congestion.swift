@@ -5,6 +5,11 @@ enum CongestionAlgorithm: String {
 
     /// The algorithm named by `tcp_congestion_control` or TCP_CONGESTION.
     init?(named name: String) {
+        // The usual case, a bare name, without splitting a string per socket.
+        if let algorithm = CongestionAlgorithm(rawValue: name) {
+            self = algorithm
+            return
+        }
         let trimmed = name.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\0" }).first.map(String.init) ?? ""
         self.init(rawValue: trimmed)
     }

@@ -45,8 +45,11 @@ final class PipeBuffer {
 /// One process's descriptor table (struct files_struct): descriptor numbers to
 /// open file descriptions, plus the close-on-exec flag of each descriptor.
 public final class ProcessFiles {
-    private(set) var table: [Int32: OpenFile] = [:]
-    private(set) var closeOnExec: Set<Int32> = []
+    /// The open files by descriptor number (fdtable's fd array): a descriptor
+    /// is an index, as in the kernel, so looking one up is no hashing.
+    private var table: [OpenFile?] = []
+    /// The close-on-exec flag of each descriptor (fdtable's close_on_exec bits).
+    private var closeOnExecFlags: [Bool] = []
     /// RLIMIT_NOFILE.
     var limit: Int32 = 1024
     /// files_struct's next_fd: every descriptor below it is open, so the search
@@ -70,13 +73,16 @@ public final class ProcessFiles {
     }
 
     /// The open file description of `fd`, if open.
-    func file(_ fd: Int32) -> OpenFile? { table[fd] }
+    func file(_ fd: Int32) -> OpenFile? {
+        guard fd >= 0, Int(fd) < table.count else { return nil }
+        return table[Int(fd)]
+    }
 
     /// The lowest free descriptor at or above `minimum` (get_unused_fd_flags).
     func lowestFree(from minimum: Int32 = 0) -> Int32? {
         var fd = max(0, minimum, nextFree)
         while fd < limit {
-            if table[fd] == nil { return fd }
+            if file(fd) == nil { return fd }
             fd += 1
         }
         return nil
@@ -84,29 +90,46 @@ public final class ProcessFiles {
 
     /// Points `fd` at `file`, adding a reference (fd_install).
     func install(_ file: OpenFile, at fd: Int32, cloexec: Bool = false) {
+        guard fd >= 0 else { return }
         file.references += 1
-        table[fd] = file
-        if fd == nextFree {
-            repeat { nextFree += 1 } while table[nextFree] != nil
+        let index = Int(fd)
+        if index >= table.count {
+            let count = index + 1 - table.count
+            table.append(contentsOf: repeatElement(nil, count: count))
+            closeOnExecFlags.append(contentsOf: repeatElement(false, count: count))
         }
-        if cloexec { closeOnExec.insert(fd) } else { closeOnExec.remove(fd) }
+        table[index] = file
+        if fd == nextFree {
+            repeat { nextFree += 1 } while self.file(nextFree) != nil
+        }
+        closeOnExecFlags[index] = cloexec
     }
 
     /// Removes `fd` and returns the description it referred to, with its
     /// reference already dropped (filp_close -> fput). The caller releases the
     /// description when its count reached zero.
     func remove(_ fd: Int32) -> OpenFile? {
-        guard let f = table.removeValue(forKey: fd) else { return nil }
+        guard let f = file(fd) else { return nil }
+        table[Int(fd)] = nil
         nextFree = min(nextFree, fd)
-        closeOnExec.remove(fd)
+        closeOnExecFlags[Int(fd)] = false
         f.references -= 1
         return f
     }
 
+    /// Whether `fd` is closed on exec (FD_CLOEXEC).
+    func isCloseOnExec(_ fd: Int32) -> Bool {
+        guard fd >= 0, Int(fd) < closeOnExecFlags.count else { return false }
+        return closeOnExecFlags[Int(fd)]
+    }
+
     func setCloseOnExec(_ fd: Int32, _ on: Bool) {
-        if on { closeOnExec.insert(fd) } else { closeOnExec.remove(fd) }
+        guard file(fd) != nil else { return }
+        closeOnExecFlags[Int(fd)] = on
     }
 
     /// Every open descriptor, lowest first.
-    var openDescriptors: [Int32] { table.keys.sorted() }
+    var openDescriptors: [Int32] {
+        table.indices.compactMap { table[$0] == nil ? nil : Int32($0) }
+    }
 }

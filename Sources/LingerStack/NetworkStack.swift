@@ -218,6 +218,15 @@ public final class NetworkStack {
         timers.schedule(at: max(deadline, now), payload)
     }
 
+    /// Arms `handle`'s timer for `deadline` (sk_reset_timer, i.e. mod_timer): a
+    /// timer still armed moves in place, keeping its handle and payload (it
+    /// orders as if scheduled now, as a cancel and a new schedule would); else
+    /// a new one is scheduled with `payload`.
+    func rearm(_ handle: inout TimerHandle?, at deadline: Int64, _ payload: StackTimer) {
+        if let h = handle, timers.reschedule(h, at: max(deadline, now)) { return }
+        handle = timers.schedule(at: max(deadline, now), payload)
+    }
+
     func cancel(_ handle: inout TimerHandle?) {
         if let h = handle { timers.cancel(h) }
         handle = nil

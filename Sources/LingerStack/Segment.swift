@@ -69,6 +69,27 @@ public struct FourTuple: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(local) <-> \(remote)" }
+
+    /// Hashes the tuple as whole words (the two ports packed in one, an IPv4
+    /// address pair in another) instead of field by field with the enum cases:
+    /// every segment's socket lookup hashes one.
+    public func hash(into hasher: inout Hasher) {
+        let ports = UInt32(local.port) << 16 | UInt32(remote.port)
+        switch (local.address, remote.address) {
+        case (.v4(let l), .v4(let r)):
+            hasher.combine(UInt64(l.value) << 32 | UInt64(r.value))
+            hasher.combine(ports)
+        case (.v6(let l), .v6(let r)):
+            hasher.combine(l.high)
+            hasher.combine(l.low)
+            hasher.combine(r.high)
+            hasher.combine(r.low)
+            hasher.combine(ports)
+        default:
+            hasher.combine(local)
+            hasher.combine(remote)
+        }
+    }
 }
 
 /// One inbound TCP segment, parsed from the IP packet that carried it. The payload
@@ -277,119 +298,162 @@ struct OutboundHeader {
 /// Building IP packets from ``OutboundHeader``s, with Linux's option layout
 /// (tcp_options_write).
 enum SegmentBuilder {
-    @inline(__always)
-    static func put16(_ out: inout [UInt8], _ v: UInt16) {
-        out.append(UInt8(truncatingIfNeeded: v >> 8))
-        out.append(UInt8(truncatingIfNeeded: v))
+    /// Where the next byte of a packet under construction goes: the packet is
+    /// written once, in place, into its array's uninitialized storage.
+    struct Cursor {
+        var base: UnsafeMutablePointer<UInt8>
+        var offset = 0
+
+        @inline(__always)
+        mutating func put8(_ v: UInt8) {
+            base[offset] = v
+            offset += 1
+        }
+
+        @inline(__always)
+        mutating func put16(_ v: UInt16) {
+            base[offset] = UInt8(truncatingIfNeeded: v >> 8)
+            base[offset + 1] = UInt8(truncatingIfNeeded: v)
+            offset += 2
+        }
+
+        @inline(__always)
+        mutating func put32(_ v: UInt32) {
+            base[offset] = UInt8(truncatingIfNeeded: v >> 24)
+            base[offset + 1] = UInt8(truncatingIfNeeded: v >> 16)
+            base[offset + 2] = UInt8(truncatingIfNeeded: v >> 8)
+            base[offset + 3] = UInt8(truncatingIfNeeded: v)
+            offset += 4
+        }
+
+        @inline(__always)
+        mutating func put(_ bytes: UnsafeRawBufferPointer) {
+            guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+            UnsafeMutableRawPointer(base + offset).copyMemory(from: source, byteCount: bytes.count)
+            offset += bytes.count
+        }
     }
 
-    @inline(__always)
-    static func put32(_ out: inout [UInt8], _ v: UInt32) {
-        out.append(UInt8(truncatingIfNeeded: v >> 24))
-        out.append(UInt8(truncatingIfNeeded: v >> 16))
-        out.append(UInt8(truncatingIfNeeded: v >> 8))
-        out.append(UInt8(truncatingIfNeeded: v))
+    /// How many bytes ``optionBytes(_:into:)`` writes for `h`.
+    static func optionLength(_ h: OutboundHeader) -> Int {
+        var n = 0
+        if h.mss != nil { n += 4 }
+        if h.timestamp != nil { n += 12 } else if h.sackPermitted { n += 4 }
+        if h.windowScale != nil { n += 4 }
+        if !h.sackBlocks.isEmpty { n += 4 + 8 * h.sackBlocks.count }
+        if let cookie = h.fastOpenCookie {
+            let length = 2 + cookie.count
+            n += length + (length & 3 == 2 ? 2 : 0)
+        }
+        return n
     }
 
     /// The option bytes in Linux's order: MSS; SACK-permitted folded with timestamps
     /// (or NOP,NOP,TS); NOP,NOP,SACK-permitted without timestamps; NOP,wscale;
-    /// NOP,NOP,SACK blocks. Mirrors tcp_options_write.
-    static func optionBytes(_ h: OutboundHeader, into out: inout [UInt8]) {
+    /// NOP,NOP,SACK blocks. Mirrors tcp_options_write. Writes
+    /// ``optionLength(_:)`` bytes.
+    static func optionBytes(_ h: OutboundHeader, into out: inout Cursor) {
         if let mss = h.mss {
-            out.append(2); out.append(4); put16(&out, mss)
+            out.put8(2); out.put8(4); out.put16(mss)
         }
         var sackPermitted = h.sackPermitted
         if let ts = h.timestamp {
             if sackPermitted {
-                out.append(4); out.append(2)
+                out.put8(4); out.put8(2)
                 sackPermitted = false
             } else {
-                out.append(1); out.append(1)
+                out.put8(1); out.put8(1)
             }
-            out.append(8); out.append(10)
-            put32(&out, ts.value)
-            put32(&out, ts.echo)
+            out.put8(8); out.put8(10)
+            out.put32(ts.value)
+            out.put32(ts.echo)
         }
         if sackPermitted {
-            out.append(1); out.append(1); out.append(4); out.append(2)
+            out.put8(1); out.put8(1); out.put8(4); out.put8(2)
         }
         if let ws = h.windowScale {
-            out.append(1); out.append(3); out.append(3); out.append(ws)
+            out.put8(1); out.put8(3); out.put8(3); out.put8(ws)
         }
         if !h.sackBlocks.isEmpty {
-            out.append(1); out.append(1); out.append(5)
-            out.append(UInt8(truncatingIfNeeded: 2 + 8 * h.sackBlocks.count))
+            out.put8(1); out.put8(1); out.put8(5)
+            out.put8(UInt8(truncatingIfNeeded: 2 + 8 * h.sackBlocks.count))
             for block in h.sackBlocks {
-                put32(&out, block.start.rawValue)
-                put32(&out, block.end.rawValue)
+                out.put32(block.start.rawValue)
+                out.put32(block.end.rawValue)
             }
         }
         if let cookie = h.fastOpenCookie {
             let length = 2 + cookie.count
-            out.append(34)
-            out.append(UInt8(truncatingIfNeeded: length))
-            out.append(contentsOf: cookie)
+            out.put8(34)
+            out.put8(UInt8(truncatingIfNeeded: length))
+            cookie.withUnsafeBytes { out.put($0) }
             if length & 3 == 2 {
-                out.append(1)
-                out.append(1)
+                out.put8(1)
+                out.put8(1)
             }
         }
     }
 
-    /// The whole IP packet for `h` carrying `payload` (may be empty).
+    /// The whole IP packet for `h` carrying `payload` (may be empty), written in
+    /// one pass into one array of its exact size.
     static func build(_ h: OutboundHeader, payload: UnsafeRawBufferPointer) -> [UInt8] {
-        var options: [UInt8] = []
-        options.reserveCapacity(40)
-        optionBytes(h, into: &options)
-        let tcpLength = 20 + options.count + payload.count
-        var out: [UInt8] = []
-        var pseudo = InternetChecksum()
+        let optionsLength = optionLength(h)
+        let tcpLength = 20 + optionsLength + payload.count
+        let ipLength: Int
         switch (h.tuple.local.address, h.tuple.remote.address) {
-        case (.v4(let s), .v4(let d)):
-            out.reserveCapacity(20 + tcpLength)
-            out.append(0x45); out.append(h.tos)
-            put16(&out, UInt16(truncatingIfNeeded: 20 + tcpLength))
-            put16(&out, h.ipID)
-            put16(&out, 0x4000)  // DF: path MTU discovery is on
-            out.append(64); out.append(IPProtocolNumber.tcp)
-            put16(&out, 0)
-            put32(&out, s.value)
-            put32(&out, d.value)
-            let sum = out.withUnsafeBytes { InternetChecksum.checksum($0) }
-            out[10] = UInt8(truncatingIfNeeded: sum >> 8)
-            out[11] = UInt8(truncatingIfNeeded: sum)
-            pseudo.addPseudoHeader(source: s, destination: d, protocol: IPProtocolNumber.tcp, length: tcpLength)
-        case (.v6(let s), .v6(let d)):
-            out.reserveCapacity(40 + tcpLength)
-            put32(&out, 6 << 28 | UInt32(h.tos) << 20 | (h.flowLabel & 0xF_FFFF))
-            put16(&out, UInt16(truncatingIfNeeded: tcpLength))
-            out.append(IPProtocolNumber.tcp); out.append(64)
-            put32(&out, UInt32(truncatingIfNeeded: s.high >> 32)); put32(&out, UInt32(truncatingIfNeeded: s.high))
-            put32(&out, UInt32(truncatingIfNeeded: s.low >> 32)); put32(&out, UInt32(truncatingIfNeeded: s.low))
-            put32(&out, UInt32(truncatingIfNeeded: d.high >> 32)); put32(&out, UInt32(truncatingIfNeeded: d.high))
-            put32(&out, UInt32(truncatingIfNeeded: d.low >> 32)); put32(&out, UInt32(truncatingIfNeeded: d.low))
-            pseudo.addPseudoHeader(source: s, destination: d, nextHeader: IPProtocolNumber.tcp, length: tcpLength)
-        default:
-            return []
+        case (.v4, .v4): ipLength = 20
+        case (.v6, .v6): ipLength = 40
+        default: return []
         }
-        let tcpStart = out.count
-        put16(&out, h.tuple.local.port)
-        put16(&out, h.tuple.remote.port)
-        put32(&out, h.seq.rawValue)
-        put32(&out, h.flags.contains(.ack) ? h.ack.rawValue : 0)
-        let offsetWords = UInt8(truncatingIfNeeded: (20 + options.count) / 4)
-        out.append(offsetWords << 4 | UInt8(truncatingIfNeeded: (h.flags.rawValue >> 8) & 1))
-        out.append(UInt8(truncatingIfNeeded: h.flags.rawValue))
-        put16(&out, h.window)
-        put16(&out, 0)
-        put16(&out, 0)
-        out.append(contentsOf: options)
-        out.append(contentsOf: payload)
-        var sum = pseudo
-        out.withUnsafeBytes { sum.add(UnsafeRawBufferPointer(rebasing: $0[tcpStart...])) }
-        let checksum = sum.checksum
-        out[tcpStart + 16] = UInt8(truncatingIfNeeded: checksum >> 8)
-        out[tcpStart + 17] = UInt8(truncatingIfNeeded: checksum)
-        return out
+        return [UInt8](unsafeUninitializedCapacity: ipLength + tcpLength) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            var out = Cursor(base: base)
+            var pseudo = InternetChecksum()
+            switch (h.tuple.local.address, h.tuple.remote.address) {
+            case (.v4(let s), .v4(let d)):
+                out.put8(0x45); out.put8(h.tos)
+                out.put16(UInt16(truncatingIfNeeded: 20 + tcpLength))
+                out.put16(h.ipID)
+                out.put16(0x4000)  // DF: path MTU discovery is on
+                out.put8(64); out.put8(IPProtocolNumber.tcp)
+                out.put16(0)
+                out.put32(s.value)
+                out.put32(d.value)
+                let sum = InternetChecksum.checksum(UnsafeRawBufferPointer(start: base, count: 20))
+                base[10] = UInt8(truncatingIfNeeded: sum >> 8)
+                base[11] = UInt8(truncatingIfNeeded: sum)
+                pseudo.addPseudoHeader(source: s, destination: d, protocol: IPProtocolNumber.tcp, length: tcpLength)
+            case (.v6(let s), .v6(let d)):
+                out.put32(6 << 28 | UInt32(h.tos) << 20 | (h.flowLabel & 0xF_FFFF))
+                out.put16(UInt16(truncatingIfNeeded: tcpLength))
+                out.put8(IPProtocolNumber.tcp); out.put8(64)
+                out.put32(UInt32(truncatingIfNeeded: s.high >> 32)); out.put32(UInt32(truncatingIfNeeded: s.high))
+                out.put32(UInt32(truncatingIfNeeded: s.low >> 32)); out.put32(UInt32(truncatingIfNeeded: s.low))
+                out.put32(UInt32(truncatingIfNeeded: d.high >> 32)); out.put32(UInt32(truncatingIfNeeded: d.high))
+                out.put32(UInt32(truncatingIfNeeded: d.low >> 32)); out.put32(UInt32(truncatingIfNeeded: d.low))
+                pseudo.addPseudoHeader(source: s, destination: d, nextHeader: IPProtocolNumber.tcp, length: tcpLength)
+            default:
+                return
+            }
+            let tcpStart = out.offset
+            out.put16(h.tuple.local.port)
+            out.put16(h.tuple.remote.port)
+            out.put32(h.seq.rawValue)
+            out.put32(h.flags.contains(.ack) ? h.ack.rawValue : 0)
+            let offsetWords = UInt8(truncatingIfNeeded: (20 + optionsLength) / 4)
+            out.put8(offsetWords << 4 | UInt8(truncatingIfNeeded: (h.flags.rawValue >> 8) & 1))
+            out.put8(UInt8(truncatingIfNeeded: h.flags.rawValue))
+            out.put16(h.window)
+            out.put16(0)
+            out.put16(0)
+            optionBytes(h, into: &out)
+            out.put(payload)
+            var sum = pseudo
+            sum.add(UnsafeRawBufferPointer(start: base + tcpStart, count: tcpLength))
+            let checksum = sum.checksum
+            base[tcpStart + 16] = UInt8(truncatingIfNeeded: checksum >> 8)
+            base[tcpStart + 17] = UInt8(truncatingIfNeeded: checksum)
+            initialized = out.offset
+        }
     }
 }

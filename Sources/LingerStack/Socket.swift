@@ -180,7 +180,10 @@ struct RequestSock {
 /// object. Its logic is spread over files by concern (input, output, timers,
 /// close) as the kernel's is.
 final class TCPSocket {
-    unowned let stack: NetworkStack
+    /// The stack the socket lives in. Not reference-counted: a socket is only
+    /// reached through its stack's tables and timers or a `SocketLayer`, and
+    /// both keep the stack alive, so the stack outlives every use of this.
+    unowned(unsafe) let stack: NetworkStack
     /// AF_INET or AF_INET6.
     let family: Int32
     var ipv6Only = false

@@ -590,7 +590,7 @@ public final class SocketLayer {
             f.statusFlags = (f.statusFlags & ~settable) | (arg & settable)
             return SocketCallResult(value: 0)
         case F_GETFD:
-            return SocketCallResult(value: files.closeOnExec.contains(fd) ? Int64(FD_CLOEXEC) : 0)
+            return SocketCallResult(value: files.isCloseOnExec(fd) ? Int64(FD_CLOEXEC) : 0)
         case F_SETFD:
             files.setCloseOnExec(fd, arg & FD_CLOEXEC != 0)
             return SocketCallResult(value: 0)

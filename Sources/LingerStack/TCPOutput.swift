@@ -293,8 +293,7 @@ extension TCPSocket {
         }
         ackPending |= AckPendingBits.sched | AckPendingBits.timer
         ackTimeout = timeout
-        stack.cancel(&delackTimer)
-        delackTimer = stack.schedule(at: timeout, .delayedAck(self))
+        stack.rearm(&delackTimer, at: timeout, .delayedAck(self))
     }
 
     /// tcp_delack_max: 200 ms, but below the minimum RTO.
@@ -304,8 +303,7 @@ extension TCPSocket {
     func resetDelackTimer(after delay: Int64) {
         ackPending |= AckPendingBits.timer
         ackTimeout = stack.now + delay
-        stack.cancel(&delackTimer)
-        delackTimer = stack.schedule(at: ackTimeout, .delayedAck(self))
+        stack.rearm(&delackTimer, at: ackTimeout, .delayedAck(self))
     }
 
     /// tcp_send_active_reset: RST+ACK at the next sequence number.

@@ -11,8 +11,7 @@ extension TCPSocket {
         let when = min(max(delay, 0), maximumRTO)
         pending = what
         timeoutAt = stack.now + when
-        stack.cancel(&retransmitTimer)
-        retransmitTimer = stack.schedule(at: timeoutAt, .retransmit(self))
+        stack.rearm(&retransmitTimer, at: timeoutAt, .retransmit(self))
     }
 
     /// inet_csk_clear_xmit_timer(ICSK_TIME_RETRANS).
@@ -32,8 +31,7 @@ extension TCPSocket {
 
     /// inet_csk_reset_keepalive_timer.
     func resetKeepaliveTimer(_ delay: Int64) {
-        stack.cancel(&keepaliveTimer)
-        keepaliveTimer = stack.schedule(at: stack.now + max(0, delay), .keepalive(self))
+        stack.rearm(&keepaliveTimer, at: stack.now + max(0, delay), .keepalive(self))
     }
 
     func deleteKeepaliveTimer() { stack.cancel(&keepaliveTimer) }

@@ -217,8 +217,10 @@ public final class TimerWheel<Payload> {
     private func liveSlot(_ handle: TimerHandle) -> Int32? {
         let index = Int(handle.slot)
         guard index < slots.count else { return nil }
-        let slot = slots[index]
-        guard slot.generation == handle.generation, slot.location != Self.locationFree else { return nil }
+        // Field by field: copying the whole slot would copy (retain) its payload.
+        guard slots[index].generation == handle.generation, slots[index].location != Self.locationFree else {
+            return nil
+        }
         return Int32(index)
     }
 
@@ -361,9 +363,9 @@ public final class TimerWheel<Payload> {
     /// An entry is current if its slot is still armed in the heap with the
     /// same generation and sequence (a reschedule or cancel makes it stale).
     private func isCurrent(_ entry: DueEntry) -> Bool {
-        let slot = slots[Int(entry.slot)]
-        return slot.location == Self.locationHeap && slot.generation == entry.generation
-            && slot.sequence == entry.sequence
+        let index = Int(entry.slot)
+        return slots[index].location == Self.locationHeap && slots[index].generation == entry.generation
+            && slots[index].sequence == entry.sequence
     }
 
     private func dropStaleDueEntries() {
