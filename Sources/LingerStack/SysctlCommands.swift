@@ -657,6 +657,17 @@ private struct Interpreter {
         }.joined()
     }
 
+    /// Whether a command's redirections send its standard output to /dev/null;
+    /// nil when one of them goes anywhere else (or reads, or duplicates).
+    static func discardsOutput(_ command: SimpleCommand) -> Bool? {
+        var discards = false
+        for redirect in command.redirects {
+            guard redirect.target == "/dev/null", [">", ">>", ">|", "&>"].contains(redirect.op) else { return nil }
+            if redirect.op == "&>" || redirect.fd == nil || redirect.fd == 1 { discards = true }
+        }
+        return discards
+    }
+
     /// Sends a first stage's text where the shell would: to the command's output,
     /// /dev/null, a file, or the rest of the pipeline (run on the host, so its
     /// exit status is the pipeline's).
@@ -676,8 +687,32 @@ private struct Interpreter {
                     reason: "only text tools (\(Self.hostTextTools.sorted().joined(separator: ", "))) may follow ss or nstat")
             }
         }
+        // grep and wc read here when they can give exactly what the host's would;
+        // the only redirections they take send a stream to /dev/null.
+        if !rest.isEmpty, let firstDiscards = Self.discardsOutput(first) {
+            var discarding: Set<Int> = []
+            var understood = true
+            for (index, command) in rest.enumerated() {
+                guard let discards = Self.discardsOutput(command) else {
+                    understood = false
+                    break
+                }
+                if discards { discarding.insert(index) }
+            }
+            if understood, let result = PipelineTextTools.run(
+                rest.map { $0.words.map(\.text) }, discarding: discarding,
+                input: firstDiscards ? "" : produced.standardOutput) {
+                output += result.output
+                return ShellStatus(code: result.status)
+            }
+        }
         guard let hostShell = environment.hostShell else {
-            return try filterWithoutHost(produced, from: first, through: rest)
+            throw .unsupportedCommand(
+                command: ([first] + rest).map(\.text).joined(separator: " | "), at: first.position,
+                reason: rest.isEmpty
+                    ? "writing into files needs the host's shell, which this run lacks"
+                    : "this pipeline needs the host's shell, which this run lacks (in-process: grep [-qcvxwisFEG] "
+                        + "PATTERN with plain or basic/extended regular expressions, wc -l|-w|-c)")
         }
         // printf is a shell builtin: the text is never an argument of an exec.
         var line = "printf '%s' " + Self.shellQuoted(produced.standardOutput)
@@ -693,26 +728,6 @@ private struct Interpreter {
         let outcome = hostShell(line)
         output += outcome.output
         return ShellStatus(code: outcome.status)
-    }
-
-    /// Without a host shell: `grep [-q] FIXED` stages, read here.
-    private func filterWithoutHost(
-        _ produced: ProducedText, from first: SimpleCommand, through rest: [SimpleCommand]
-    ) throws(SysctlCommandError) -> ShellStatus {
-        guard !rest.isEmpty else {
-            throw .unsupportedCommand(command: first.text, at: first.position,
-                                      reason: "writing into files needs the host's shell, which this run lacks")
-        }
-        var lines = produced.standardOutput.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if lines.last == "" { lines.removeLast() }
-        var code: Int32 = 0
-        for filter in rest {
-            let (quiet, pattern) = try grepArguments(filter)
-            lines = lines.filter { $0.contains(pattern) }
-            code = lines.isEmpty ? 1 : 0
-            if quiet { lines = [] }
-        }
-        return ShellStatus(code: code)
     }
 
     private mutating func runCommand(
@@ -1015,29 +1030,5 @@ private struct Interpreter {
     /// (always 0.0 here: no time passes in a command).
     static func nstatLine(name: String, value: Int64) -> String {
         CounterValue.nstatLine(name: name, value: value)
-    }
-
-    private func grepArguments(_ command: SimpleCommand) throws(SysctlCommandError) -> (quiet: Bool, pattern: String) {
-        guard command.words.first?.text == "grep" else {
-            throw .unsupportedCommand(command: command.text, at: command.position,
-                                      reason: "only grep may follow nstat in a pipeline")
-        }
-        var quiet = false
-        var pattern: String?
-        for argument in command.words.dropFirst() {
-            if argument.text == "-q" {
-                quiet = true
-            } else if argument.text.hasPrefix("-") || pattern != nil {
-                throw .unsupportedCommand(command: command.text, at: argument.position,
-                                          reason: "only `grep [-q] PATTERN` is supported")
-            } else {
-                pattern = argument.text
-            }
-        }
-        guard let pattern, !pattern.contains(where: { "[]*.^$\\".contains($0) }) else {
-            throw .unsupportedCommand(command: command.text, at: command.position,
-                                      reason: "grep needs one fixed-string pattern")
-        }
-        return (quiet || command.stdoutTarget != nil, pattern)
     }
 }
