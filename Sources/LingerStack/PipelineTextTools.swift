@@ -243,6 +243,13 @@ struct TextPattern {
             return result
         }
 
+        /// The one byte in the set, if it holds exactly one.
+        var single: UInt8? {
+            let total = bits.0.nonzeroBitCount + bits.1.nonzeroBitCount
+            guard total == 1 else { return nil }
+            return bits.0 != 0 ? UInt8(bits.0.trailingZeroBitCount) : UInt8(64 + bits.1.trailingZeroBitCount)
+        }
+
         static func single(_ byte: UInt8) -> ByteSet {
             var set = ByteSet()
             set.insert(byte)
@@ -266,6 +273,9 @@ struct TextPattern {
     }
 
     let program: [Instruction]
+    /// The bytes to find when the pattern is a plain string (no anchors, sets or
+    /// repetitions): searched directly rather than through the automaton.
+    let literal: [UInt8]?
     /// Whether the pattern matches the empty string somewhere.
     let matchesEmpty: Bool
 
@@ -278,6 +288,19 @@ struct TextPattern {
             guard let parsed = parser.parse() else { return nil }
             node = parsed
         }
+        var literal: [UInt8]? = []
+        if case .sequence(let nodes) = node, !ignoreCase {
+            for inner in nodes {
+                guard case .bytes(let set) = inner, let byte = set.single else {
+                    literal = nil
+                    break
+                }
+                literal?.append(byte)
+            }
+        } else {
+            literal = nil
+        }
+        self.literal = literal
         var instructions: [Instruction] = []
         Self.compile(ignoreCase ? Self.folded(node) : node, into: &instructions)
         instructions.append(.match)
@@ -346,6 +369,32 @@ struct TextPattern {
         }
     }
 
+    /// ``matches(_:wholeLine:wholeWord:)`` for a plain string.
+    static func contains(_ literal: [UInt8], in line: ArraySlice<UInt8>, wholeLine: Bool, wholeWord: Bool) -> Bool {
+        if wholeLine { return line.elementsEqual(literal) }
+        let length = literal.count
+        guard length <= line.count else { return false }
+        guard let first = literal.first else { return true }
+        var start = line.startIndex
+        let last = line.endIndex - length
+        while start <= last {
+            if line[start] == first {
+                var index = 1
+                while index < length && line[start + index] == literal[index] { index += 1 }
+                if index == length {
+                    if !wholeWord { return true }
+                    let end = start + length
+                    if (start == line.startIndex || !isWordByte(line[start - 1]))
+                        && (end == line.endIndex || !isWordByte(line[end])) {
+                        return true
+                    }
+                }
+            }
+            start += 1
+        }
+        return false
+    }
+
     static func isWordByte(_ byte: UInt8) -> Bool {
         (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
     }
@@ -353,6 +402,7 @@ struct TextPattern {
     /// Whether the line (without its newline) has a match: anywhere; the whole line
     /// (-x); or one with no word character just before or after it (-w).
     func matches(_ line: ArraySlice<UInt8>, wholeLine: Bool, wholeWord: Bool) -> Bool {
+        if let literal { return Self.contains(literal, in: line, wholeLine: wholeLine, wholeWord: wholeWord) }
         let base = line.startIndex, count = line.count
         var current: [Int] = []
         var next: [Int] = []

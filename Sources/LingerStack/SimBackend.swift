@@ -238,7 +238,7 @@ public final class SimBackend: Backend {
 extension SimBackend: SocketTableSource {
     /// The stack's sockets as `ss ARGUMENTS` prints them (``SocketTableFormatter``).
     public func socketTable(arguments: [String]) throws(BackendError) -> String {
-        let services = readFile("/etc/services").map { ServiceNames(etcServices: $0) } ?? ServiceNames()
+        let services = readFile("/etc/services").map { ServiceNames.cached(etcServices: $0) } ?? ServiceNames()
         let options: SocketTableOptions
         do throws(SocketTableError) {
             options = try SocketTableOptions.parse(arguments, services: services)

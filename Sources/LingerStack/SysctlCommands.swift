@@ -965,7 +965,7 @@ private struct Interpreter {
             throw .unsupportedCommand(command: command.text, at: command.position,
                                       reason: "no socket table was given to the interpreter")
         }
-        let services = environment.readFile("/etc/services").map { ServiceNames(etcServices: $0) } ?? ServiceNames()
+        let services = environment.readFile("/etc/services").map { ServiceNames.cached(etcServices: $0) } ?? ServiceNames()
         let options: SocketTableOptions
         do throws(SocketTableError) {
             options = try SocketTableOptions.parse(command.words.dropFirst().map(\.text), services: services)
@@ -988,13 +988,17 @@ private struct Interpreter {
 
     /// `nstat ...`: `#kernel` and a line per counter, nothing with -n.
     private mutating func nstatText(_ command: SimpleCommand) throws(SysctlCommandError) -> ProducedText {
-        let lines = try nstatLines(command)
+        let values = try nstatValues(command)
         let printsNothing = command.words.dropFirst().contains { $0.text.hasPrefix("-") && $0.text.contains("n") }
         if printsNothing { return ProducedText(standardOutput: "") }
-        return ProducedText(standardOutput: "#kernel\n" + lines.map { $0 + "\n" }.joined())
+        var text = Array("#kernel\n".utf8)
+        text.reserveCapacity(values.count * 56)
+        for value in values { CounterValue.appendNstatLine(name: value.name, value: value.value, to: &text) }
+        return ProducedText(standardOutput: String(decoding: text, as: UTF8.self))
     }
 
-    private mutating func nstatLines(_ command: SimpleCommand) throws(SysctlCommandError) -> [String] {
+    /// The counters nstat prints for `command`'s options (none with -n).
+    private mutating func nstatValues(_ command: SimpleCommand) throws(SysctlCommandError) -> [(name: String, value: Int64)] {
         var absolute = false
         var updateHistory = true
         var printsNothing = false
@@ -1023,7 +1027,7 @@ private struct Interpreter {
         }
         let values = counters(absolute, updateHistory)
         if printsNothing { return [] }
-        return values.filter { zeros || $0.value != 0 }.map { Self.nstatLine(name: $0.name, value: $0.value) }
+        return zeros ? values : values.filter { $0.value != 0 }
     }
 
     /// nstat's line layout: name in 32 columns, value in 16, rate as %6.1f

@@ -111,6 +111,27 @@ import Testing
         }
     }
 
+    /// A plain string is searched directly; the automaton gives the same answers
+    /// for the same string written as an ERE group, on every small line.
+    @Test func plainStringsAndTheAutomatonAgree() throws {
+        let alphabet: [UInt8] = Array("ab_ -".utf8)
+        var lines: [[UInt8]] = [[]]
+        for _ in 0..<4 { lines += lines.flatMap { line in alphabet.map { line + [$0] } } }
+        for pattern in ["a", "ab", "a b", "_a", "b-"] {
+            let bytes = Array(pattern.utf8)
+            let plain = try #require(TextPattern(bytes, syntax: .fixed, ignoreCase: false))
+            let group = try #require(TextPattern(Array("(\(pattern))".utf8), syntax: .extended, ignoreCase: false))
+            #expect(plain.literal == bytes && group.literal == nil)
+            for line in Set(lines) {
+                for (wholeLine, wholeWord) in [(false, false), (true, false), (false, true)] {
+                    #expect(plain.matches(line[...], wholeLine: wholeLine, wholeWord: wholeWord)
+                                == group.matches(line[...], wholeLine: wholeLine, wholeWord: wholeWord),
+                            "\(pattern) in '\(String(decoding: line, as: UTF8.self))' x=\(wholeLine) w=\(wholeWord)")
+                }
+            }
+        }
+    }
+
     /// The host's own grep and wc agree, where they exist.
     @Test func hostToolsAgree() {
         guard HostShell.run("command -v grep && command -v wc", in: "/tmp").status == 0 else { return }
