@@ -154,6 +154,20 @@ extension CounterValue {
     /// The counters that changed between two readings, in the later reading's
     /// order, as nstat reports them (gauges such as TcpCurrEstab included).
     public static func changes(from before: [CounterValue], to after: [CounterValue]) -> [CounterValue] {
+        // Two readings of one source list the same names in the same order.
+        if before.count == after.count {
+            var out: [CounterValue] = []
+            var aligned = true
+            for (old, new) in zip(before, after) {
+                guard old.name == new.name else {
+                    aligned = false
+                    break
+                }
+                let delta = new.value &- old.value
+                if delta != 0 { out.append(CounterValue(name: new.name, value: delta)) }
+            }
+            if aligned { return out }
+        }
         var earlier: [String: Int64] = [:]
         for counter in before { earlier[counter.name] = counter.value }
         var out: [CounterValue] = []
@@ -219,11 +233,28 @@ extension CounterValue {
 
     /// One counter's line as nstat prints it (`%-32s%-16llu%6.1f`, rate 0.0).
     public static func nstatLine(name: String, value: Int64) -> String {
-        pad(name, 32) + pad(String(value), 16) + "   0.0"
+        var bytes: [UInt8] = []
+        appendNstatLine(name: name, value: value, to: &bytes)
+        bytes.removeLast()  // the newline
+        return String(decoding: bytes, as: UTF8.self)
     }
 
-    private static func pad(_ text: String, _ width: Int) -> String {
-        // printf's %-Ns: at least N columns, never truncated.
-        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    /// Appends ``nstatLine(name:value:)`` and a newline to `bytes`.
+    public static func appendNstatLine(name: String, value: Int64, to bytes: inout [UInt8]) {
+        // printf's %-Ns: at least N bytes, never truncated.
+        let nameStart = bytes.count
+        bytes.append(contentsOf: name.utf8)
+        while bytes.count - nameStart < 32 { bytes.append(0x20) }
+        let valueStart = bytes.count
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        let digitsStart = bytes.count
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[digitsStart...].reverse()
+        while bytes.count - valueStart < 16 { bytes.append(0x20) }
+        bytes.append(contentsOf: "   0.0\n".utf8)
     }
 }

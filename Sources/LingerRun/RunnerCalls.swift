@@ -161,7 +161,7 @@ extension ScriptRunner {
         guard let result, result.value >= 0, case .option(let bytes) = result.output else {
             throw .script("\(scriptPath):\(line): runtime error in code: can't find getsockopt to get TCP info")
         }
-        codeSamples.append((line, TCPInfoLayout.decode(bytes), code.text))
+        codeSamples.append((line, TCPInfoLayout.decode(bytes), code.text, code.location.line > 0 ? code.location.line : line))
     }
 
     /// The Python program for the collected samples: each block runs after the tcp_info
@@ -185,9 +185,76 @@ extension ScriptRunner {
         return text
     }
 
-    /// code_execute: runs the collected code with python3, or notes that it was skipped.
+    /// What the collected code gave when it was evaluated without Python.
+    enum CodeVerdict: Equatable {
+        case passed
+        /// Python's exit status and what it would have written.
+        case failed(status: Int32, output: String)
+    }
+
+    /// Whether the code command is a Python interpreter, whose meaning
+    /// ``CodeBlockEvaluator`` reproduces (another command may do anything).
+    var codeCommandIsPython: Bool {
+        let base = configuration.codeCommand.split(separator: "/").last ?? ""
+        return base.hasPrefix("python") && !base.contains(where: { $0 == " " || $0 == "\t" })
+    }
+
+    /// The collected code's verdict computed in-process, when every block is in
+    /// ``CodeBlockEvaluator``'s subset of Python and evaluates inside it; nil when
+    /// Python itself must run the program. The verdict and what Python prints for a
+    /// failed assertion are Python's: the excepthook's `FILE:LINE: error in Python
+    /// code` line, the traceback (its frame naming the script's line rather than the
+    /// temporary file, and without the column markers some Python versions add) and
+    /// `AssertionError: MESSAGE`.
+    func evaluateCodeInProcess() -> CodeVerdict? {
+        guard codeCommandIsPython else { return nil }
+        // Python compiles the whole program before running any of it.
+        var blocks: [CodeBlockEvaluator] = []
+        blocks.reserveCapacity(codeSamples.count)
+        for sample in codeSamples {
+            guard let block = CodeBlockEvaluator(sample.text) else { return nil }
+            blocks.append(block)
+        }
+        // The program binds the constants, then each sample's fields, at module level:
+        // a name keeps the last value bound to it.
+        var names: [String: UInt64] = [:]
+        for symbol in TCPInfoLayout.symbolicNames { names[symbol.name] = symbol.value }
+        for (sample, block) in zip(codeSamples, blocks) {
+            for value in sample.values { names[value.name] = value.value }
+            let outcome = block.run { name in
+                guard let value = names[name], value <= UInt64(Int64.max) else { return nil }
+                return Int64(value)
+            }
+            switch outcome {
+            case .passed:
+                continue
+            case .outsideSubset:
+                return nil
+            case .failed(let offset, let source, let error):
+                let output = "\(scriptPath):\(sample.line): error in Python code\n"
+                    + "Traceback (most recent call last):\n"
+                    + "  File \"\(scriptPath)\", line \(sample.blockLine + offset), in <module>\n"
+                    + "    \(source)\n\(error)\n"
+                return .failed(status: 1, output: output)
+            }
+        }
+        return .passed
+    }
+
+    /// code_execute: evaluates the collected code in-process when it is in
+    /// ``CodeBlockEvaluator``'s subset, else runs it with the code command (python3),
+    /// or notes that it was skipped when that is missing.
     func executeCode() throws(RunFailure) {
         guard !codeSamples.isEmpty else { return }
+        switch evaluateCodeInProcess() {
+        case .passed?:
+            return
+        case .failed(let status, let output)?:
+            warnings.append(output)
+            throw .script("\(scriptPath): error executing code: '\(configuration.codeCommand)' returned non-zero status \(status)\n\(output)")
+        case nil:
+            break
+        }
         let probe = try runShell("command -v \(configuration.codeCommand) >/dev/null 2>&1")
         if probe.status != 0 {
             warnings.append("\(scriptPath): \(codeSamples.count) code block(s) skipped: '\(configuration.codeCommand)' was not found")

@@ -58,7 +58,9 @@ public final class ScriptRunner {
     var pending: PendingCall?
     /// Whether the script's process has exited (`exit()`): every descriptor is closed.
     var processExited = false
-    var codeSamples: [(line: Int, values: [(name: String, value: UInt64)], text: String)] = []
+    /// Each code event: its line, the tcp_info sampled there, the block's text and
+    /// the line its `%{` is on.
+    var codeSamples: [(line: Int, values: [(name: String, value: UInt64)], text: String, blockLine: Int)] = []
     var initCommandRan = false
     /// The counters just before the first event, when the backend can read them.
     var countersAtStart: [CounterValue]?

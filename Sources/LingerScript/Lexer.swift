@@ -315,6 +315,10 @@ struct Lexer {
     private func ipv6Length() -> Int {
         let run = runLength(from: index) { Lexer.isHexDigit($0) || $0 == 0x3A || $0 == 0x2E }
         guard run >= 2 else { return 0 }
+        // Every form has a "::" or seven single colons: words such as `accept` have none.
+        var colons = 0
+        for b in bytes[index..<(index + run)] where b == 0x3A { colons += 1 }
+        guard colons >= 2 else { return 0 }
         var length = run
         while length >= 2 {
             if Lexer.isIPv6(Array(bytes[index..<(index + length)])) { return length }
@@ -396,13 +400,23 @@ struct Lexer {
                 keywordLength = wordLength
             }
         }
-        let lengths = [
-            keywordLength, floatLength(), integerLength(), hexLength(), wordLength,
-            Lexer.isDigit(c) ? ipv4Length(from: index) : 0,
-            Lexer.isHexDigit(c) || c == 0x3A ? ipv6Length() : 0,
-        ]
-        let best = lengths.max() ?? 0
-        guard best > 0, let rule = lengths.firstIndex(of: best) else { return nil }
+        // The longest match wins; among equals, the earliest rule (as flex does).
+        var best = 0
+        var rule = 0
+        func consider(_ length: Int, _ index: Int) {
+            if length > best {
+                best = length
+                rule = index
+            }
+        }
+        consider(keywordLength, 0)
+        consider(floatLength(), 1)
+        consider(integerLength(), 2)
+        consider(hexLength(), 3)
+        consider(wordLength, 4)
+        consider(Lexer.isDigit(c) ? ipv4Length(from: index) : 0, 5)
+        consider(Lexer.isHexDigit(c) || c == 0x3A ? ipv6Length() : 0, 6)
+        guard best > 0 else { return nil }
         let lexeme = text(index, index + best)
         let kind: Token.Kind
         switch rule {

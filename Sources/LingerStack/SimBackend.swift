@@ -32,9 +32,11 @@ public final class SimBackend: Backend {
     ///   - readFile: reads a file a command refers to (a shell script of sysctls);
     ///     the stack itself does no I/O.
     ///   - hostCommand: runs, on the host, the commands the runner itself issues to
-    ///     evaluate `%{ }%` code blocks (`command -v python3 ...`, `python3 file.py`),
-    ///     and the text tools (grep, wc, ...) a script pipes `ss` or `nstat` into;
-    ///     without it code blocks are reported as skipped and only `grep` stages work.
+    ///     evaluate `%{ }%` code blocks outside the runner's in-process subset of
+    ///     Python (`command -v python3 ...`, `python3 file.py`), and the text tools a
+    ///     script pipes `ss` or `nstat` into that ``PipelineTextTools`` does not run
+    ///     (awk, sort, grep options it lacks, ...); without it such code blocks are
+    ///     reported as skipped and such pipelines stop the run.
     ///   - inboundSegmentSize: the script's `--mss` (RunConfiguration.mss): injected
     ///     packets bigger than it arrive as GSO buffers of that segment size, as
     ///     packetdrill writes them to its TUN device; 0 for none.
@@ -238,7 +240,7 @@ public final class SimBackend: Backend {
 extension SimBackend: SocketTableSource {
     /// The stack's sockets as `ss ARGUMENTS` prints them (``SocketTableFormatter``).
     public func socketTable(arguments: [String]) throws(BackendError) -> String {
-        let services = readFile("/etc/services").map { ServiceNames(etcServices: $0) } ?? ServiceNames()
+        let services = readFile("/etc/services").map { ServiceNames.cached(etcServices: $0) } ?? ServiceNames()
         let options: SocketTableOptions
         do throws(SocketTableError) {
             options = try SocketTableOptions.parse(arguments, services: services)

@@ -657,6 +657,17 @@ private struct Interpreter {
         }.joined()
     }
 
+    /// Whether a command's redirections send its standard output to /dev/null;
+    /// nil when one of them goes anywhere else (or reads, or duplicates).
+    static func discardsOutput(_ command: SimpleCommand) -> Bool? {
+        var discards = false
+        for redirect in command.redirects {
+            guard redirect.target == "/dev/null", [">", ">>", ">|", "&>"].contains(redirect.op) else { return nil }
+            if redirect.op == "&>" || redirect.fd == nil || redirect.fd == 1 { discards = true }
+        }
+        return discards
+    }
+
     /// Sends a first stage's text where the shell would: to the command's output,
     /// /dev/null, a file, or the rest of the pipeline (run on the host, so its
     /// exit status is the pipeline's).
@@ -676,8 +687,32 @@ private struct Interpreter {
                     reason: "only text tools (\(Self.hostTextTools.sorted().joined(separator: ", "))) may follow ss or nstat")
             }
         }
+        // grep and wc read here when they can give exactly what the host's would;
+        // the only redirections they take send a stream to /dev/null.
+        if !rest.isEmpty, let firstDiscards = Self.discardsOutput(first) {
+            var discarding: Set<Int> = []
+            var understood = true
+            for (index, command) in rest.enumerated() {
+                guard let discards = Self.discardsOutput(command) else {
+                    understood = false
+                    break
+                }
+                if discards { discarding.insert(index) }
+            }
+            if understood, let result = PipelineTextTools.run(
+                rest.map { $0.words.map(\.text) }, discarding: discarding,
+                input: firstDiscards ? "" : produced.standardOutput) {
+                output += result.output
+                return ShellStatus(code: result.status)
+            }
+        }
         guard let hostShell = environment.hostShell else {
-            return try filterWithoutHost(produced, from: first, through: rest)
+            throw .unsupportedCommand(
+                command: ([first] + rest).map(\.text).joined(separator: " | "), at: first.position,
+                reason: rest.isEmpty
+                    ? "writing into files needs the host's shell, which this run lacks"
+                    : "this pipeline needs the host's shell, which this run lacks (in-process: grep [-qcvxwisFEG] "
+                        + "PATTERN with plain or basic/extended regular expressions, wc -l|-w|-c)")
         }
         // printf is a shell builtin: the text is never an argument of an exec.
         var line = "printf '%s' " + Self.shellQuoted(produced.standardOutput)
@@ -693,26 +728,6 @@ private struct Interpreter {
         let outcome = hostShell(line)
         output += outcome.output
         return ShellStatus(code: outcome.status)
-    }
-
-    /// Without a host shell: `grep [-q] FIXED` stages, read here.
-    private func filterWithoutHost(
-        _ produced: ProducedText, from first: SimpleCommand, through rest: [SimpleCommand]
-    ) throws(SysctlCommandError) -> ShellStatus {
-        guard !rest.isEmpty else {
-            throw .unsupportedCommand(command: first.text, at: first.position,
-                                      reason: "writing into files needs the host's shell, which this run lacks")
-        }
-        var lines = produced.standardOutput.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        if lines.last == "" { lines.removeLast() }
-        var code: Int32 = 0
-        for filter in rest {
-            let (quiet, pattern) = try grepArguments(filter)
-            lines = lines.filter { $0.contains(pattern) }
-            code = lines.isEmpty ? 1 : 0
-            if quiet { lines = [] }
-        }
-        return ShellStatus(code: code)
     }
 
     private mutating func runCommand(
@@ -950,7 +965,7 @@ private struct Interpreter {
             throw .unsupportedCommand(command: command.text, at: command.position,
                                       reason: "no socket table was given to the interpreter")
         }
-        let services = environment.readFile("/etc/services").map { ServiceNames(etcServices: $0) } ?? ServiceNames()
+        let services = environment.readFile("/etc/services").map { ServiceNames.cached(etcServices: $0) } ?? ServiceNames()
         let options: SocketTableOptions
         do throws(SocketTableError) {
             options = try SocketTableOptions.parse(command.words.dropFirst().map(\.text), services: services)
@@ -973,13 +988,17 @@ private struct Interpreter {
 
     /// `nstat ...`: `#kernel` and a line per counter, nothing with -n.
     private mutating func nstatText(_ command: SimpleCommand) throws(SysctlCommandError) -> ProducedText {
-        let lines = try nstatLines(command)
+        let values = try nstatValues(command)
         let printsNothing = command.words.dropFirst().contains { $0.text.hasPrefix("-") && $0.text.contains("n") }
         if printsNothing { return ProducedText(standardOutput: "") }
-        return ProducedText(standardOutput: "#kernel\n" + lines.map { $0 + "\n" }.joined())
+        var text = Array("#kernel\n".utf8)
+        text.reserveCapacity(values.count * 56)
+        for value in values { CounterValue.appendNstatLine(name: value.name, value: value.value, to: &text) }
+        return ProducedText(standardOutput: String(decoding: text, as: UTF8.self))
     }
 
-    private mutating func nstatLines(_ command: SimpleCommand) throws(SysctlCommandError) -> [String] {
+    /// The counters nstat prints for `command`'s options (none with -n).
+    private mutating func nstatValues(_ command: SimpleCommand) throws(SysctlCommandError) -> [(name: String, value: Int64)] {
         var absolute = false
         var updateHistory = true
         var printsNothing = false
@@ -1008,36 +1027,12 @@ private struct Interpreter {
         }
         let values = counters(absolute, updateHistory)
         if printsNothing { return [] }
-        return values.filter { zeros || $0.value != 0 }.map { Self.nstatLine(name: $0.name, value: $0.value) }
+        return zeros ? values : values.filter { $0.value != 0 }
     }
 
     /// nstat's line layout: name in 32 columns, value in 16, rate as %6.1f
     /// (always 0.0 here: no time passes in a command).
     static func nstatLine(name: String, value: Int64) -> String {
         CounterValue.nstatLine(name: name, value: value)
-    }
-
-    private func grepArguments(_ command: SimpleCommand) throws(SysctlCommandError) -> (quiet: Bool, pattern: String) {
-        guard command.words.first?.text == "grep" else {
-            throw .unsupportedCommand(command: command.text, at: command.position,
-                                      reason: "only grep may follow nstat in a pipeline")
-        }
-        var quiet = false
-        var pattern: String?
-        for argument in command.words.dropFirst() {
-            if argument.text == "-q" {
-                quiet = true
-            } else if argument.text.hasPrefix("-") || pattern != nil {
-                throw .unsupportedCommand(command: command.text, at: argument.position,
-                                          reason: "only `grep [-q] PATTERN` is supported")
-            } else {
-                pattern = argument.text
-            }
-        }
-        guard let pattern, !pattern.contains(where: { "[]*.^$\\".contains($0) }) else {
-            throw .unsupportedCommand(command: command.text, at: command.position,
-                                      reason: "grep needs one fixed-string pattern")
-        }
-        return (quiet || command.stdoutTarget != nil, pattern)
     }
 }

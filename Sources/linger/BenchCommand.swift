@@ -190,9 +190,17 @@ struct BenchCommand: ParsableCommand {
         }
         var wall: Int64 = 0
         var tcpTime: Int64 = 0
+        // Where the wall time goes: reading and parsing, the sim's setup, the run,
+        // and within the run the host commands it spawned.
+        var parseTime: Int64 = 0
+        var setupTime: Int64 = 0
+        var runTime: Int64 = 0
+        var hostTime: Int64 = 0
+        var hostCommands = 0
         let selfBefore = Self.cpuSeconds(RUSAGE_SELF.rawValue), childrenBefore = Self.cpuSeconds(RUSAGE_CHILDREN.rawValue)
         var failures: [String] = []
         for path in files {
+            let start = monotonicNanoseconds()
             guard let source = ScriptFiles.read(path) else {
                 failures.append("\(path): unreadable")
                 continue
@@ -205,16 +213,28 @@ struct BenchCommand: ParsableCommand {
                 failures.append("\(path): does not parse")
                 continue
             }
-            let start = monotonicNanoseconds()
+            let parsedAt = monotonicNanoseconds()
             let backend = SimBackend(
                 network: configuration.network, readFile: { ScriptFiles.read($0) },
-                hostCommand: { commandLine, directory in HostShell.run(commandLine, in: directory) },
+                hostCommand: { commandLine, directory in
+                    let hostStart = monotonicNanoseconds()
+                    defer {
+                        hostTime += monotonicNanoseconds() - hostStart
+                        hostCommands += 1
+                    }
+                    return HostShell.run(commandLine, in: directory)
+                },
                 inboundSegmentSize: configuration.mss)
             let virtualStart = backend.now()
             let runner = ScriptRunner(script: parsed.script, scriptPath: path, configuration: configuration,
                                       backend: backend, trace: nil)
+            let setUpAt = monotonicNanoseconds()
             let result = runner.run()
-            wall += monotonicNanoseconds() - start
+            let end = monotonicNanoseconds()
+            parseTime += parsedAt - start
+            setupTime += setUpAt - parsedAt
+            runTime += end - setUpAt
+            wall += end - start
             tcpTime += backend.now() - virtualStart
             if result.verdict != .passed { failures.append("\(path): \(result.verdict)") }
         }
@@ -223,7 +243,9 @@ struct BenchCommand: ParsableCommand {
         var kernelWall: Double?
         var note = "\(files.count) scripts; linux column: the TCP time they describe; CPU seconds in linger itself "
             + "\(BenchReport.figure(selfCPU)), in the host commands scripts run (shell, python3 for %{ }% blocks) "
-            + "\(BenchReport.figure(childrenCPU))"
+            + "\(BenchReport.figure(childrenCPU)); wall seconds: reading and parsing \(BenchReport.figure(Double(parseTime) / 1e9)), "
+            + "sim setup \(BenchReport.figure(Double(setupTime) / 1e9)), running \(BenchReport.figure(Double(runTime) / 1e9)) "
+            + "of which \(hostCommands) host commands \(BenchReport.figure(Double(hostTime) / 1e9))"
         if withKernel {
             let start = monotonicNanoseconds()
             let kernelFailures = files.filter { !runOnKernel($0) }.count

@@ -22,6 +22,8 @@ final class FakeBackend: Backend {
     var blockedCompletion: CallCompletion?
     var commands: [(line: String, directory: String)] = []
     var commandStatus: (String) -> Int32 = { _ in 0 }
+    /// Runs commands with the host's /bin/sh instead of answering with ``commandStatus``.
+    var runsCommandsOnHost = false
     var finished = false
     var nextFD: Int32 = 3
 
@@ -66,6 +68,7 @@ final class FakeBackend: Backend {
 
     func runCommand(_ commandLine: String, in directory: String) throws(BackendError) -> CommandOutcome {
         commands.append((commandLine, directory))
+        if runsCommandsOnHost { return HostShell.run(commandLine, in: "/tmp") }
         return CommandOutcome(status: commandStatus(commandLine), output: "")
     }
 

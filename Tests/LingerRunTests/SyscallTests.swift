@@ -263,9 +263,10 @@ import Testing
     @Test func codeBlocksCollectTcpInfoOrAreSkipped() {
         let backend = FakeBackend()
         backend.commandStatus = { $0.hasPrefix("command -v") ? 1 : 0 }
+        // A call is outside the in-process subset: it needs python3, which is missing.
         let result = run("""
         0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
-        +0 %{ assert tcpi_state == 0 }%
+        +0 %{ print(tcpi_state) }%
         """, on: backend)
         #expect(result.verdict == .passed)
         #expect(result.warnings.first?.contains("code block(s) skipped") == true)

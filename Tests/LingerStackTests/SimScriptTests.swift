@@ -5,7 +5,8 @@ import LingerStack
 import Testing
 
 /// Runs a script file on the sim backend through LingerRun's runner, evaluating
-/// `%{ }%` code blocks with the host's python3 as the kernel backend does.
+/// `%{ }%` code blocks outside the in-process subset with the host's python3, as
+/// the kernel backend does.
 func runOnSim(_ path: String, seed: UInt64 = 1, trace: ((RunTraceEntry) -> Void)? = nil) -> ScriptRunResult {
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
         return ScriptRunResult(verdict: .failed, message: "cannot read \(path)")
