@@ -179,24 +179,33 @@ struct RequestSock {
 /// A TCP socket: Linux's struct sock, inet_connection_sock and tcp_sock in one
 /// object. Its logic is spread over files by concern (input, output, timers,
 /// close) as the kernel's is.
+///
+/// Every connection pays for every stored property, so within each group they
+/// are declared widest alignment first (8, 4, 2, then 1 byte): the object then
+/// has almost no padding. Keep that order when adding one.
 final class TCPSocket {
     unowned let stack: NetworkStack
+    /// A unique number for this socket (inode-like), for ordering and inspection.
+    let id: UInt64
     /// AF_INET or AF_INET6.
     let family: Int32
     var ipv6Only = false
-    /// A unique number for this socket (inode-like), for ordering and inspection.
-    let id: UInt64
 
     // MARK: identity and state
-    var state: TCPState = .close
-    var localAddress: IPAddress?
-    var localPort: UInt16 = 0
-    var remoteAddress: IPAddress?
-    var remotePort: UInt16 = 0
-    var isBound = false  // bind() or autobind took a port
     /// Where the socket sits in its port's owner list (`NetworkStack.bound`), so
     /// that taking it out is O(1) (-1: in none).
     var boundIndex = -1
+    /// Bumped on every wakeup; epoll's edge-triggered mode compares it.
+    var wakeCount: UInt64 = 0
+    var localAddress: IPAddress?
+    var remoteAddress: IPAddress?
+    /// sk_err and sk_err_soft.
+    var error: Int32 = 0
+    var softError: Int32 = 0
+    var localPort: UInt16 = 0
+    var remotePort: UInt16 = 0
+    var state: TCPState = .close
+    var isBound = false  // bind() or autobind took a port
     /// bind() chose the port (SOCK_BINDPORT_LOCK): it stays reserved until close.
     var explicitlyBound = false
     /// connect()'s port search chose the port (its bind bucket has fastreuse -1),
@@ -204,8 +213,6 @@ final class TCPSocket {
     var portFromConnect = false
     /// The BSD socket state (SS_*).
     var connectState = SocketConnectState.unconnected
-    /// Bumped on every wakeup; epoll's edge-triggered mode compares it.
-    var wakeCount: UInt64 = 0
     var bindAddressWasAny = true
     var inEstablishedTable = false
     var shutdownMask: ShutdownMask = []
@@ -213,23 +220,11 @@ final class TCPSocket {
     var isOrphan = false
     /// SOCK_DONE: the peer's FIN was received or the connection reset.
     var sockDone = false
-    /// sk_err and sk_err_soft.
-    var error: Int32 = 0
-    var softError: Int32 = 0
     /// Whether this socket's file is still referenced (the socket has an owner).
     var hasFile = true
     var isDestroyed = false
 
     // MARK: socket options
-    var reuseAddress = false
-    var reusePort = false
-    var keepaliveEnabled = false
-    var lingerOn = false
-    var lingerSeconds: Int32 = 0
-    var noDelay = false
-    /// TCP_NAGLE_PUSH in tp->nonagle: set by TCP_NODELAY, cleared by the next new record.
-    var nonaglePush = false
-    var cork = false
     var userMSS = 0  // TCP_MAXSEG
     var keepaliveTime: Int64 = 0  // us; 0: sysctl
     var keepaliveInterval: Int64 = 0
@@ -238,49 +233,58 @@ final class TCPSocket {
     var userTimeout: Int64 = 0  // us
     var sendBufferSize: Int  // sk_sndbuf
     var receiveBufferSize: Int  // sk_rcvbuf
-    var sendBufferLocked = false
-    var receiveBufferLocked = false
     var receiveLowat = 1
     var notsentLowat: Int = 0  // 0: sysctl
-    var quickAckRequested = false
     var deferAcceptSeconds = 0
     var synRetriesOption = 0
     var windowClampOption = 0
-    var thinLinearTimeouts = false
-    var congestionAlgorithm: CongestionAlgorithm
     var receiveTimeout: Int64 = 0  // SO_RCVTIMEO, us; 0: forever
     var sendTimeout: Int64 = 0
-    var oobInline = false
-    var broadcast = false
     var maxPacingRate: UInt64 = .max
     var pacingRate: UInt64 = .max
-    /// sk_pacing_status: whether packets carry pacing departure times.
-    var pacingStatus: PacingStatus = .none
     /// tcp_wstamp_ns: the departure time of the next packet, nanoseconds.
     var departureStampNs: Int64 = 0
     /// Memory of this socket's packets still in the device queue (its share of
     /// sk_wmem_alloc that TCP Small Queues watches).
     var queuedTruesize = 0
+    /// The cookie the next SYN carries (nil: a cookie request).
+    var fastOpenCookie: [UInt8]?
+    var lingerSeconds: Int32 = 0
+    var nextSkbID: UInt32 = 1
+    var cwndUsed: UInt32 = 0
+    var priority: Int32 = 0
+    var timestampingFlags: UInt32 = 0
+    /// The internal pacing timer (tp->pacing_timer).
+    var pacingTimer: TimerHandle?
+    var reuseAddress = false
+    var reusePort = false
+    var keepaliveEnabled = false
+    var lingerOn = false
+    var noDelay = false
+    /// TCP_NAGLE_PUSH in tp->nonagle: set by TCP_NODELAY, cleared by the next new record.
+    var nonaglePush = false
+    var cork = false
+    var sendBufferLocked = false
+    var receiveBufferLocked = false
+    var quickAckRequested = false
+    var thinLinearTimeouts = false
+    var congestionAlgorithm: CongestionAlgorithm
+    var oobInline = false
+    var broadcast = false
+    /// sk_pacing_status: whether packets carry pacing departure times.
+    var pacingStatus: PacingStatus = .none
     /// SOCK_NOSPACE: a writer or poll found the send buffer full, so freed space
     /// is announced (tcp_check_space).
     var noSpace = false
     /// TSQ_THROTTLED: writing stopped until queued packets leave.
     var smallQueueThrottled = false
-    /// The internal pacing timer (tp->pacing_timer).
-    var pacingTimer: TimerHandle?
-    var nextSkbID: UInt32 = 1
-    var cwndUsed: UInt32 = 0
-    var priority: Int32 = 0
     var tosByte: UInt8 = 0
     var recvErr = false
-    var timestampingFlags: UInt32 = 0
     var inqEnabled = false  // TCP_INQ
     /// TCP_FASTOPEN_CONNECT.
     var fastOpenConnect = false
     /// A Fast Open attempt in progress (tp->fastopen_req): the SYN carries the option.
     var fastOpenRequest = false
-    /// The cookie the next SYN carries (nil: a cookie request).
-    var fastOpenCookie: [UInt8]?
     /// connect() was deferred until the first write (DEFER_CONNECT).
     var deferConnect = false
 
@@ -293,6 +297,16 @@ final class TCPSocket {
     var inAcceptQueue = false
 
     // MARK: send sequence space
+    var bytesAcked: UInt64 = 0
+    var bytesSent: UInt64 = 0
+    var bytesRetrans: UInt64 = 0
+    var bytesReceived: UInt64 = 0
+    /// The send queue, oldest first; `sendHead` is the first record not yet sent.
+    var sendQueue = RingQueue<SendRecord>()
+    var sendHead = 0
+    /// The bytes of the send queue from `sendDataBase` on.
+    var sendBytes = ByteRing()
+    var wmemQueued = 0  // sk_wmem_queued
     var iss = SequenceNumber(0)
     var sndUna = SequenceNumber(0)
     var sndNxt = SequenceNumber(0)
@@ -303,21 +317,11 @@ final class TCPSocket {
     var maxWindow: UInt32 = 0
     var sndWl1 = SequenceNumber(0)
     var sndSml = SequenceNumber(0)  // end of the last small segment sent (Minshall)
-    var bytesAcked: UInt64 = 0
-    var bytesSent: UInt64 = 0
-    var bytesRetrans: UInt64 = 0
-    var bytesReceived: UInt64 = 0
     var segsOut: UInt32 = 0
     var segsIn: UInt32 = 0
     var dataSegsOut: UInt32 = 0
     var dataSegsIn: UInt32 = 0
-    /// The send queue, oldest first; `sendHead` is the first record not yet sent.
-    var sendQueue = RingQueue<SendRecord>()
-    var sendHead = 0
-    /// The bytes of the send queue from `sendDataBase` on.
-    var sendBytes = ByteRing()
     var sendDataBase = SequenceNumber(0)
-    var wmemQueued = 0  // sk_wmem_queued
     var finQueued = false
 
     // MARK: options negotiated
@@ -325,37 +329,50 @@ final class TCPSocket {
     var advmss = 536
     var mssClamp = 536  // rx_opt.mss_clamp: peer's MSS
     var userMSSClamp = 0
+    var tsRecentStamp: Int64 = 0  // seconds
+    var tsRecent: UInt32 = 0
+    var tsOffset: UInt32 = 0
+    var rcvTsval: UInt32 = 0
+    var rcvTsecr: UInt32 = 0
+    var ipID: UInt16 = 0
     var timestampOK = false
     var sackOK = false
     var wscaleOK = false
     var sndWscale: UInt8 = 0
     var rcvWscale: UInt8 = 0
-    var tsRecent: UInt32 = 0
-    var tsRecentStamp: Int64 = 0  // seconds
-    var tsOffset: UInt32 = 0
     var sawTimestamp = false
-    var rcvTsval: UInt32 = 0
-    var rcvTsecr: UInt32 = 0
     var dsackOK = false
     var ecnOK = false
-    var ipID: UInt16 = 0
 
     // MARK: congestion control and recovery
+    var cwndStamp: Int64 = 0
+    var deliveredTime: Int64 = 0  // delivered_mstamp
+    var firstTxTime: Int64 = 0  // first_tx_mstamp
+    var rateIntervalUs: Int64 = 0
+    var lastSndTime: Int64 = 0  // lsndtime
+    var lastRcvTime: Int64 = 0
+    var lastAckRecvTime: Int64 = 0  // rcv_tstamp
+    var retransStamp: Int64 = 0
+    var lastRTTSample: Int64 = -1
+    var rack = RACKState()
+    var undoState = UndoState()
+    var compressedAck = 0
+    var chronoStartTime: Int64 = 0
+    var chronoStats = ChronoStats()
+    var rtoStamp: Int64 = 0
+    var cubic = CubicState()
     var cwnd: UInt32 = 10
     var cwndCount: UInt32 = 0
     var ssthresh: UInt32 = 0x7fff_ffff
     var cwndClamp: UInt32 = 0xffff_ffff
-    var cwndStamp: Int64 = 0
     var priorCwnd: UInt32 = 0
     var priorSsthresh: UInt32 = 0
-    var caState: CAState = .open
     var packetsOut: UInt32 = 0
     var sackedOut: UInt32 = 0
     var lostOut: UInt32 = 0
     var retransOut: UInt32 = 0
     var highSeq = SequenceNumber(0)
     var undoMarker = SequenceNumber(0)
-    var undoMarkerValid = false
     var undoRetrans: Int32 = -1
     var reordering: UInt32 = 3
     var reordSeen: UInt32 = 0
@@ -363,76 +380,56 @@ final class TCPSocket {
     var delivered: UInt32 = 0
     var deliveredCE: UInt32 = 0
     var lost: UInt32 = 0
-    var deliveredTime: Int64 = 0  // delivered_mstamp
-    var firstTxTime: Int64 = 0  // first_tx_mstamp
     /// tp->app_limited: `delivered` once the application-limited bubble is acked;
     /// tcp_init_sock starts it at ~0 (cleared by the first ACK).
     var appLimited: UInt32 = .max
     /// The last delivery-rate sample kept (rate_delivered over rate_interval_us)
     /// and whether it was application-limited (tcpi_delivery_rate and its flag).
     var rateDelivered: UInt32 = 0
-    var rateIntervalUs: Int64 = 0
-    var rateAppLimited = true
-    var lastSndTime: Int64 = 0  // lsndtime
-    var lastRcvTime: Int64 = 0
-    var lastAckRecvTime: Int64 = 0  // rcv_tstamp
-    var retransStamp: Int64 = 0
     var prrDelivered: UInt32 = 0
     var prrOut: UInt32 = 0
-    var isCwndLimited = false
     var maxPacketsOut: UInt32 = 0
     var cwndUsageSeq = SequenceNumber(0)
     var tlpHighSeq = SequenceNumber(0)
-    var tlpHighSeqSet = false
-    var lastRTTSample: Int64 = -1
-    var tlpRetrans = false
+    var dsackDups: UInt32 = 0
+    var totalRTOTime: UInt32 = 0
     var highestSackSeq: SequenceNumber?
     var fackedEnd: SequenceNumber?
-    var rack = RACKState()
-    var frtoActive = false
-    var isSackReneg = false
-    var dsackDups: UInt32 = 0
-    var cubic = CubicState()
-    var undoState = UndoState()
-    var compressedAck = 0
-    var receivedCE = false
-    var ecnFlags: UInt8 = 0
-    var chronoStartTime: Int64 = 0
-    var chronoStats: [Int64] = [0, 0, 0]
-    var chronoType = Chrono.unspecified
     var totalRTO: UInt16 = 0
     var totalRTORecoveries: UInt16 = 0
-    var totalRTOTime: UInt32 = 0
-    var rtoStamp: Int64 = 0
+    var caState: CAState = .open
+    var undoMarkerValid = false
+    var rateAppLimited = true
+    var isCwndLimited = false
+    var tlpHighSeqSet = false
+    var tlpRetrans = false
+    var frtoActive = false
+    var isSackReneg = false
+    var receivedCE = false
+    var ecnFlags: UInt8 = 0
+    var chronoType = Chrono.unspecified
 
     // MARK: RTT and timers
-    var srttUs: UInt32 = 0  // <<3
-    var mdevUs: UInt32 = 0  // <<2
-    var mdevMaxUs: UInt32 = 0
-    var rttvarUs: UInt32 = 0
-    var rttSeq = SequenceNumber(0)
     var minRTT = MinRTTFilter()
     var rto: Int64 = 1_000_000
     var backoff = 0
     var retransmits = 0
     var probesOut = 0
     var probesTstamp: Int64 = 0
-    var pending: PendingTimer = .none
-    var retransmitTimer: TimerHandle?
-    var delackTimer: TimerHandle?
-    var keepaliveTimer: TimerHandle?
     var timeoutAt: Int64 = 0  // icsk_timeout
     var synRetransmits = 0
     var synSentTime: Int64 = 0
+    var srttUs: UInt32 = 0  // <<3
+    var mdevUs: UInt32 = 0  // <<2
+    var mdevMaxUs: UInt32 = 0
+    var rttvarUs: UInt32 = 0
+    var rttSeq = SequenceNumber(0)
+    var retransmitTimer: TimerHandle?
+    var delackTimer: TimerHandle?
+    var keepaliveTimer: TimerHandle?
+    var pending: PendingTimer = .none
 
     // MARK: receive side
-    var irs = SequenceNumber(0)
-    var rcvNxt = SequenceNumber(0)
-    var copiedSeq = SequenceNumber(0)
-    var rcvWup = SequenceNumber(0)
-    var rcvWnd: UInt32 = 0
-    var rcvSsthresh: UInt32 = 0
-    var windowClamp: UInt32 = 0
     var scalingRatio: Int = 128
     var rmemAlloc = 0
     /// sk_forward_alloc: memory charged to the socket but not yet used.
@@ -441,28 +438,35 @@ final class TCPSocket {
     var receiveRecords = RingQueue<ReceiveRecord>()
     var outOfOrder: [OutOfOrderSegment] = []
     var selectiveAcks: [(start: SequenceNumber, end: SequenceNumber)] = []
-    var duplicateSack: (start: SequenceNumber, end: SequenceNumber)?
     var rcvSpace = ReceiveSpace()
     var rcvRTT = ReceiveRTT()
-    var urgData = false
-    var finReceived = false  // a FIN is in the receive queue (in order)
-    var rcvOOOPackets: UInt32 = 0
     var lastOOWAckTime: Int64 = -1_000_000_000
     var lastDataRecvTime: Int64 = 0
+    var irs = SequenceNumber(0)
+    var rcvNxt = SequenceNumber(0)
+    var copiedSeq = SequenceNumber(0)
+    var rcvWup = SequenceNumber(0)
+    var rcvWnd: UInt32 = 0
+    var rcvSsthresh: UInt32 = 0
+    var windowClamp: UInt32 = 0
+    var rcvOOOPackets: UInt32 = 0
+    var duplicateSack: (start: SequenceNumber, end: SequenceNumber)?
     /// Header prediction (pred_flags): the window field the fast path expects, or
     /// nil while the fast path is off.
     var fastPathWindow: UInt16?
+    var urgData = false
+    var finReceived = false  // a FIN is in the receive queue (in order)
 
     // MARK: delayed ACK (icsk_ack)
-    var ackPending: UInt8 = 0  // ICSK_ACK_* bits
-    var ackQuick: UInt32 = 0
-    var ackPingpong: UInt32 = 0
     var ackAto: Int64 = 0  // us
     var ackTimeout: Int64 = 0
     var ackLrcvtime: Int64 = 0
     var ackLastSegSize = 0
     var ackRcvMss = 536
+    var ackQuick: UInt32 = 0
+    var ackPingpong: UInt32 = 0
     var lastAckSentSeq = SequenceNumber(0)
+    var ackPending: UInt8 = 0  // ICSK_ACK_* bits
 
     // MARK: blocking and readiness
     var epollWatchers: [ObjectIdentifier: EpollInstance] = [:]
@@ -517,16 +521,60 @@ struct ReceiveRTT {
     var time: Int64 = 0
 }
 
+/// tcp_sock.chrono_stat: milliseconds spent busy, rwnd-limited and
+/// sndbuf-limited, indexed by `Chrono.rawValue - 1`. Three fields in the socket
+/// rather than an array: no allocation per connection.
+struct ChronoStats {
+    private var busy: Int64 = 0
+    private var rwndLimited: Int64 = 0
+    private var sndbufLimited: Int64 = 0
+
+    subscript(index: Int) -> Int64 {
+        get { index == 0 ? busy : index == 1 ? rwndLimited : sndbufLimited }
+        set {
+            switch index {
+            case 0: busy = newValue
+            case 1: rwndLimited = newValue
+            default: sndbufLimited = newValue
+            }
+        }
+    }
+}
+
+/// The three samples of a windowed minimum, stored in place (no allocation per connection).
+struct MinRTTSamples {
+    private var first: (time: Int64, value: UInt32)
+    private var second: (time: Int64, value: UInt32)
+    private var third: (time: Int64, value: UInt32)
+
+    init(repeating sample: (time: Int64, value: UInt32)) {
+        first = sample
+        second = sample
+        third = sample
+    }
+
+    subscript(index: Int) -> (time: Int64, value: UInt32) {
+        get { index == 0 ? first : index == 1 ? second : third }
+        set {
+            switch index {
+            case 0: first = newValue
+            case 1: second = newValue
+            default: third = newValue
+            }
+        }
+    }
+}
+
 /// A windowed minimum of RTT samples (lib/win_minmax.c), kept for `min_rtt`.
 struct MinRTTFilter {
-    var samples: [(time: Int64, value: UInt32)] = [(0, .max), (0, .max), (0, .max)]
+    var samples = MinRTTSamples(repeating: (0, .max))
 
     var value: UInt32 { samples[0].value }
 
     /// Mirrors minmax_running_min.
     mutating func update(window: Int64, time: Int64, value: UInt32) {
         if value <= samples[0].value || time - samples[2].time > window {
-            samples = [(time, value), (time, value), (time, value)]
+            samples = MinRTTSamples(repeating: (time, value))
             return
         }
         if value <= samples[1].value {
