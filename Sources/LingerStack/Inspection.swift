@@ -153,7 +153,7 @@ extension NetworkStack {
                 }
             }
         }
-        for (_, socket) in established where seen.insert(ObjectIdentifier(socket)).inserted {
+        for socket in established.allSockets where seen.insert(ObjectIdentifier(socket)).inserted {
             rows.append((socket.id, fullSocketRow(socket)))
         }
         timeWait.forEach { tuple, entry in

@@ -105,7 +105,7 @@ public final class NetworkStack {
     let clockBase: Int64
 
     // Demux tables (inet_hashtables).
-    var established: [FourTuple: TCPSocket] = [:]
+    var established = EstablishedTable()
     var timeWait = TimeWaitTable()
     var listeners: [UInt16: [TCPSocket]] = [:]
     var bound: [UInt16: [TCPSocket]] = [:]
