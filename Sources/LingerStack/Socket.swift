@@ -225,52 +225,28 @@ final class TCPSocket {
     var isDestroyed = false
 
     // MARK: socket options
-    var userMSS = 0  // TCP_MAXSEG
-    var keepaliveTime: Int64 = 0  // us; 0: sysctl
-    var keepaliveInterval: Int64 = 0
-    var keepaliveProbes = 0
-    var linger2: Int64 = 0  // us; 0: sysctl; < 0: reset
-    var userTimeout: Int64 = 0  // us
     var sendBufferSize: Int  // sk_sndbuf
     var receiveBufferSize: Int  // sk_rcvbuf
-    var receiveLowat = 1
-    var notsentLowat: Int = 0  // 0: sysctl
-    var deferAcceptSeconds = 0
-    var synRetriesOption = 0
-    var windowClampOption = 0
-    var receiveTimeout: Int64 = 0  // SO_RCVTIMEO, us; 0: forever
-    var sendTimeout: Int64 = 0
-    var maxPacingRate: UInt64 = .max
     var pacingRate: UInt64 = .max
     /// tcp_wstamp_ns: the departure time of the next packet, nanoseconds.
     var departureStampNs: Int64 = 0
     /// Memory of this socket's packets still in the device queue (its share of
     /// sk_wmem_alloc that TCP Small Queues watches).
     var queuedTruesize = 0
-    /// The cookie the next SYN carries (nil: a cookie request).
-    var fastOpenCookie: [UInt8]?
-    var lingerSeconds: Int32 = 0
     var nextSkbID: UInt32 = 1
     var cwndUsed: UInt32 = 0
-    var priority: Int32 = 0
-    var timestampingFlags: UInt32 = 0
     /// The internal pacing timer (tp->pacing_timer).
     var pacingTimer: TimerHandle?
     var reuseAddress = false
     var reusePort = false
     var keepaliveEnabled = false
-    var lingerOn = false
     var noDelay = false
     /// TCP_NAGLE_PUSH in tp->nonagle: set by TCP_NODELAY, cleared by the next new record.
     var nonaglePush = false
     var cork = false
     var sendBufferLocked = false
     var receiveBufferLocked = false
-    var quickAckRequested = false
-    var thinLinearTimeouts = false
     var congestionAlgorithm: CongestionAlgorithm
-    var oobInline = false
-    var broadcast = false
     /// sk_pacing_status: whether packets carry pacing departure times.
     var pacingStatus: PacingStatus = .none
     /// SOCK_NOSPACE: a writer or poll found the send buffer full, so freed space
@@ -279,19 +255,9 @@ final class TCPSocket {
     /// TSQ_THROTTLED: writing stopped until queued packets leave.
     var smallQueueThrottled = false
     var tosByte: UInt8 = 0
-    var recvErr = false
     var inqEnabled = false  // TCP_INQ
-    /// TCP_FASTOPEN_CONNECT.
-    var fastOpenConnect = false
-    /// A Fast Open attempt in progress (tp->fastopen_req): the SYN carries the option.
-    var fastOpenRequest = false
-    /// connect() was deferred until the first write (DEFER_CONNECT).
-    var deferConnect = false
 
     // MARK: listener
-    var backlog = 0
-    var acceptQueue: [TCPSocket] = []
-    var synQueue: [FourTuple: RequestSock] = [:]
     weak var listener: TCPSocket?
     /// A child created by the handshake that no accept() has taken yet.
     var inAcceptQueue = false
@@ -468,8 +434,11 @@ final class TCPSocket {
     var lastAckSentSeq = SequenceNumber(0)
     var ackPending: UInt8 = 0  // ICSK_ACK_* bits
 
+    /// Options rarely set and listener state, allocated on the first write of
+    /// a value other than the default (`SocketRareState`).
+    var rare: SocketRareState?
+
     // MARK: blocking and readiness
-    var epollWatchers: [ObjectIdentifier: EpollInstance] = [:]
 
     init(stack: NetworkStack, family: Int32, id: UInt64) {
         self.stack = stack
@@ -495,6 +464,243 @@ final class TCPSocket {
 
     /// Records sent and not yet acknowledged.
     var unackedCount: Int { sendHead }
+}
+
+/// The part of a socket most connections never change: socket options left
+/// at their defaults and a listener's queues. A million idle connections
+/// would otherwise carry ~170 bytes each of it; the socket allocates this the
+/// first time one of them gets a value other than its default, and the
+/// accessors of the same names on `TCPSocket` read the defaults until then.
+final class SocketRareState {
+    var userMSS: Int = 0  // TCP_MAXSEG
+    var keepaliveTime: Int64 = 0  // us; 0: sysctl
+    var keepaliveInterval: Int64 = 0
+    var keepaliveProbes: Int = 0
+    var linger2: Int64 = 0  // us; 0: sysctl; < 0: reset
+    var userTimeout: Int64 = 0  // us
+    var receiveLowat: Int = 1
+    var notsentLowat: Int = 0  // 0: sysctl
+    var deferAcceptSeconds: Int = 0
+    var synRetriesOption: Int = 0
+    var windowClampOption: Int = 0
+    var receiveTimeout: Int64 = 0  // SO_RCVTIMEO, us; 0: forever
+    var sendTimeout: Int64 = 0
+    var maxPacingRate: UInt64 = .max
+    /// The cookie the next SYN carries (nil: a cookie request).
+    var fastOpenCookie: [UInt8]? = nil
+    var lingerSeconds: Int32 = 0
+    var priority: Int32 = 0
+    var timestampingFlags: UInt32 = 0
+    var backlog: Int = 0
+    var acceptQueue: [TCPSocket] = []
+    var synQueue: [FourTuple: RequestSock] = [:]
+    var epollWatchers: [ObjectIdentifier: EpollInstance] = [:]
+    var lingerOn: Bool = false
+    var thinLinearTimeouts: Bool = false
+    var oobInline: Bool = false
+    var broadcast: Bool = false
+    var recvErr: Bool = false
+    /// TCP_FASTOPEN_CONNECT.
+    var fastOpenConnect: Bool = false
+    /// A Fast Open attempt in progress (tp->fastopen_req): the SYN carries the option.
+    var fastOpenRequest: Bool = false
+    /// connect() was deferred until the first write (DEFER_CONNECT).
+    var deferConnect: Bool = false
+    var quickAckRequested: Bool = false
+}
+
+extension TCPSocket {
+    /// The rare state, allocated on first use.
+    func rareState() -> SocketRareState {
+        if let rare { return rare }
+        let made = SocketRareState()
+        rare = made
+        return made
+    }
+
+    var userMSS: Int {
+        get { rare?.userMSS ?? 0 }
+        set { if let rare { rare.userMSS = newValue } else if newValue != 0 { rareState().userMSS = newValue } }
+    }
+
+    var keepaliveTime: Int64 {
+        get { rare?.keepaliveTime ?? 0 }
+        set { if let rare { rare.keepaliveTime = newValue } else if newValue != 0 { rareState().keepaliveTime = newValue } }
+    }
+
+    var keepaliveInterval: Int64 {
+        get { rare?.keepaliveInterval ?? 0 }
+        set { if let rare { rare.keepaliveInterval = newValue } else if newValue != 0 { rareState().keepaliveInterval = newValue } }
+    }
+
+    var keepaliveProbes: Int {
+        get { rare?.keepaliveProbes ?? 0 }
+        set { if let rare { rare.keepaliveProbes = newValue } else if newValue != 0 { rareState().keepaliveProbes = newValue } }
+    }
+
+    var linger2: Int64 {
+        get { rare?.linger2 ?? 0 }
+        set { if let rare { rare.linger2 = newValue } else if newValue != 0 { rareState().linger2 = newValue } }
+    }
+
+    var userTimeout: Int64 {
+        get { rare?.userTimeout ?? 0 }
+        set { if let rare { rare.userTimeout = newValue } else if newValue != 0 { rareState().userTimeout = newValue } }
+    }
+
+    var receiveLowat: Int {
+        get { rare?.receiveLowat ?? 1 }
+        set { if let rare { rare.receiveLowat = newValue } else if newValue != 1 { rareState().receiveLowat = newValue } }
+    }
+
+    var notsentLowat: Int {
+        get { rare?.notsentLowat ?? 0 }
+        set { if let rare { rare.notsentLowat = newValue } else if newValue != 0 { rareState().notsentLowat = newValue } }
+    }
+
+    var deferAcceptSeconds: Int {
+        get { rare?.deferAcceptSeconds ?? 0 }
+        set { if let rare { rare.deferAcceptSeconds = newValue } else if newValue != 0 { rareState().deferAcceptSeconds = newValue } }
+    }
+
+    var synRetriesOption: Int {
+        get { rare?.synRetriesOption ?? 0 }
+        set { if let rare { rare.synRetriesOption = newValue } else if newValue != 0 { rareState().synRetriesOption = newValue } }
+    }
+
+    var windowClampOption: Int {
+        get { rare?.windowClampOption ?? 0 }
+        set { if let rare { rare.windowClampOption = newValue } else if newValue != 0 { rareState().windowClampOption = newValue } }
+    }
+
+    var receiveTimeout: Int64 {
+        get { rare?.receiveTimeout ?? 0 }
+        set { if let rare { rare.receiveTimeout = newValue } else if newValue != 0 { rareState().receiveTimeout = newValue } }
+    }
+
+    var sendTimeout: Int64 {
+        get { rare?.sendTimeout ?? 0 }
+        set { if let rare { rare.sendTimeout = newValue } else if newValue != 0 { rareState().sendTimeout = newValue } }
+    }
+
+    var maxPacingRate: UInt64 {
+        get { rare?.maxPacingRate ?? .max }
+        set { if let rare { rare.maxPacingRate = newValue } else if newValue != .max { rareState().maxPacingRate = newValue } }
+    }
+
+    /// The cookie the next SYN carries (nil: a cookie request).
+    var fastOpenCookie: [UInt8]? {
+        get { rare?.fastOpenCookie ?? nil }
+        set { if let rare { rare.fastOpenCookie = newValue } else if newValue != nil { rareState().fastOpenCookie = newValue } }
+    }
+
+    var lingerSeconds: Int32 {
+        get { rare?.lingerSeconds ?? 0 }
+        set { if let rare { rare.lingerSeconds = newValue } else if newValue != 0 { rareState().lingerSeconds = newValue } }
+    }
+
+    var priority: Int32 {
+        get { rare?.priority ?? 0 }
+        set { if let rare { rare.priority = newValue } else if newValue != 0 { rareState().priority = newValue } }
+    }
+
+    var timestampingFlags: UInt32 {
+        get { rare?.timestampingFlags ?? 0 }
+        set { if let rare { rare.timestampingFlags = newValue } else if newValue != 0 { rareState().timestampingFlags = newValue } }
+    }
+
+    var backlog: Int {
+        get { rare?.backlog ?? 0 }
+        set { if let rare { rare.backlog = newValue } else if newValue != 0 { rareState().backlog = newValue } }
+    }
+
+    var acceptQueue: [TCPSocket] {
+        get { rare?.acceptQueue ?? [] }
+        _modify {
+            if let rare {
+                yield &rare.acceptQueue
+            } else {
+                var value: [TCPSocket] = []
+                yield &value
+                if !value.isEmpty { rareState().acceptQueue = value }
+            }
+        }
+    }
+
+    var synQueue: [FourTuple: RequestSock] {
+        get { rare?.synQueue ?? [:] }
+        _modify {
+            if let rare {
+                yield &rare.synQueue
+            } else {
+                var value: [FourTuple: RequestSock] = [:]
+                yield &value
+                if !value.isEmpty { rareState().synQueue = value }
+            }
+        }
+    }
+
+    var epollWatchers: [ObjectIdentifier: EpollInstance] {
+        get { rare?.epollWatchers ?? [:] }
+        _modify {
+            if let rare {
+                yield &rare.epollWatchers
+            } else {
+                var value: [ObjectIdentifier: EpollInstance] = [:]
+                yield &value
+                if !value.isEmpty { rareState().epollWatchers = value }
+            }
+        }
+    }
+
+    var lingerOn: Bool {
+        get { rare?.lingerOn ?? false }
+        set { if let rare { rare.lingerOn = newValue } else if newValue != false { rareState().lingerOn = newValue } }
+    }
+
+    var thinLinearTimeouts: Bool {
+        get { rare?.thinLinearTimeouts ?? false }
+        set { if let rare { rare.thinLinearTimeouts = newValue } else if newValue != false { rareState().thinLinearTimeouts = newValue } }
+    }
+
+    var oobInline: Bool {
+        get { rare?.oobInline ?? false }
+        set { if let rare { rare.oobInline = newValue } else if newValue != false { rareState().oobInline = newValue } }
+    }
+
+    var broadcast: Bool {
+        get { rare?.broadcast ?? false }
+        set { if let rare { rare.broadcast = newValue } else if newValue != false { rareState().broadcast = newValue } }
+    }
+
+    var recvErr: Bool {
+        get { rare?.recvErr ?? false }
+        set { if let rare { rare.recvErr = newValue } else if newValue != false { rareState().recvErr = newValue } }
+    }
+
+    /// TCP_FASTOPEN_CONNECT.
+    var fastOpenConnect: Bool {
+        get { rare?.fastOpenConnect ?? false }
+        set { if let rare { rare.fastOpenConnect = newValue } else if newValue != false { rareState().fastOpenConnect = newValue } }
+    }
+
+    /// A Fast Open attempt in progress (tp->fastopen_req): the SYN carries the option.
+    var fastOpenRequest: Bool {
+        get { rare?.fastOpenRequest ?? false }
+        set { if let rare { rare.fastOpenRequest = newValue } else if newValue != false { rareState().fastOpenRequest = newValue } }
+    }
+
+    /// connect() was deferred until the first write (DEFER_CONNECT).
+    var deferConnect: Bool {
+        get { rare?.deferConnect ?? false }
+        set { if let rare { rare.deferConnect = newValue } else if newValue != false { rareState().deferConnect = newValue } }
+    }
+
+    var quickAckRequested: Bool {
+        get { rare?.quickAckRequested ?? false }
+        set { if let rare { rare.quickAckRequested = newValue } else if newValue != false { rareState().quickAckRequested = newValue } }
+    }
+
 }
 
 /// ICSK_ACK_* bits.
