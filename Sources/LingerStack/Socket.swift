@@ -291,11 +291,11 @@ final class TCPSocket {
     var finQueued = false
 
     // MARK: options negotiated
-    var mssCache = 536
-    var advmss = 536
-    var mssClamp = 536  // rx_opt.mss_clamp: peer's MSS
-    var userMSSClamp = 0
     var tsRecentStamp: Int64 = 0  // seconds
+    fileprivate var storedMssCache: Int32 = 536
+    fileprivate var storedAdvmss: Int32 = 536
+    fileprivate var storedMssClamp: Int32 = 536  // rx_opt.mss_clamp: peer's MSS
+    fileprivate var storedUserMSSClamp: Int32 = 0
     var tsRecent: UInt32 = 0
     var tsOffset: UInt32 = 0
     var rcvTsval: UInt32 = 0
@@ -322,11 +322,10 @@ final class TCPSocket {
     var lastRTTSample: Int64 = -1
     var rack = RACKState()
     var undoState = UndoState()
-    var compressedAck = 0
     var chronoStartTime: Int64 = 0
     var chronoStats = ChronoStats()
-    var rtoStamp: Int64 = 0
     var cubic = CubicState()
+    fileprivate var storedCompressedAck: Int32 = 0
     var cwnd: UInt32 = 10
     var cwndCount: UInt32 = 0
     var ssthresh: UInt32 = 0x7fff_ffff
@@ -358,11 +357,8 @@ final class TCPSocket {
     var cwndUsageSeq = SequenceNumber(0)
     var tlpHighSeq = SequenceNumber(0)
     var dsackDups: UInt32 = 0
-    var totalRTOTime: UInt32 = 0
     var highestSackSeq: SequenceNumber?
     var fackedEnd: SequenceNumber?
-    var totalRTO: UInt16 = 0
-    var totalRTORecoveries: UInt16 = 0
     var caState: CAState = .open
     var undoMarkerValid = false
     var rateAppLimited = true
@@ -378,13 +374,13 @@ final class TCPSocket {
     // MARK: RTT and timers
     var minRTT = MinRTTFilter()
     var rto: Int64 = 1_000_000
-    var backoff = 0
-    var retransmits = 0
-    var probesOut = 0
     var probesTstamp: Int64 = 0
     var timeoutAt: Int64 = 0  // icsk_timeout
-    var synRetransmits = 0
     var synSentTime: Int64 = 0
+    fileprivate var storedBackoff: Int32 = 0
+    fileprivate var storedRetransmits: Int32 = 0
+    fileprivate var storedProbesOut: Int32 = 0
+    fileprivate var storedSynRetransmits: Int32 = 0
     var srttUs: UInt32 = 0  // <<3
     var mdevUs: UInt32 = 0  // <<2
     var mdevMaxUs: UInt32 = 0
@@ -396,18 +392,16 @@ final class TCPSocket {
     var pending: PendingTimer = .none
 
     // MARK: receive side
-    var scalingRatio: Int = 128
     var rmemAlloc = 0
     /// sk_forward_alloc: memory charged to the socket but not yet used.
     var forwardAlloc = 0
     var receiveBytes = ByteRing()
     var receiveRecords = RingQueue<ReceiveRecord>()
-    var outOfOrder: [OutOfOrderSegment] = []
-    var selectiveAcks: [(start: SequenceNumber, end: SequenceNumber)] = []
     var rcvSpace = ReceiveSpace()
     var rcvRTT = ReceiveRTT()
     var lastOOWAckTime: Int64 = -1_000_000_000
     var lastDataRecvTime: Int64 = 0
+    fileprivate var storedScalingRatio: Int32 = 128
     var irs = SequenceNumber(0)
     var rcvNxt = SequenceNumber(0)
     var copiedSeq = SequenceNumber(0)
@@ -415,8 +409,6 @@ final class TCPSocket {
     var rcvWnd: UInt32 = 0
     var rcvSsthresh: UInt32 = 0
     var windowClamp: UInt32 = 0
-    var rcvOOOPackets: UInt32 = 0
-    var duplicateSack: (start: SequenceNumber, end: SequenceNumber)?
     /// Header prediction (pred_flags): the window field the fast path expects, or
     /// nil while the fast path is off.
     var fastPathWindow: UInt16?
@@ -427,8 +419,8 @@ final class TCPSocket {
     var ackAto: Int64 = 0  // us
     var ackTimeout: Int64 = 0
     var ackLrcvtime: Int64 = 0
-    var ackLastSegSize = 0
-    var ackRcvMss = 536
+    fileprivate var storedAckLastSegSize: Int32 = 0
+    fileprivate var storedAckRcvMss: Int32 = 536
     var ackQuick: UInt32 = 0
     var ackPingpong: UInt32 = 0
     var lastAckSentSeq = SequenceNumber(0)
@@ -467,8 +459,10 @@ final class TCPSocket {
 }
 
 /// The part of a socket most connections never change: socket options left
-/// at their defaults and a listener's queues. A million idle connections
-/// would otherwise carry ~170 bytes each of it; the socket allocates this the
+/// at their defaults, a listener's queues, and what only loss, reordering or
+/// a retransmission timeout fill in (the out-of-order queue, the SACK blocks
+/// we send, the RTO history of tcp_info). A million idle connections would
+/// otherwise carry ~200 bytes each of it; the socket allocates this the
 /// first time one of them gets a value other than its default, and the
 /// accessors of the same names on `TCPSocket` read the defaults until then.
 final class SocketRareState {
@@ -507,6 +501,15 @@ final class SocketRareState {
     /// connect() was deferred until the first write (DEFER_CONNECT).
     var deferConnect: Bool = false
     var quickAckRequested: Bool = false
+    // Loss, reordering and RTO history: untouched while nothing is lost.
+    var rtoStamp: Int64 = 0
+    var totalRTOTime: UInt32 = 0
+    var totalRTO: UInt16 = 0
+    var totalRTORecoveries: UInt16 = 0
+    var outOfOrder: [OutOfOrderSegment] = []
+    var selectiveAcks: [(start: SequenceNumber, end: SequenceNumber)] = []
+    var rcvOOOPackets: UInt32 = 0
+    var duplicateSack: (start: SequenceNumber, end: SequenceNumber)? = nil
 }
 
 extension TCPSocket {
@@ -699,6 +702,127 @@ extension TCPSocket {
     var quickAckRequested: Bool {
         get { rare?.quickAckRequested ?? false }
         set { if let rare { rare.quickAckRequested = newValue } else if newValue != false { rareState().quickAckRequested = newValue } }
+    }
+
+    var rtoStamp: Int64 {
+        get { rare?.rtoStamp ?? 0 }
+        set { if let rare { rare.rtoStamp = newValue } else if newValue != 0 { rareState().rtoStamp = newValue } }
+    }
+
+    var totalRTOTime: UInt32 {
+        get { rare?.totalRTOTime ?? 0 }
+        set { if let rare { rare.totalRTOTime = newValue } else if newValue != 0 { rareState().totalRTOTime = newValue } }
+    }
+
+    var totalRTO: UInt16 {
+        get { rare?.totalRTO ?? 0 }
+        set { if let rare { rare.totalRTO = newValue } else if newValue != 0 { rareState().totalRTO = newValue } }
+    }
+
+    var totalRTORecoveries: UInt16 {
+        get { rare?.totalRTORecoveries ?? 0 }
+        set { if let rare { rare.totalRTORecoveries = newValue } else if newValue != 0 { rareState().totalRTORecoveries = newValue } }
+    }
+
+    var outOfOrder: [OutOfOrderSegment] {
+        get { rare?.outOfOrder ?? [] }
+        _modify {
+            if let rare {
+                yield &rare.outOfOrder
+            } else {
+                var value: [OutOfOrderSegment] = []
+                yield &value
+                if !value.isEmpty { rareState().outOfOrder = value }
+            }
+        }
+    }
+
+    var selectiveAcks: [(start: SequenceNumber, end: SequenceNumber)] {
+        get { rare?.selectiveAcks ?? [] }
+        _modify {
+            if let rare {
+                yield &rare.selectiveAcks
+            } else {
+                var value: [(start: SequenceNumber, end: SequenceNumber)] = []
+                yield &value
+                if !value.isEmpty { rareState().selectiveAcks = value }
+            }
+        }
+    }
+
+    var rcvOOOPackets: UInt32 {
+        get { rare?.rcvOOOPackets ?? 0 }
+        set { if let rare { rare.rcvOOOPackets = newValue } else if newValue != 0 { rareState().rcvOOOPackets = newValue } }
+    }
+
+    var duplicateSack: (start: SequenceNumber, end: SequenceNumber)? {
+        get { rare?.duplicateSack ?? nil }
+        set { if let rare { rare.duplicateSack = newValue } else if newValue != nil { rareState().duplicateSack = newValue } }
+    }
+
+}
+
+/// Counts and sizes Linux keeps in 32 bits (or fewer) are stored in 32 bits
+/// here too, and read as Int.
+extension TCPSocket {
+    var mssCache: Int {
+        get { Int(storedMssCache) }
+        set { storedMssCache = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var advmss: Int {
+        get { Int(storedAdvmss) }
+        set { storedAdvmss = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var mssClamp: Int {
+        get { Int(storedMssClamp) }
+        set { storedMssClamp = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var userMSSClamp: Int {
+        get { Int(storedUserMSSClamp) }
+        set { storedUserMSSClamp = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var backoff: Int {
+        get { Int(storedBackoff) }
+        set { storedBackoff = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var retransmits: Int {
+        get { Int(storedRetransmits) }
+        set { storedRetransmits = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var probesOut: Int {
+        get { Int(storedProbesOut) }
+        set { storedProbesOut = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var synRetransmits: Int {
+        get { Int(storedSynRetransmits) }
+        set { storedSynRetransmits = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var scalingRatio: Int {
+        get { Int(storedScalingRatio) }
+        set { storedScalingRatio = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var compressedAck: Int {
+        get { Int(storedCompressedAck) }
+        set { storedCompressedAck = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var ackLastSegSize: Int {
+        get { Int(storedAckLastSegSize) }
+        set { storedAckLastSegSize = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var ackRcvMss: Int {
+        get { Int(storedAckRcvMss) }
+        set { storedAckRcvMss = Int32(truncatingIfNeeded: newValue) }
     }
 
 }
