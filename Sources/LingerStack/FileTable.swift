@@ -45,7 +45,9 @@ final class PipeBuffer {
 /// One process's descriptor table (struct files_struct): descriptor numbers to
 /// open file descriptions, plus the close-on-exec flag of each descriptor.
 public final class ProcessFiles {
-    private(set) var table: [Int32: OpenFile] = [:]
+    /// Open file descriptions by descriptor number (fdtable's array: a
+    /// descriptor costs 8 bytes here, not a hash bucket).
+    private var table: [OpenFile?] = []
     private(set) var closeOnExec: Set<Int32> = []
     /// RLIMIT_NOFILE.
     var limit: Int32 = 1024
@@ -70,13 +72,13 @@ public final class ProcessFiles {
     }
 
     /// The open file description of `fd`, if open.
-    func file(_ fd: Int32) -> OpenFile? { table[fd] }
+    func file(_ fd: Int32) -> OpenFile? { fd >= 0 && Int(fd) < table.count ? table[Int(fd)] : nil }
 
     /// The lowest free descriptor at or above `minimum` (get_unused_fd_flags).
     func lowestFree(from minimum: Int32 = 0) -> Int32? {
         var fd = max(0, minimum, nextFree)
         while fd < limit {
-            if table[fd] == nil { return fd }
+            if file(fd) == nil { return fd }
             fd += 1
         }
         return nil
@@ -84,10 +86,12 @@ public final class ProcessFiles {
 
     /// Points `fd` at `file`, adding a reference (fd_install).
     func install(_ file: OpenFile, at fd: Int32, cloexec: Bool = false) {
+        guard fd >= 0 else { return }
         file.references += 1
-        table[fd] = file
+        if Int(fd) >= table.count { table.append(contentsOf: repeatElement(nil, count: Int(fd) + 1 - table.count)) }
+        table[Int(fd)] = file
         if fd == nextFree {
-            repeat { nextFree += 1 } while table[nextFree] != nil
+            repeat { nextFree += 1 } while self.file(nextFree) != nil
         }
         if cloexec { closeOnExec.insert(fd) } else { closeOnExec.remove(fd) }
     }
@@ -96,7 +100,8 @@ public final class ProcessFiles {
     /// reference already dropped (filp_close -> fput). The caller releases the
     /// description when its count reached zero.
     func remove(_ fd: Int32) -> OpenFile? {
-        guard let f = table.removeValue(forKey: fd) else { return nil }
+        guard let f = file(fd) else { return nil }
+        table[Int(fd)] = nil
         nextFree = min(nextFree, fd)
         closeOnExec.remove(fd)
         f.references -= 1
@@ -108,5 +113,5 @@ public final class ProcessFiles {
     }
 
     /// Every open descriptor, lowest first.
-    var openDescriptors: [Int32] { table.keys.sorted() }
+    var openDescriptors: [Int32] { table.indices.compactMap { table[$0] == nil ? nil : Int32($0) } }
 }
