@@ -184,14 +184,31 @@ struct RequestSock {
 /// are declared widest alignment first (8, 4, 2, then 1 byte): the object then
 /// has almost no padding. Keep that order when adding one.
 final class TCPSocket {
+    // ipv6Only: a bit of packedFlags
     unowned let stack: NetworkStack
     /// A unique number for this socket (inode-like), for ordering and inspection.
     let id: UInt64
+    /// Every Bool property below, one bit each (see the extension that reads them).
+    fileprivate var packedFlags: UInt64 = 0x40000110
     /// AF_INET or AF_INET6.
     let family: Int32
-    var ipv6Only = false
 
     // MARK: identity and state
+    // isBound: a bit of packedFlags // bind() or autobind took a port
+    /// bind() chose the port (SOCK_BINDPORT_LOCK): it stays reserved until close.
+    // explicitlyBound: a bit of packedFlags
+    /// connect()'s port search chose the port (its bind bucket has fastreuse -1),
+    /// as opposed to bind(), listen() or a listener for its children.
+    // portFromConnect: a bit of packedFlags
+    // bindAddressWasAny: a bit of packedFlags
+    // inEstablishedTable: a bit of packedFlags
+    /// SOCK_DEAD: orphaned, no process refers to it.
+    // isOrphan: a bit of packedFlags
+    /// SOCK_DONE: the peer's FIN was received or the connection reset.
+    // sockDone: a bit of packedFlags
+    /// Whether this socket's file is still referenced (the socket has an owner).
+    // hasFile: a bit of packedFlags
+    // isDestroyed: a bit of packedFlags
     /// Where the socket sits in its port's owner list (`NetworkStack.bound`), so
     /// that taking it out is O(1) (-1: in none).
     var boundIndex = -1
@@ -205,26 +222,26 @@ final class TCPSocket {
     var localPort: UInt16 = 0
     var remotePort: UInt16 = 0
     var state: TCPState = .close
-    var isBound = false  // bind() or autobind took a port
-    /// bind() chose the port (SOCK_BINDPORT_LOCK): it stays reserved until close.
-    var explicitlyBound = false
-    /// connect()'s port search chose the port (its bind bucket has fastreuse -1),
-    /// as opposed to bind(), listen() or a listener for its children.
-    var portFromConnect = false
     /// The BSD socket state (SS_*).
     var connectState = SocketConnectState.unconnected
-    var bindAddressWasAny = true
-    var inEstablishedTable = false
     var shutdownMask: ShutdownMask = []
-    /// SOCK_DEAD: orphaned, no process refers to it.
-    var isOrphan = false
-    /// SOCK_DONE: the peer's FIN was received or the connection reset.
-    var sockDone = false
-    /// Whether this socket's file is still referenced (the socket has an owner).
-    var hasFile = true
-    var isDestroyed = false
 
     // MARK: socket options
+    // reuseAddress: a bit of packedFlags
+    // reusePort: a bit of packedFlags
+    // keepaliveEnabled: a bit of packedFlags
+    // noDelay: a bit of packedFlags
+    /// TCP_NAGLE_PUSH in tp->nonagle: set by TCP_NODELAY, cleared by the next new record.
+    // nonaglePush: a bit of packedFlags
+    // cork: a bit of packedFlags
+    // sendBufferLocked: a bit of packedFlags
+    // receiveBufferLocked: a bit of packedFlags
+    /// SOCK_NOSPACE: a writer or poll found the send buffer full, so freed space
+    /// is announced (tcp_check_space).
+    // noSpace: a bit of packedFlags
+    /// TSQ_THROTTLED: writing stopped until queued packets leave.
+    // smallQueueThrottled: a bit of packedFlags
+    // inqEnabled: a bit of packedFlags // TCP_INQ
     var sendBufferSize: Int  // sk_sndbuf
     var receiveBufferSize: Int  // sk_rcvbuf
     var pacingRate: UInt64 = .max
@@ -237,32 +254,18 @@ final class TCPSocket {
     var cwndUsed: UInt32 = 0
     /// The internal pacing timer (tp->pacing_timer).
     var pacingTimer: TimerHandle?
-    var reuseAddress = false
-    var reusePort = false
-    var keepaliveEnabled = false
-    var noDelay = false
-    /// TCP_NAGLE_PUSH in tp->nonagle: set by TCP_NODELAY, cleared by the next new record.
-    var nonaglePush = false
-    var cork = false
-    var sendBufferLocked = false
-    var receiveBufferLocked = false
     var congestionAlgorithm: CongestionAlgorithm
     /// sk_pacing_status: whether packets carry pacing departure times.
     var pacingStatus: PacingStatus = .none
-    /// SOCK_NOSPACE: a writer or poll found the send buffer full, so freed space
-    /// is announced (tcp_check_space).
-    var noSpace = false
-    /// TSQ_THROTTLED: writing stopped until queued packets leave.
-    var smallQueueThrottled = false
     var tosByte: UInt8 = 0
-    var inqEnabled = false  // TCP_INQ
 
     // MARK: listener
-    weak var listener: TCPSocket?
     /// A child created by the handshake that no accept() has taken yet.
-    var inAcceptQueue = false
+    // inAcceptQueue: a bit of packedFlags
+    weak var listener: TCPSocket?
 
     // MARK: send sequence space
+    // finQueued: a bit of packedFlags
     var bytesAcked: UInt64 = 0
     var bytesSent: UInt64 = 0
     var bytesRetrans: UInt64 = 0
@@ -288,9 +291,14 @@ final class TCPSocket {
     var dataSegsOut: UInt32 = 0
     var dataSegsIn: UInt32 = 0
     var sendDataBase = SequenceNumber(0)
-    var finQueued = false
 
     // MARK: options negotiated
+    // timestampOK: a bit of packedFlags
+    // sackOK: a bit of packedFlags
+    // wscaleOK: a bit of packedFlags
+    // sawTimestamp: a bit of packedFlags
+    // dsackOK: a bit of packedFlags
+    // ecnOK: a bit of packedFlags
     var tsRecentStamp: Int64 = 0  // seconds
     fileprivate var storedMssCache: Int32 = 536
     fileprivate var storedAdvmss: Int32 = 536
@@ -301,16 +309,18 @@ final class TCPSocket {
     var rcvTsval: UInt32 = 0
     var rcvTsecr: UInt32 = 0
     var ipID: UInt16 = 0
-    var timestampOK = false
-    var sackOK = false
-    var wscaleOK = false
     var sndWscale: UInt8 = 0
     var rcvWscale: UInt8 = 0
-    var sawTimestamp = false
-    var dsackOK = false
-    var ecnOK = false
 
     // MARK: congestion control and recovery
+    // undoMarkerValid: a bit of packedFlags
+    // rateAppLimited: a bit of packedFlags
+    // isCwndLimited: a bit of packedFlags
+    // tlpHighSeqSet: a bit of packedFlags
+    // tlpRetrans: a bit of packedFlags
+    // frtoActive: a bit of packedFlags
+    // isSackReneg: a bit of packedFlags
+    // receivedCE: a bit of packedFlags
     var cwndStamp: Int64 = 0
     var deliveredTime: Int64 = 0  // delivered_mstamp
     var firstTxTime: Int64 = 0  // first_tx_mstamp
@@ -360,14 +370,6 @@ final class TCPSocket {
     var highestSackSeq: SequenceNumber?
     var fackedEnd: SequenceNumber?
     var caState: CAState = .open
-    var undoMarkerValid = false
-    var rateAppLimited = true
-    var isCwndLimited = false
-    var tlpHighSeqSet = false
-    var tlpRetrans = false
-    var frtoActive = false
-    var isSackReneg = false
-    var receivedCE = false
     var ecnFlags: UInt8 = 0
     var chronoType = Chrono.unspecified
 
@@ -392,6 +394,8 @@ final class TCPSocket {
     var pending: PendingTimer = .none
 
     // MARK: receive side
+    // urgData: a bit of packedFlags
+    // finReceived: a bit of packedFlags // a FIN is in the receive queue (in order)
     var rmemAlloc = 0
     /// sk_forward_alloc: memory charged to the socket but not yet used.
     var forwardAlloc = 0
@@ -412,8 +416,6 @@ final class TCPSocket {
     /// Header prediction (pred_flags): the window field the fast path expects, or
     /// nil while the fast path is off.
     var fastPathWindow: UInt16?
-    var urgData = false
-    var finReceived = false  // a FIN is in the receive queue (in order)
 
     // MARK: delayed ACK (icsk_ack)
     var ackAto: Int64 = 0  // us
@@ -825,6 +827,172 @@ extension TCPSocket {
         set { storedAckRcvMss = Int32(truncatingIfNeeded: newValue) }
     }
 
+}
+
+/// The socket's flags, one bit each of `packedFlags` (a byte apiece would
+/// cost every connection ~40 bytes).
+extension TCPSocket {
+    private func flag(_ bit: UInt64) -> Bool { packedFlags & bit != 0 }
+    private func setFlag(_ bit: UInt64, _ on: Bool) {
+        if on { packedFlags |= bit } else { packedFlags &= ~bit }
+    }
+
+    var ipv6Only: Bool {
+        get { flag(1 << 0) }
+        set { setFlag(1 << 0, newValue) }
+    }
+    var isBound: Bool {
+        get { flag(1 << 1) }
+        set { setFlag(1 << 1, newValue) }
+    }
+    var explicitlyBound: Bool {
+        get { flag(1 << 2) }
+        set { setFlag(1 << 2, newValue) }
+    }
+    var portFromConnect: Bool {
+        get { flag(1 << 3) }
+        set { setFlag(1 << 3, newValue) }
+    }
+    var bindAddressWasAny: Bool {
+        get { flag(1 << 4) }
+        set { setFlag(1 << 4, newValue) }
+    }
+    var inEstablishedTable: Bool {
+        get { flag(1 << 5) }
+        set { setFlag(1 << 5, newValue) }
+    }
+    var isOrphan: Bool {
+        get { flag(1 << 6) }
+        set { setFlag(1 << 6, newValue) }
+    }
+    var sockDone: Bool {
+        get { flag(1 << 7) }
+        set { setFlag(1 << 7, newValue) }
+    }
+    var hasFile: Bool {
+        get { flag(1 << 8) }
+        set { setFlag(1 << 8, newValue) }
+    }
+    var isDestroyed: Bool {
+        get { flag(1 << 9) }
+        set { setFlag(1 << 9, newValue) }
+    }
+    var reuseAddress: Bool {
+        get { flag(1 << 10) }
+        set { setFlag(1 << 10, newValue) }
+    }
+    var reusePort: Bool {
+        get { flag(1 << 11) }
+        set { setFlag(1 << 11, newValue) }
+    }
+    var keepaliveEnabled: Bool {
+        get { flag(1 << 12) }
+        set { setFlag(1 << 12, newValue) }
+    }
+    var noDelay: Bool {
+        get { flag(1 << 13) }
+        set { setFlag(1 << 13, newValue) }
+    }
+    var nonaglePush: Bool {
+        get { flag(1 << 14) }
+        set { setFlag(1 << 14, newValue) }
+    }
+    var cork: Bool {
+        get { flag(1 << 15) }
+        set { setFlag(1 << 15, newValue) }
+    }
+    var sendBufferLocked: Bool {
+        get { flag(1 << 16) }
+        set { setFlag(1 << 16, newValue) }
+    }
+    var receiveBufferLocked: Bool {
+        get { flag(1 << 17) }
+        set { setFlag(1 << 17, newValue) }
+    }
+    var noSpace: Bool {
+        get { flag(1 << 18) }
+        set { setFlag(1 << 18, newValue) }
+    }
+    var smallQueueThrottled: Bool {
+        get { flag(1 << 19) }
+        set { setFlag(1 << 19, newValue) }
+    }
+    var inqEnabled: Bool {
+        get { flag(1 << 20) }
+        set { setFlag(1 << 20, newValue) }
+    }
+    var inAcceptQueue: Bool {
+        get { flag(1 << 21) }
+        set { setFlag(1 << 21, newValue) }
+    }
+    var finQueued: Bool {
+        get { flag(1 << 22) }
+        set { setFlag(1 << 22, newValue) }
+    }
+    var timestampOK: Bool {
+        get { flag(1 << 23) }
+        set { setFlag(1 << 23, newValue) }
+    }
+    var sackOK: Bool {
+        get { flag(1 << 24) }
+        set { setFlag(1 << 24, newValue) }
+    }
+    var wscaleOK: Bool {
+        get { flag(1 << 25) }
+        set { setFlag(1 << 25, newValue) }
+    }
+    var sawTimestamp: Bool {
+        get { flag(1 << 26) }
+        set { setFlag(1 << 26, newValue) }
+    }
+    var dsackOK: Bool {
+        get { flag(1 << 27) }
+        set { setFlag(1 << 27, newValue) }
+    }
+    var ecnOK: Bool {
+        get { flag(1 << 28) }
+        set { setFlag(1 << 28, newValue) }
+    }
+    var undoMarkerValid: Bool {
+        get { flag(1 << 29) }
+        set { setFlag(1 << 29, newValue) }
+    }
+    var rateAppLimited: Bool {
+        get { flag(1 << 30) }
+        set { setFlag(1 << 30, newValue) }
+    }
+    var isCwndLimited: Bool {
+        get { flag(1 << 31) }
+        set { setFlag(1 << 31, newValue) }
+    }
+    var tlpHighSeqSet: Bool {
+        get { flag(1 << 32) }
+        set { setFlag(1 << 32, newValue) }
+    }
+    var tlpRetrans: Bool {
+        get { flag(1 << 33) }
+        set { setFlag(1 << 33, newValue) }
+    }
+    var frtoActive: Bool {
+        get { flag(1 << 34) }
+        set { setFlag(1 << 34, newValue) }
+    }
+    var isSackReneg: Bool {
+        get { flag(1 << 35) }
+        set { setFlag(1 << 35, newValue) }
+    }
+    var receivedCE: Bool {
+        get { flag(1 << 36) }
+        set { setFlag(1 << 36, newValue) }
+    }
+    var urgData: Bool {
+        get { flag(1 << 37) }
+        set { setFlag(1 << 37, newValue) }
+    }
+    var finReceived: Bool {
+        get { flag(1 << 38) }
+        set { setFlag(1 << 38, newValue) }
+    }
 }
 
 /// ICSK_ACK_* bits.
