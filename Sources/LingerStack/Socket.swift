@@ -209,13 +209,13 @@ final class TCPSocket {
     /// Whether this socket's file is still referenced (the socket has an owner).
     // hasFile: a bit of packedFlags
     // isDestroyed: a bit of packedFlags
-    /// Where the socket sits in its port's owner list (`NetworkStack.bound`), so
-    /// that taking it out is O(1) (-1: in none).
-    var boundIndex = -1
     /// Bumped on every wakeup; epoll's edge-triggered mode compares it.
     var wakeCount: UInt64 = 0
     var localAddress: IPAddress?
     var remoteAddress: IPAddress?
+    /// Where the socket sits in its port's owner list (`NetworkStack.bound`), so
+    /// that taking it out is O(1) (-1: in none).
+    fileprivate var storedBoundIndex: Int32 = -1
     /// sk_err and sk_err_soft.
     var error: Int32 = 0
     var softError: Int32 = 0
@@ -250,10 +250,10 @@ final class TCPSocket {
     /// Memory of this socket's packets still in the device queue (its share of
     /// sk_wmem_alloc that TCP Small Queues watches).
     var queuedTruesize = 0
+    /// The internal pacing timer (tp->pacing_timer).
+    fileprivate var storedPacingTimer: UInt64 = .max
     var nextSkbID: UInt32 = 1
     var cwndUsed: UInt32 = 0
-    /// The internal pacing timer (tp->pacing_timer).
-    var pacingTimer: TimerHandle?
     var congestionAlgorithm: CongestionAlgorithm
     /// sk_pacing_status: whether packets carry pacing departure times.
     var pacingStatus: PacingStatus = .none
@@ -379,6 +379,9 @@ final class TCPSocket {
     var probesTstamp: Int64 = 0
     var timeoutAt: Int64 = 0  // icsk_timeout
     var synSentTime: Int64 = 0
+    fileprivate var storedRetransmitTimer: UInt64 = .max
+    fileprivate var storedDelackTimer: UInt64 = .max
+    fileprivate var storedKeepaliveTimer: UInt64 = .max
     fileprivate var storedBackoff: Int32 = 0
     fileprivate var storedRetransmits: Int32 = 0
     fileprivate var storedProbesOut: Int32 = 0
@@ -388,9 +391,6 @@ final class TCPSocket {
     var mdevMaxUs: UInt32 = 0
     var rttvarUs: UInt32 = 0
     var rttSeq = SequenceNumber(0)
-    var retransmitTimer: TimerHandle?
-    var delackTimer: TimerHandle?
-    var keepaliveTimer: TimerHandle?
     var pending: PendingTimer = .none
 
     // MARK: receive side
@@ -992,6 +992,44 @@ extension TCPSocket {
     var finReceived: Bool {
         get { flag(1 << 38) }
         set { setFlag(1 << 38, newValue) }
+    }
+}
+
+/// Timer handles stored in 8 bytes (no handle: all ones, a slot no wheel
+/// reaches) instead of an Optional's 12, and the port-list index in 32 bits.
+extension TCPSocket {
+    private static func unpack(_ bits: UInt64) -> TimerHandle? {
+        bits == .max ? nil : TimerHandle(slot: UInt32(truncatingIfNeeded: bits >> 32), generation: UInt32(truncatingIfNeeded: bits))
+    }
+
+    private static func pack(_ handle: TimerHandle?) -> UInt64 {
+        guard let handle else { return .max }
+        return UInt64(handle.slot) << 32 | UInt64(handle.generation)
+    }
+
+    var pacingTimer: TimerHandle? {
+        get { Self.unpack(storedPacingTimer) }
+        set { storedPacingTimer = Self.pack(newValue) }
+    }
+
+    var retransmitTimer: TimerHandle? {
+        get { Self.unpack(storedRetransmitTimer) }
+        set { storedRetransmitTimer = Self.pack(newValue) }
+    }
+
+    var delackTimer: TimerHandle? {
+        get { Self.unpack(storedDelackTimer) }
+        set { storedDelackTimer = Self.pack(newValue) }
+    }
+
+    var keepaliveTimer: TimerHandle? {
+        get { Self.unpack(storedKeepaliveTimer) }
+        set { storedKeepaliveTimer = Self.pack(newValue) }
+    }
+
+    var boundIndex: Int {
+        get { Int(storedBoundIndex) }
+        set { storedBoundIndex = Int32(truncatingIfNeeded: newValue) }
     }
 }
 
