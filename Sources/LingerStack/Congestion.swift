@@ -15,25 +15,26 @@ enum CongestionAlgorithm: String {
     }
 }
 
-/// CUBIC's per-connection state (struct bictcp).
+/// CUBIC's per-connection state (struct bictcp). Widest fields first: every
+/// connection carries it, so it should have no padding.
 struct CubicState {
+    var lastTime: Int64 = 0
+    var epochStart: Int64 = 0
+    var roundStart: Int64 = 0
+    var lastAck: Int64 = 0
     var cnt: UInt32 = 0
     var lastMaxCwnd: UInt32 = 0
     var lastCwnd: UInt32 = 0
-    var lastTime: Int64 = 0
     var originPoint: UInt32 = 0
     var k: UInt32 = 0
     var delayMin: UInt32 = 0
-    var epochStart: Int64 = 0
-    var epochStartSet = false
     var ackCount: UInt32 = 0
     var tcpCwnd: UInt32 = 0
+    var endSeq = SequenceNumber(0)
+    var currentRTT: UInt32 = .max
+    var epochStartSet = false
     var sampleCount: UInt8 = 0
     var found = false
-    var roundStart: Int64 = 0
-    var endSeq = SequenceNumber(0)
-    var lastAck: Int64 = 0
-    var currentRTT: UInt32 = .max
 }
 
 import LingerWire

@@ -153,11 +153,10 @@ extension NetworkStack {
                 }
             }
         }
-        for (_, socket) in established where seen.insert(ObjectIdentifier(socket)).inserted {
+        for socket in established.allSockets where seen.insert(ObjectIdentifier(socket)).inserted {
             rows.append((socket.id, fullSocketRow(socket)))
         }
-        for (key, entry) in timeWait.entries {
-            guard let tuple = timeWait.tuple(key) else { continue }
+        timeWait.forEach { tuple, entry in
             // An entry has no id of its own; it sorts after every live socket.
             rows.append((UInt64.max, timeWaitRow(tuple: tuple, entry: entry)))
         }
@@ -227,7 +226,7 @@ extension NetworkStack {
             kind: .timeWait, state: entry.isFinWait2 ? .finWait2 : .timeWait,
             local: tuple.local, localPort: tuple.local.port, remote: tuple.remote,
             receiveQueue: 0, sendQueue: 0,
-            timer: SocketTimerSnapshot(kind: .timeWait, remaining: max(0, (timers.deadline(of: entry.timer) ?? now) - now),
+            timer: SocketTimerSnapshot(kind: .timeWait, remaining: max(0, entry.deadline - now),
                                        count: 0),
             isOrphan: false, congestionControl: nil, tcpInfo: nil,
             identifier: UInt64(entry.entryStamp), isIPv6: entry.flags.contains(.ipv6Family))
@@ -246,5 +245,5 @@ extension NetworkStack {
 
 extension NetworkStack {
     /// How many timers are armed (every socket's, every time-wait entry's, the queue's).
-    public var armedTimerCount: Int { timers.count }
+    public var armedTimerCount: Int { timers.count + timeWait.count }
 }

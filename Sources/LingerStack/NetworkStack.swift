@@ -32,7 +32,6 @@ enum StackTimer {
     case delayedAck(TCPSocket)
     case keepalive(TCPSocket)
     case synAck(listener: TCPSocket, tuple: FourTuple)
-    case timeWait(FourTuple)
     case pacing(TCPSocket)
     case queueRelease
     case wakeup(UInt64)
@@ -106,7 +105,7 @@ public final class NetworkStack {
     let clockBase: Int64
 
     // Demux tables (inet_hashtables).
-    var established: [FourTuple: TCPSocket] = [:]
+    var established = EstablishedTable()
     var timeWait = TimeWaitTable()
     var listeners: [UInt16: [TCPSocket]] = [:]
     var bound: [UInt16: [TCPSocket]] = [:]
@@ -184,7 +183,13 @@ public final class NetworkStack {
     // MARK: - Time
 
     /// The earliest time a timer is due, if any.
-    public func nextDeadline() -> Int64? { timers.nextDeadline() }
+    public func nextDeadline() -> Int64? {
+        // Time-wait entries run their own timers (TimeWaitTable).
+        let wheel = timers.nextDeadline()
+        guard let timeWaitNext = timeWait.nextDeadline() else { return wheel }
+        guard let wheel else { return timeWaitNext }
+        return min(wheel, timeWaitNext)
+    }
 
     /// Moves time forward to `time`, running every timer that falls due on the way in
     /// order, each at its own instant.
@@ -192,14 +197,16 @@ public final class NetworkStack {
         // Far beyond any script, and far enough from Int64.max that deadlines
         // computed from now cannot overflow.
         let time = min(requested, Self.endOfTime)
-        while let next = timers.nextDeadline(), next <= time {
+        while let next = nextDeadline(), next <= time {
             now = max(now, next)
+            expireTimeWait(upTo: next)
             var due: [(TimerHandle, StackTimer)] = []
             timers.advance(to: next) { handle, payload in due.append((handle, payload)) }
             for (handle, payload) in due { fire(handle, payload); endExplanationStep() }
             runWakeups()
         }
         now = max(now, time)
+        expireTimeWait(upTo: now)
         var due: [(TimerHandle, StackTimer)] = []
         timers.advance(to: now) { handle, payload in due.append((handle, payload)) }
         for (handle, payload) in due { fire(handle, payload); endExplanationStep() }
@@ -248,8 +255,6 @@ public final class NetworkStack {
             sk.keepaliveTimerFired()
         case .synAck(let listener, let tuple):
             listener.synAckTimerFired(tuple: tuple, handle: handle)
-        case .timeWait(let tuple):
-            timeWaitTimerFired(tuple: tuple, handle: handle)
         case .pacing(let sk):
             guard sk.pacingTimer == handle else { return }
             sk.pacingTimer = nil

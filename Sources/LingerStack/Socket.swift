@@ -179,123 +179,106 @@ struct RequestSock {
 /// A TCP socket: Linux's struct sock, inet_connection_sock and tcp_sock in one
 /// object. Its logic is spread over files by concern (input, output, timers,
 /// close) as the kernel's is.
+///
+/// Every connection pays for every stored property, so within each group they
+/// are declared widest alignment first (8, 4, 2, then 1 byte): the object then
+/// has almost no padding. Keep that order when adding one.
 final class TCPSocket {
     /// The stack the socket lives in. Not reference-counted: a socket is only
     /// reached through its stack's tables and timers or a `SocketLayer`, and
     /// both keep the stack alive, so the stack outlives every use of this.
     unowned(unsafe) let stack: NetworkStack
-    /// AF_INET or AF_INET6.
-    let family: Int32
-    var ipv6Only = false
+    // ipv6Only: a bit of packedFlags
     /// A unique number for this socket (inode-like), for ordering and inspection.
     let id: UInt64
+    /// Every Bool property below, one bit each (see the extension that reads them).
+    fileprivate var packedFlags: UInt64 = 0x40000110
+    /// AF_INET or AF_INET6.
+    let family: Int32
 
     // MARK: identity and state
-    var state: TCPState = .close
-    var localAddress: IPAddress?
-    var localPort: UInt16 = 0
-    var remoteAddress: IPAddress?
-    var remotePort: UInt16 = 0
-    var isBound = false  // bind() or autobind took a port
-    /// Where the socket sits in its port's owner list (`NetworkStack.bound`), so
-    /// that taking it out is O(1) (-1: in none).
-    var boundIndex = -1
+    // isBound: a bit of packedFlags // bind() or autobind took a port
     /// bind() chose the port (SOCK_BINDPORT_LOCK): it stays reserved until close.
-    var explicitlyBound = false
+    // explicitlyBound: a bit of packedFlags
     /// connect()'s port search chose the port (its bind bucket has fastreuse -1),
     /// as opposed to bind(), listen() or a listener for its children.
-    var portFromConnect = false
-    /// The BSD socket state (SS_*).
-    var connectState = SocketConnectState.unconnected
+    // portFromConnect: a bit of packedFlags
+    // bindAddressWasAny: a bit of packedFlags
+    // inEstablishedTable: a bit of packedFlags
+    /// SOCK_DEAD: orphaned, no process refers to it.
+    // isOrphan: a bit of packedFlags
+    /// SOCK_DONE: the peer's FIN was received or the connection reset.
+    // sockDone: a bit of packedFlags
+    /// Whether this socket's file is still referenced (the socket has an owner).
+    // hasFile: a bit of packedFlags
+    // isDestroyed: a bit of packedFlags
     /// Bumped on every wakeup; epoll's edge-triggered mode compares it.
     var wakeCount: UInt64 = 0
-    var bindAddressWasAny = true
-    var inEstablishedTable = false
-    var shutdownMask: ShutdownMask = []
-    /// SOCK_DEAD: orphaned, no process refers to it.
-    var isOrphan = false
-    /// SOCK_DONE: the peer's FIN was received or the connection reset.
-    var sockDone = false
+    var localAddress: IPAddress?
+    var remoteAddress: IPAddress?
+    /// Where the socket sits in its port's owner list (`NetworkStack.bound`), so
+    /// that taking it out is O(1) (-1: in none).
+    fileprivate var storedBoundIndex: Int32 = -1
     /// sk_err and sk_err_soft.
     var error: Int32 = 0
     var softError: Int32 = 0
-    /// Whether this socket's file is still referenced (the socket has an owner).
-    var hasFile = true
-    var isDestroyed = false
+    var localPort: UInt16 = 0
+    var remotePort: UInt16 = 0
+    var state: TCPState = .close
+    /// The BSD socket state (SS_*).
+    var connectState = SocketConnectState.unconnected
+    var shutdownMask: ShutdownMask = []
 
     // MARK: socket options
-    var reuseAddress = false
-    var reusePort = false
-    var keepaliveEnabled = false
-    var lingerOn = false
-    var lingerSeconds: Int32 = 0
-    var noDelay = false
+    // reuseAddress: a bit of packedFlags
+    // reusePort: a bit of packedFlags
+    // keepaliveEnabled: a bit of packedFlags
+    // noDelay: a bit of packedFlags
     /// TCP_NAGLE_PUSH in tp->nonagle: set by TCP_NODELAY, cleared by the next new record.
-    var nonaglePush = false
-    var cork = false
-    var userMSS = 0  // TCP_MAXSEG
-    var keepaliveTime: Int64 = 0  // us; 0: sysctl
-    var keepaliveInterval: Int64 = 0
-    var keepaliveProbes = 0
-    var linger2: Int64 = 0  // us; 0: sysctl; < 0: reset
-    var userTimeout: Int64 = 0  // us
+    // nonaglePush: a bit of packedFlags
+    // cork: a bit of packedFlags
+    // sendBufferLocked: a bit of packedFlags
+    // receiveBufferLocked: a bit of packedFlags
+    /// SOCK_NOSPACE: a writer or poll found the send buffer full, so freed space
+    /// is announced (tcp_check_space).
+    // noSpace: a bit of packedFlags
+    /// TSQ_THROTTLED: writing stopped until queued packets leave.
+    // smallQueueThrottled: a bit of packedFlags
+    // inqEnabled: a bit of packedFlags // TCP_INQ
     var sendBufferSize: Int  // sk_sndbuf
     var receiveBufferSize: Int  // sk_rcvbuf
-    var sendBufferLocked = false
-    var receiveBufferLocked = false
-    var receiveLowat = 1
-    var notsentLowat: Int = 0  // 0: sysctl
-    var quickAckRequested = false
-    var deferAcceptSeconds = 0
-    var synRetriesOption = 0
-    var windowClampOption = 0
-    var thinLinearTimeouts = false
-    var congestionAlgorithm: CongestionAlgorithm
-    var receiveTimeout: Int64 = 0  // SO_RCVTIMEO, us; 0: forever
-    var sendTimeout: Int64 = 0
-    var oobInline = false
-    var broadcast = false
-    var maxPacingRate: UInt64 = .max
     var pacingRate: UInt64 = .max
-    /// sk_pacing_status: whether packets carry pacing departure times.
-    var pacingStatus: PacingStatus = .none
     /// tcp_wstamp_ns: the departure time of the next packet, nanoseconds.
     var departureStampNs: Int64 = 0
     /// Memory of this socket's packets still in the device queue (its share of
     /// sk_wmem_alloc that TCP Small Queues watches).
     var queuedTruesize = 0
-    /// SOCK_NOSPACE: a writer or poll found the send buffer full, so freed space
-    /// is announced (tcp_check_space).
-    var noSpace = false
-    /// TSQ_THROTTLED: writing stopped until queued packets leave.
-    var smallQueueThrottled = false
     /// The internal pacing timer (tp->pacing_timer).
-    var pacingTimer: TimerHandle?
+    fileprivate var storedPacingTimer: UInt64 = .max
     var nextSkbID: UInt32 = 1
     var cwndUsed: UInt32 = 0
-    var priority: Int32 = 0
+    var congestionAlgorithm: CongestionAlgorithm
+    /// sk_pacing_status: whether packets carry pacing departure times.
+    var pacingStatus: PacingStatus = .none
     var tosByte: UInt8 = 0
-    var recvErr = false
-    var timestampingFlags: UInt32 = 0
-    var inqEnabled = false  // TCP_INQ
-    /// TCP_FASTOPEN_CONNECT.
-    var fastOpenConnect = false
-    /// A Fast Open attempt in progress (tp->fastopen_req): the SYN carries the option.
-    var fastOpenRequest = false
-    /// The cookie the next SYN carries (nil: a cookie request).
-    var fastOpenCookie: [UInt8]?
-    /// connect() was deferred until the first write (DEFER_CONNECT).
-    var deferConnect = false
 
     // MARK: listener
-    var backlog = 0
-    var acceptQueue: [TCPSocket] = []
-    var synQueue: [FourTuple: RequestSock] = [:]
-    weak var listener: TCPSocket?
     /// A child created by the handshake that no accept() has taken yet.
-    var inAcceptQueue = false
+    // inAcceptQueue: a bit of packedFlags
+    weak var listener: TCPSocket?
 
     // MARK: send sequence space
+    // finQueued: a bit of packedFlags
+    var bytesAcked: UInt64 = 0
+    var bytesSent: UInt64 = 0
+    var bytesRetrans: UInt64 = 0
+    var bytesReceived: UInt64 = 0
+    /// The send queue, oldest first; `sendHead` is the first record not yet sent.
+    var sendQueue = RingQueue<SendRecord>()
+    var sendHead = 0
+    /// The bytes of the send queue from `sendDataBase` on.
+    var sendBytes = ByteRing()
+    var wmemQueued = 0  // sk_wmem_queued
     var iss = SequenceNumber(0)
     var sndUna = SequenceNumber(0)
     var sndNxt = SequenceNumber(0)
@@ -306,59 +289,68 @@ final class TCPSocket {
     var maxWindow: UInt32 = 0
     var sndWl1 = SequenceNumber(0)
     var sndSml = SequenceNumber(0)  // end of the last small segment sent (Minshall)
-    var bytesAcked: UInt64 = 0
-    var bytesSent: UInt64 = 0
-    var bytesRetrans: UInt64 = 0
-    var bytesReceived: UInt64 = 0
     var segsOut: UInt32 = 0
     var segsIn: UInt32 = 0
     var dataSegsOut: UInt32 = 0
     var dataSegsIn: UInt32 = 0
-    /// The send queue, oldest first; `sendHead` is the first record not yet sent.
-    var sendQueue = RingQueue<SendRecord>()
-    var sendHead = 0
-    /// The bytes of the send queue from `sendDataBase` on.
-    var sendBytes = ByteRing()
     var sendDataBase = SequenceNumber(0)
-    var wmemQueued = 0  // sk_wmem_queued
-    var finQueued = false
 
     // MARK: options negotiated
-    var mssCache = 536
-    var advmss = 536
-    var mssClamp = 536  // rx_opt.mss_clamp: peer's MSS
-    var userMSSClamp = 0
-    var timestampOK = false
-    var sackOK = false
-    var wscaleOK = false
-    var sndWscale: UInt8 = 0
-    var rcvWscale: UInt8 = 0
-    var tsRecent: UInt32 = 0
+    // timestampOK: a bit of packedFlags
+    // sackOK: a bit of packedFlags
+    // wscaleOK: a bit of packedFlags
+    // sawTimestamp: a bit of packedFlags
+    // dsackOK: a bit of packedFlags
+    // ecnOK: a bit of packedFlags
     var tsRecentStamp: Int64 = 0  // seconds
+    fileprivate var storedMssCache: Int32 = 536
+    fileprivate var storedAdvmss: Int32 = 536
+    fileprivate var storedMssClamp: Int32 = 536  // rx_opt.mss_clamp: peer's MSS
+    fileprivate var storedUserMSSClamp: Int32 = 0
+    var tsRecent: UInt32 = 0
     var tsOffset: UInt32 = 0
-    var sawTimestamp = false
     var rcvTsval: UInt32 = 0
     var rcvTsecr: UInt32 = 0
-    var dsackOK = false
-    var ecnOK = false
     var ipID: UInt16 = 0
+    var sndWscale: UInt8 = 0
+    var rcvWscale: UInt8 = 0
 
     // MARK: congestion control and recovery
+    // undoMarkerValid: a bit of packedFlags
+    // rateAppLimited: a bit of packedFlags
+    // isCwndLimited: a bit of packedFlags
+    // tlpHighSeqSet: a bit of packedFlags
+    // tlpRetrans: a bit of packedFlags
+    // frtoActive: a bit of packedFlags
+    // isSackReneg: a bit of packedFlags
+    // receivedCE: a bit of packedFlags
+    var cwndStamp: Int64 = 0
+    var deliveredTime: Int64 = 0  // delivered_mstamp
+    var firstTxTime: Int64 = 0  // first_tx_mstamp
+    var rateIntervalUs: Int64 = 0
+    var lastSndTime: Int64 = 0  // lsndtime
+    var lastRcvTime: Int64 = 0
+    var lastAckRecvTime: Int64 = 0  // rcv_tstamp
+    var retransStamp: Int64 = 0
+    var lastRTTSample: Int64 = -1
+    var rack = RACKState()
+    var undoState = UndoState()
+    var chronoStartTime: Int64 = 0
+    var chronoStats = ChronoStats()
+    var cubic = CubicState()
+    fileprivate var storedCompressedAck: Int32 = 0
     var cwnd: UInt32 = 10
     var cwndCount: UInt32 = 0
     var ssthresh: UInt32 = 0x7fff_ffff
     var cwndClamp: UInt32 = 0xffff_ffff
-    var cwndStamp: Int64 = 0
     var priorCwnd: UInt32 = 0
     var priorSsthresh: UInt32 = 0
-    var caState: CAState = .open
     var packetsOut: UInt32 = 0
     var sackedOut: UInt32 = 0
     var lostOut: UInt32 = 0
     var retransOut: UInt32 = 0
     var highSeq = SequenceNumber(0)
     var undoMarker = SequenceNumber(0)
-    var undoMarkerValid = false
     var undoRetrans: Int32 = -1
     var reordering: UInt32 = 3
     var reordSeen: UInt32 = 0
@@ -366,69 +358,57 @@ final class TCPSocket {
     var delivered: UInt32 = 0
     var deliveredCE: UInt32 = 0
     var lost: UInt32 = 0
-    var deliveredTime: Int64 = 0  // delivered_mstamp
-    var firstTxTime: Int64 = 0  // first_tx_mstamp
     /// tp->app_limited: `delivered` once the application-limited bubble is acked;
     /// tcp_init_sock starts it at ~0 (cleared by the first ACK).
     var appLimited: UInt32 = .max
     /// The last delivery-rate sample kept (rate_delivered over rate_interval_us)
     /// and whether it was application-limited (tcpi_delivery_rate and its flag).
     var rateDelivered: UInt32 = 0
-    var rateIntervalUs: Int64 = 0
-    var rateAppLimited = true
-    var lastSndTime: Int64 = 0  // lsndtime
-    var lastRcvTime: Int64 = 0
-    var lastAckRecvTime: Int64 = 0  // rcv_tstamp
-    var retransStamp: Int64 = 0
     var prrDelivered: UInt32 = 0
     var prrOut: UInt32 = 0
-    var isCwndLimited = false
     var maxPacketsOut: UInt32 = 0
     var cwndUsageSeq = SequenceNumber(0)
     var tlpHighSeq = SequenceNumber(0)
-    var tlpHighSeqSet = false
-    var lastRTTSample: Int64 = -1
-    var tlpRetrans = false
+    var dsackDups: UInt32 = 0
     var highestSackSeq: SequenceNumber?
     var fackedEnd: SequenceNumber?
-    var rack = RACKState()
-    var frtoActive = false
-    var isSackReneg = false
-    var dsackDups: UInt32 = 0
-    var cubic = CubicState()
-    var undoState = UndoState()
-    var compressedAck = 0
-    var receivedCE = false
+    var caState: CAState = .open
     var ecnFlags: UInt8 = 0
-    var chronoStartTime: Int64 = 0
-    var chronoStats: [Int64] = [0, 0, 0]
     var chronoType = Chrono.unspecified
-    var totalRTO: UInt16 = 0
-    var totalRTORecoveries: UInt16 = 0
-    var totalRTOTime: UInt32 = 0
-    var rtoStamp: Int64 = 0
 
     // MARK: RTT and timers
+    var minRTT = MinRTTFilter()
+    var rto: Int64 = 1_000_000
+    var probesTstamp: Int64 = 0
+    var timeoutAt: Int64 = 0  // icsk_timeout
+    var synSentTime: Int64 = 0
+    fileprivate var storedRetransmitTimer: UInt64 = .max
+    fileprivate var storedDelackTimer: UInt64 = .max
+    fileprivate var storedKeepaliveTimer: UInt64 = .max
+    fileprivate var storedBackoff: Int32 = 0
+    fileprivate var storedRetransmits: Int32 = 0
+    fileprivate var storedProbesOut: Int32 = 0
+    fileprivate var storedSynRetransmits: Int32 = 0
     var srttUs: UInt32 = 0  // <<3
     var mdevUs: UInt32 = 0  // <<2
     var mdevMaxUs: UInt32 = 0
     var rttvarUs: UInt32 = 0
     var rttSeq = SequenceNumber(0)
-    var minRTT = MinRTTFilter()
-    var rto: Int64 = 1_000_000
-    var backoff = 0
-    var retransmits = 0
-    var probesOut = 0
-    var probesTstamp: Int64 = 0
     var pending: PendingTimer = .none
-    var retransmitTimer: TimerHandle?
-    var delackTimer: TimerHandle?
-    var keepaliveTimer: TimerHandle?
-    var timeoutAt: Int64 = 0  // icsk_timeout
-    var synRetransmits = 0
-    var synSentTime: Int64 = 0
 
     // MARK: receive side
+    // urgData: a bit of packedFlags
+    // finReceived: a bit of packedFlags // a FIN is in the receive queue (in order)
+    var rmemAlloc = 0
+    /// sk_forward_alloc: memory charged to the socket but not yet used.
+    var forwardAlloc = 0
+    var receiveBytes = ByteRing()
+    var receiveRecords = RingQueue<ReceiveRecord>()
+    var rcvSpace = ReceiveSpace()
+    var rcvRTT = ReceiveRTT()
+    var lastOOWAckTime: Int64 = -1_000_000_000
+    var lastDataRecvTime: Int64 = 0
+    fileprivate var storedScalingRatio: Int32 = 128
     var irs = SequenceNumber(0)
     var rcvNxt = SequenceNumber(0)
     var copiedSeq = SequenceNumber(0)
@@ -436,39 +416,26 @@ final class TCPSocket {
     var rcvWnd: UInt32 = 0
     var rcvSsthresh: UInt32 = 0
     var windowClamp: UInt32 = 0
-    var scalingRatio: Int = 128
-    var rmemAlloc = 0
-    /// sk_forward_alloc: memory charged to the socket but not yet used.
-    var forwardAlloc = 0
-    var receiveBytes = ByteRing()
-    var receiveRecords = RingQueue<ReceiveRecord>()
-    var outOfOrder: [OutOfOrderSegment] = []
-    var selectiveAcks: [(start: SequenceNumber, end: SequenceNumber)] = []
-    var duplicateSack: (start: SequenceNumber, end: SequenceNumber)?
-    var rcvSpace = ReceiveSpace()
-    var rcvRTT = ReceiveRTT()
-    var urgData = false
-    var finReceived = false  // a FIN is in the receive queue (in order)
-    var rcvOOOPackets: UInt32 = 0
-    var lastOOWAckTime: Int64 = -1_000_000_000
-    var lastDataRecvTime: Int64 = 0
     /// Header prediction (pred_flags): the window field the fast path expects, or
     /// nil while the fast path is off.
     var fastPathWindow: UInt16?
 
     // MARK: delayed ACK (icsk_ack)
-    var ackPending: UInt8 = 0  // ICSK_ACK_* bits
-    var ackQuick: UInt32 = 0
-    var ackPingpong: UInt32 = 0
     var ackAto: Int64 = 0  // us
     var ackTimeout: Int64 = 0
     var ackLrcvtime: Int64 = 0
-    var ackLastSegSize = 0
-    var ackRcvMss = 536
+    fileprivate var storedAckLastSegSize: Int32 = 0
+    fileprivate var storedAckRcvMss: Int32 = 536
+    var ackQuick: UInt32 = 0
+    var ackPingpong: UInt32 = 0
     var lastAckSentSeq = SequenceNumber(0)
+    var ackPending: UInt8 = 0  // ICSK_ACK_* bits
+
+    /// Options rarely set and listener state, allocated on the first write of
+    /// a value other than the default (`SocketRareState`).
+    var rare: SocketRareState?
 
     // MARK: blocking and readiness
-    var epollWatchers: [ObjectIdentifier: EpollInstance] = [:]
 
     init(stack: NetworkStack, family: Int32, id: UInt64) {
         self.stack = stack
@@ -496,6 +463,579 @@ final class TCPSocket {
     var unackedCount: Int { sendHead }
 }
 
+/// The part of a socket most connections never change: socket options left
+/// at their defaults, a listener's queues, and what only loss, reordering or
+/// a retransmission timeout fill in (the out-of-order queue, the SACK blocks
+/// we send, the RTO history of tcp_info). A million idle connections would
+/// otherwise carry ~200 bytes each of it; the socket allocates this the
+/// first time one of them gets a value other than its default, and the
+/// accessors of the same names on `TCPSocket` read the defaults until then.
+final class SocketRareState {
+    var userMSS: Int = 0  // TCP_MAXSEG
+    var keepaliveTime: Int64 = 0  // us; 0: sysctl
+    var keepaliveInterval: Int64 = 0
+    var keepaliveProbes: Int = 0
+    var linger2: Int64 = 0  // us; 0: sysctl; < 0: reset
+    var userTimeout: Int64 = 0  // us
+    var receiveLowat: Int = 1
+    var notsentLowat: Int = 0  // 0: sysctl
+    var deferAcceptSeconds: Int = 0
+    var synRetriesOption: Int = 0
+    var windowClampOption: Int = 0
+    var receiveTimeout: Int64 = 0  // SO_RCVTIMEO, us; 0: forever
+    var sendTimeout: Int64 = 0
+    var maxPacingRate: UInt64 = .max
+    /// The cookie the next SYN carries (nil: a cookie request).
+    var fastOpenCookie: [UInt8]? = nil
+    var lingerSeconds: Int32 = 0
+    var priority: Int32 = 0
+    var timestampingFlags: UInt32 = 0
+    var backlog: Int = 0
+    var acceptQueue: [TCPSocket] = []
+    var synQueue: [FourTuple: RequestSock] = [:]
+    var epollWatchers: [ObjectIdentifier: EpollInstance] = [:]
+    var lingerOn: Bool = false
+    var thinLinearTimeouts: Bool = false
+    var oobInline: Bool = false
+    var broadcast: Bool = false
+    var recvErr: Bool = false
+    /// TCP_FASTOPEN_CONNECT.
+    var fastOpenConnect: Bool = false
+    /// A Fast Open attempt in progress (tp->fastopen_req): the SYN carries the option.
+    var fastOpenRequest: Bool = false
+    /// connect() was deferred until the first write (DEFER_CONNECT).
+    var deferConnect: Bool = false
+    var quickAckRequested: Bool = false
+    // Loss, reordering and RTO history: untouched while nothing is lost.
+    var rtoStamp: Int64 = 0
+    var totalRTOTime: UInt32 = 0
+    var totalRTO: UInt16 = 0
+    var totalRTORecoveries: UInt16 = 0
+    var outOfOrder: [OutOfOrderSegment] = []
+    var selectiveAcks: [(start: SequenceNumber, end: SequenceNumber)] = []
+    var rcvOOOPackets: UInt32 = 0
+    var duplicateSack: (start: SequenceNumber, end: SequenceNumber)? = nil
+}
+
+extension TCPSocket {
+    /// The rare state, allocated on first use.
+    func rareState() -> SocketRareState {
+        if let rare { return rare }
+        let made = SocketRareState()
+        rare = made
+        return made
+    }
+
+    var userMSS: Int {
+        get { rare?.userMSS ?? 0 }
+        set { if let rare { rare.userMSS = newValue } else if newValue != 0 { rareState().userMSS = newValue } }
+    }
+
+    var keepaliveTime: Int64 {
+        get { rare?.keepaliveTime ?? 0 }
+        set { if let rare { rare.keepaliveTime = newValue } else if newValue != 0 { rareState().keepaliveTime = newValue } }
+    }
+
+    var keepaliveInterval: Int64 {
+        get { rare?.keepaliveInterval ?? 0 }
+        set { if let rare { rare.keepaliveInterval = newValue } else if newValue != 0 { rareState().keepaliveInterval = newValue } }
+    }
+
+    var keepaliveProbes: Int {
+        get { rare?.keepaliveProbes ?? 0 }
+        set { if let rare { rare.keepaliveProbes = newValue } else if newValue != 0 { rareState().keepaliveProbes = newValue } }
+    }
+
+    var linger2: Int64 {
+        get { rare?.linger2 ?? 0 }
+        set { if let rare { rare.linger2 = newValue } else if newValue != 0 { rareState().linger2 = newValue } }
+    }
+
+    var userTimeout: Int64 {
+        get { rare?.userTimeout ?? 0 }
+        set { if let rare { rare.userTimeout = newValue } else if newValue != 0 { rareState().userTimeout = newValue } }
+    }
+
+    var receiveLowat: Int {
+        get { rare?.receiveLowat ?? 1 }
+        set { if let rare { rare.receiveLowat = newValue } else if newValue != 1 { rareState().receiveLowat = newValue } }
+    }
+
+    var notsentLowat: Int {
+        get { rare?.notsentLowat ?? 0 }
+        set { if let rare { rare.notsentLowat = newValue } else if newValue != 0 { rareState().notsentLowat = newValue } }
+    }
+
+    var deferAcceptSeconds: Int {
+        get { rare?.deferAcceptSeconds ?? 0 }
+        set { if let rare { rare.deferAcceptSeconds = newValue } else if newValue != 0 { rareState().deferAcceptSeconds = newValue } }
+    }
+
+    var synRetriesOption: Int {
+        get { rare?.synRetriesOption ?? 0 }
+        set { if let rare { rare.synRetriesOption = newValue } else if newValue != 0 { rareState().synRetriesOption = newValue } }
+    }
+
+    var windowClampOption: Int {
+        get { rare?.windowClampOption ?? 0 }
+        set { if let rare { rare.windowClampOption = newValue } else if newValue != 0 { rareState().windowClampOption = newValue } }
+    }
+
+    var receiveTimeout: Int64 {
+        get { rare?.receiveTimeout ?? 0 }
+        set { if let rare { rare.receiveTimeout = newValue } else if newValue != 0 { rareState().receiveTimeout = newValue } }
+    }
+
+    var sendTimeout: Int64 {
+        get { rare?.sendTimeout ?? 0 }
+        set { if let rare { rare.sendTimeout = newValue } else if newValue != 0 { rareState().sendTimeout = newValue } }
+    }
+
+    var maxPacingRate: UInt64 {
+        get { rare?.maxPacingRate ?? .max }
+        set { if let rare { rare.maxPacingRate = newValue } else if newValue != .max { rareState().maxPacingRate = newValue } }
+    }
+
+    /// The cookie the next SYN carries (nil: a cookie request).
+    var fastOpenCookie: [UInt8]? {
+        get { rare?.fastOpenCookie ?? nil }
+        set { if let rare { rare.fastOpenCookie = newValue } else if newValue != nil { rareState().fastOpenCookie = newValue } }
+    }
+
+    var lingerSeconds: Int32 {
+        get { rare?.lingerSeconds ?? 0 }
+        set { if let rare { rare.lingerSeconds = newValue } else if newValue != 0 { rareState().lingerSeconds = newValue } }
+    }
+
+    var priority: Int32 {
+        get { rare?.priority ?? 0 }
+        set { if let rare { rare.priority = newValue } else if newValue != 0 { rareState().priority = newValue } }
+    }
+
+    var timestampingFlags: UInt32 {
+        get { rare?.timestampingFlags ?? 0 }
+        set { if let rare { rare.timestampingFlags = newValue } else if newValue != 0 { rareState().timestampingFlags = newValue } }
+    }
+
+    var backlog: Int {
+        get { rare?.backlog ?? 0 }
+        set { if let rare { rare.backlog = newValue } else if newValue != 0 { rareState().backlog = newValue } }
+    }
+
+    var acceptQueue: [TCPSocket] {
+        get { rare?.acceptQueue ?? [] }
+        _modify {
+            if let rare {
+                yield &rare.acceptQueue
+            } else {
+                var value: [TCPSocket] = []
+                yield &value
+                if !value.isEmpty { rareState().acceptQueue = value }
+            }
+        }
+    }
+
+    var synQueue: [FourTuple: RequestSock] {
+        get { rare?.synQueue ?? [:] }
+        _modify {
+            if let rare {
+                yield &rare.synQueue
+            } else {
+                var value: [FourTuple: RequestSock] = [:]
+                yield &value
+                if !value.isEmpty { rareState().synQueue = value }
+            }
+        }
+    }
+
+    var epollWatchers: [ObjectIdentifier: EpollInstance] {
+        get { rare?.epollWatchers ?? [:] }
+        _modify {
+            if let rare {
+                yield &rare.epollWatchers
+            } else {
+                var value: [ObjectIdentifier: EpollInstance] = [:]
+                yield &value
+                if !value.isEmpty { rareState().epollWatchers = value }
+            }
+        }
+    }
+
+    var lingerOn: Bool {
+        get { rare?.lingerOn ?? false }
+        set { if let rare { rare.lingerOn = newValue } else if newValue != false { rareState().lingerOn = newValue } }
+    }
+
+    var thinLinearTimeouts: Bool {
+        get { rare?.thinLinearTimeouts ?? false }
+        set { if let rare { rare.thinLinearTimeouts = newValue } else if newValue != false { rareState().thinLinearTimeouts = newValue } }
+    }
+
+    var oobInline: Bool {
+        get { rare?.oobInline ?? false }
+        set { if let rare { rare.oobInline = newValue } else if newValue != false { rareState().oobInline = newValue } }
+    }
+
+    var broadcast: Bool {
+        get { rare?.broadcast ?? false }
+        set { if let rare { rare.broadcast = newValue } else if newValue != false { rareState().broadcast = newValue } }
+    }
+
+    var recvErr: Bool {
+        get { rare?.recvErr ?? false }
+        set { if let rare { rare.recvErr = newValue } else if newValue != false { rareState().recvErr = newValue } }
+    }
+
+    /// TCP_FASTOPEN_CONNECT.
+    var fastOpenConnect: Bool {
+        get { rare?.fastOpenConnect ?? false }
+        set { if let rare { rare.fastOpenConnect = newValue } else if newValue != false { rareState().fastOpenConnect = newValue } }
+    }
+
+    /// A Fast Open attempt in progress (tp->fastopen_req): the SYN carries the option.
+    var fastOpenRequest: Bool {
+        get { rare?.fastOpenRequest ?? false }
+        set { if let rare { rare.fastOpenRequest = newValue } else if newValue != false { rareState().fastOpenRequest = newValue } }
+    }
+
+    /// connect() was deferred until the first write (DEFER_CONNECT).
+    var deferConnect: Bool {
+        get { rare?.deferConnect ?? false }
+        set { if let rare { rare.deferConnect = newValue } else if newValue != false { rareState().deferConnect = newValue } }
+    }
+
+    var quickAckRequested: Bool {
+        get { rare?.quickAckRequested ?? false }
+        set { if let rare { rare.quickAckRequested = newValue } else if newValue != false { rareState().quickAckRequested = newValue } }
+    }
+
+    var rtoStamp: Int64 {
+        get { rare?.rtoStamp ?? 0 }
+        set { if let rare { rare.rtoStamp = newValue } else if newValue != 0 { rareState().rtoStamp = newValue } }
+    }
+
+    var totalRTOTime: UInt32 {
+        get { rare?.totalRTOTime ?? 0 }
+        set { if let rare { rare.totalRTOTime = newValue } else if newValue != 0 { rareState().totalRTOTime = newValue } }
+    }
+
+    var totalRTO: UInt16 {
+        get { rare?.totalRTO ?? 0 }
+        set { if let rare { rare.totalRTO = newValue } else if newValue != 0 { rareState().totalRTO = newValue } }
+    }
+
+    var totalRTORecoveries: UInt16 {
+        get { rare?.totalRTORecoveries ?? 0 }
+        set { if let rare { rare.totalRTORecoveries = newValue } else if newValue != 0 { rareState().totalRTORecoveries = newValue } }
+    }
+
+    var outOfOrder: [OutOfOrderSegment] {
+        get { rare?.outOfOrder ?? [] }
+        _modify {
+            if let rare {
+                yield &rare.outOfOrder
+            } else {
+                var value: [OutOfOrderSegment] = []
+                yield &value
+                if !value.isEmpty { rareState().outOfOrder = value }
+            }
+        }
+    }
+
+    var selectiveAcks: [(start: SequenceNumber, end: SequenceNumber)] {
+        get { rare?.selectiveAcks ?? [] }
+        _modify {
+            if let rare {
+                yield &rare.selectiveAcks
+            } else {
+                var value: [(start: SequenceNumber, end: SequenceNumber)] = []
+                yield &value
+                if !value.isEmpty { rareState().selectiveAcks = value }
+            }
+        }
+    }
+
+    var rcvOOOPackets: UInt32 {
+        get { rare?.rcvOOOPackets ?? 0 }
+        set { if let rare { rare.rcvOOOPackets = newValue } else if newValue != 0 { rareState().rcvOOOPackets = newValue } }
+    }
+
+    var duplicateSack: (start: SequenceNumber, end: SequenceNumber)? {
+        get { rare?.duplicateSack ?? nil }
+        set { if let rare { rare.duplicateSack = newValue } else if newValue != nil { rareState().duplicateSack = newValue } }
+    }
+
+}
+
+/// Counts and sizes Linux keeps in 32 bits (or fewer) are stored in 32 bits
+/// here too, and read as Int.
+extension TCPSocket {
+    var mssCache: Int {
+        get { Int(storedMssCache) }
+        set { storedMssCache = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var advmss: Int {
+        get { Int(storedAdvmss) }
+        set { storedAdvmss = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var mssClamp: Int {
+        get { Int(storedMssClamp) }
+        set { storedMssClamp = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var userMSSClamp: Int {
+        get { Int(storedUserMSSClamp) }
+        set { storedUserMSSClamp = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var backoff: Int {
+        get { Int(storedBackoff) }
+        set { storedBackoff = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var retransmits: Int {
+        get { Int(storedRetransmits) }
+        set { storedRetransmits = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var probesOut: Int {
+        get { Int(storedProbesOut) }
+        set { storedProbesOut = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var synRetransmits: Int {
+        get { Int(storedSynRetransmits) }
+        set { storedSynRetransmits = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var scalingRatio: Int {
+        get { Int(storedScalingRatio) }
+        set { storedScalingRatio = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var compressedAck: Int {
+        get { Int(storedCompressedAck) }
+        set { storedCompressedAck = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var ackLastSegSize: Int {
+        get { Int(storedAckLastSegSize) }
+        set { storedAckLastSegSize = Int32(truncatingIfNeeded: newValue) }
+    }
+
+    var ackRcvMss: Int {
+        get { Int(storedAckRcvMss) }
+        set { storedAckRcvMss = Int32(truncatingIfNeeded: newValue) }
+    }
+
+}
+
+/// The socket's flags, one bit each of `packedFlags` (a byte apiece would
+/// cost every connection ~40 bytes).
+extension TCPSocket {
+    private func flag(_ bit: UInt64) -> Bool { packedFlags & bit != 0 }
+    private func setFlag(_ bit: UInt64, _ on: Bool) {
+        if on { packedFlags |= bit } else { packedFlags &= ~bit }
+    }
+
+    var ipv6Only: Bool {
+        get { flag(1 << 0) }
+        set { setFlag(1 << 0, newValue) }
+    }
+    var isBound: Bool {
+        get { flag(1 << 1) }
+        set { setFlag(1 << 1, newValue) }
+    }
+    var explicitlyBound: Bool {
+        get { flag(1 << 2) }
+        set { setFlag(1 << 2, newValue) }
+    }
+    var portFromConnect: Bool {
+        get { flag(1 << 3) }
+        set { setFlag(1 << 3, newValue) }
+    }
+    var bindAddressWasAny: Bool {
+        get { flag(1 << 4) }
+        set { setFlag(1 << 4, newValue) }
+    }
+    var inEstablishedTable: Bool {
+        get { flag(1 << 5) }
+        set { setFlag(1 << 5, newValue) }
+    }
+    var isOrphan: Bool {
+        get { flag(1 << 6) }
+        set { setFlag(1 << 6, newValue) }
+    }
+    var sockDone: Bool {
+        get { flag(1 << 7) }
+        set { setFlag(1 << 7, newValue) }
+    }
+    var hasFile: Bool {
+        get { flag(1 << 8) }
+        set { setFlag(1 << 8, newValue) }
+    }
+    var isDestroyed: Bool {
+        get { flag(1 << 9) }
+        set { setFlag(1 << 9, newValue) }
+    }
+    var reuseAddress: Bool {
+        get { flag(1 << 10) }
+        set { setFlag(1 << 10, newValue) }
+    }
+    var reusePort: Bool {
+        get { flag(1 << 11) }
+        set { setFlag(1 << 11, newValue) }
+    }
+    var keepaliveEnabled: Bool {
+        get { flag(1 << 12) }
+        set { setFlag(1 << 12, newValue) }
+    }
+    var noDelay: Bool {
+        get { flag(1 << 13) }
+        set { setFlag(1 << 13, newValue) }
+    }
+    var nonaglePush: Bool {
+        get { flag(1 << 14) }
+        set { setFlag(1 << 14, newValue) }
+    }
+    var cork: Bool {
+        get { flag(1 << 15) }
+        set { setFlag(1 << 15, newValue) }
+    }
+    var sendBufferLocked: Bool {
+        get { flag(1 << 16) }
+        set { setFlag(1 << 16, newValue) }
+    }
+    var receiveBufferLocked: Bool {
+        get { flag(1 << 17) }
+        set { setFlag(1 << 17, newValue) }
+    }
+    var noSpace: Bool {
+        get { flag(1 << 18) }
+        set { setFlag(1 << 18, newValue) }
+    }
+    var smallQueueThrottled: Bool {
+        get { flag(1 << 19) }
+        set { setFlag(1 << 19, newValue) }
+    }
+    var inqEnabled: Bool {
+        get { flag(1 << 20) }
+        set { setFlag(1 << 20, newValue) }
+    }
+    var inAcceptQueue: Bool {
+        get { flag(1 << 21) }
+        set { setFlag(1 << 21, newValue) }
+    }
+    var finQueued: Bool {
+        get { flag(1 << 22) }
+        set { setFlag(1 << 22, newValue) }
+    }
+    var timestampOK: Bool {
+        get { flag(1 << 23) }
+        set { setFlag(1 << 23, newValue) }
+    }
+    var sackOK: Bool {
+        get { flag(1 << 24) }
+        set { setFlag(1 << 24, newValue) }
+    }
+    var wscaleOK: Bool {
+        get { flag(1 << 25) }
+        set { setFlag(1 << 25, newValue) }
+    }
+    var sawTimestamp: Bool {
+        get { flag(1 << 26) }
+        set { setFlag(1 << 26, newValue) }
+    }
+    var dsackOK: Bool {
+        get { flag(1 << 27) }
+        set { setFlag(1 << 27, newValue) }
+    }
+    var ecnOK: Bool {
+        get { flag(1 << 28) }
+        set { setFlag(1 << 28, newValue) }
+    }
+    var undoMarkerValid: Bool {
+        get { flag(1 << 29) }
+        set { setFlag(1 << 29, newValue) }
+    }
+    var rateAppLimited: Bool {
+        get { flag(1 << 30) }
+        set { setFlag(1 << 30, newValue) }
+    }
+    var isCwndLimited: Bool {
+        get { flag(1 << 31) }
+        set { setFlag(1 << 31, newValue) }
+    }
+    var tlpHighSeqSet: Bool {
+        get { flag(1 << 32) }
+        set { setFlag(1 << 32, newValue) }
+    }
+    var tlpRetrans: Bool {
+        get { flag(1 << 33) }
+        set { setFlag(1 << 33, newValue) }
+    }
+    var frtoActive: Bool {
+        get { flag(1 << 34) }
+        set { setFlag(1 << 34, newValue) }
+    }
+    var isSackReneg: Bool {
+        get { flag(1 << 35) }
+        set { setFlag(1 << 35, newValue) }
+    }
+    var receivedCE: Bool {
+        get { flag(1 << 36) }
+        set { setFlag(1 << 36, newValue) }
+    }
+    var urgData: Bool {
+        get { flag(1 << 37) }
+        set { setFlag(1 << 37, newValue) }
+    }
+    var finReceived: Bool {
+        get { flag(1 << 38) }
+        set { setFlag(1 << 38, newValue) }
+    }
+}
+
+/// Timer handles stored in 8 bytes (no handle: all ones, a slot no wheel
+/// reaches) instead of an Optional's 12, and the port-list index in 32 bits.
+extension TCPSocket {
+    private static func unpack(_ bits: UInt64) -> TimerHandle? {
+        bits == .max ? nil : TimerHandle(slot: UInt32(truncatingIfNeeded: bits >> 32), generation: UInt32(truncatingIfNeeded: bits))
+    }
+
+    private static func pack(_ handle: TimerHandle?) -> UInt64 {
+        guard let handle else { return .max }
+        return UInt64(handle.slot) << 32 | UInt64(handle.generation)
+    }
+
+    var pacingTimer: TimerHandle? {
+        get { Self.unpack(storedPacingTimer) }
+        set { storedPacingTimer = Self.pack(newValue) }
+    }
+
+    var retransmitTimer: TimerHandle? {
+        get { Self.unpack(storedRetransmitTimer) }
+        set { storedRetransmitTimer = Self.pack(newValue) }
+    }
+
+    var delackTimer: TimerHandle? {
+        get { Self.unpack(storedDelackTimer) }
+        set { storedDelackTimer = Self.pack(newValue) }
+    }
+
+    var keepaliveTimer: TimerHandle? {
+        get { Self.unpack(storedKeepaliveTimer) }
+        set { storedKeepaliveTimer = Self.pack(newValue) }
+    }
+
+    var boundIndex: Int {
+        get { Int(storedBoundIndex) }
+        set { storedBoundIndex = Int32(truncatingIfNeeded: newValue) }
+    }
+}
+
 /// ICSK_ACK_* bits.
 enum AckPendingBits {
     static let sched: UInt8 = 1
@@ -520,16 +1060,60 @@ struct ReceiveRTT {
     var time: Int64 = 0
 }
 
+/// tcp_sock.chrono_stat: milliseconds spent busy, rwnd-limited and
+/// sndbuf-limited, indexed by `Chrono.rawValue - 1`. Three fields in the socket
+/// rather than an array: no allocation per connection.
+struct ChronoStats {
+    private var busy: Int64 = 0
+    private var rwndLimited: Int64 = 0
+    private var sndbufLimited: Int64 = 0
+
+    subscript(index: Int) -> Int64 {
+        get { index == 0 ? busy : index == 1 ? rwndLimited : sndbufLimited }
+        set {
+            switch index {
+            case 0: busy = newValue
+            case 1: rwndLimited = newValue
+            default: sndbufLimited = newValue
+            }
+        }
+    }
+}
+
+/// The three samples of a windowed minimum, stored in place (no allocation per connection).
+struct MinRTTSamples {
+    private var first: (time: Int64, value: UInt32)
+    private var second: (time: Int64, value: UInt32)
+    private var third: (time: Int64, value: UInt32)
+
+    init(repeating sample: (time: Int64, value: UInt32)) {
+        first = sample
+        second = sample
+        third = sample
+    }
+
+    subscript(index: Int) -> (time: Int64, value: UInt32) {
+        get { index == 0 ? first : index == 1 ? second : third }
+        set {
+            switch index {
+            case 0: first = newValue
+            case 1: second = newValue
+            default: third = newValue
+            }
+        }
+    }
+}
+
 /// A windowed minimum of RTT samples (lib/win_minmax.c), kept for `min_rtt`.
 struct MinRTTFilter {
-    var samples: [(time: Int64, value: UInt32)] = [(0, .max), (0, .max), (0, .max)]
+    var samples = MinRTTSamples(repeating: (0, .max))
 
     var value: UInt32 { samples[0].value }
 
     /// Mirrors minmax_running_min.
     mutating func update(window: Int64, time: Int64, value: UInt32) {
         if value <= samples[0].value || time - samples[2].time > window {
-            samples = [(time, value), (time, value), (time, value)]
+            samples = MinRTTSamples(repeating: (time, value))
             return
         }
         if value <= samples[1].value {

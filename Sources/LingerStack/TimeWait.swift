@@ -27,6 +27,9 @@ struct TimeWaitEntry {
         static let ipv6Family = Flags(rawValue: 16)
     }
 
+    /// When the entry's timer (tw_timer) removes it, microseconds. The table
+    /// keeps it: set it through `TimeWaitTable.insert` and `restartTimer`.
+    var deadline: Int64
     /// tw_snd_nxt.
     var sndNxt: SequenceNumber
     /// tw_rcv_nxt.
@@ -44,8 +47,9 @@ struct TimeWaitEntry {
     /// tw_entry_stamp, TCP clock milliseconds: set on entry and again when a
     /// FIN_WAIT2 entry with timestamps gets the peer's FIN.
     var entryStamp: UInt32
-    /// The entry's timer (tw_timer): it removes the entry when it fires.
-    var timer: TimerHandle
+    /// Which arming of the timer is current (the table's; a timer record with
+    /// another stamp is stale).
+    var timerStamp: UInt32 = 0
     /// tw_rcv_wscale.
     var rcvWscale: UInt8
     /// tw_tos.
@@ -67,12 +71,39 @@ struct TimeWaitKey: Hashable {
     var ports: UInt32
 
     var localPort: UInt16 { UInt16(truncatingIfNeeded: ports >> 16) }
+
+    /// A well-mixed 64-bit hash (MurmurHash3's finalizer over the fields).
+    var mixedHash: UInt64 {
+        var h = remoteLow &* 0x9E37_79B9_7F4A_7C15
+        h ^= remoteHigh &* 0xC2B2_AE3D_27D4_EB4F
+        h ^= UInt64(ports) << 32 | UInt64(localIndex)
+        h ^= h >> 33
+        h &*= 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33
+        h &*= 0xC4CE_B9FE_1A85_EC53
+        h ^= h >> 33
+        return h
+    }
 }
 
 /// The time-wait half of the established hash (inet_hashtables' ehash holds
 /// both kinds): entries by 4-tuple, and per local port how many entries hold
 /// it, so that bind() and connect() find a port's time-wait owners without a
-/// walk over every entry (the inet_bind_bucket's tw owners).
+/// walk over every entry (the inet_bind_bucket's tw owners). It also runs the
+/// entries' timers (tw_timer).
+///
+/// Memory is what a million entries make matter: the entries live in one dense
+/// array of 72-byte slots (key and entry; a freed slot is reused), found through
+/// an open-addressing index of 4-byte slot numbers (linear probing, at most 3/4
+/// full, deletion by backward shift, so no tombstones). Timers need no timer
+/// wheel: almost every entry lasts the same time (TCP_TIMEWAIT_LEN, or one
+/// FIN_WAIT2 timeout), so deadlines arrive in the order entries are armed and a
+/// FIFO of 8-byte records (slot, stamp) keeps them sorted; the rare deadline
+/// earlier than the FIFO's last goes to a small binary heap. Restarting or
+/// removing an entry leaves its old record behind, recognised as stale because
+/// the entry's stamp moved on (or the slot was freed); stale records are
+/// dropped when they reach the front, or all at once when they outnumber the
+/// entries.
 struct TimeWaitTable {
     /// How many entries hold one local port, and how many of them got it from bind().
     struct PortHolders {
@@ -80,15 +111,44 @@ struct TimeWaitTable {
         var fromBind: UInt32 = 0
     }
 
-    private(set) var entries: [TimeWaitKey: TimeWaitEntry] = [:]
+    /// One place of the dense array: a live entry, or a free place whose key's
+    /// `localIndex` is `freeMark` and whose key's `ports` is the next free place.
+    struct Slot {
+        var key: TimeWaitKey
+        var entry: TimeWaitEntry
+    }
+
+    /// A timer record of the out-of-order heap: it carries its deadline, since
+    /// the heap orders stale records too.
+    private struct HeapRecord {
+        var deadline: Int64
+        var record: UInt64
+    }
+
+    private static var freeMark: UInt32 { UInt32.max }
+    private static var noSlot: UInt32 { UInt32.max }
+
+    private var slots: [Slot] = []
+    private var freeHead = TimeWaitTable.noSlot
+    /// Slot number + 1 (0: empty), by the key's hash.
+    private var buckets: [UInt32] = []
     private var localAddresses: [IPAddress] = []
     private var localIndexes: [IPAddress: UInt32] = [:]
     private var ports: [UInt16: PortHolders] = [:]
 
+    /// Timer records (slot << 32 | stamp) in deadline order, then arming order.
+    private var timerQueue = RingQueue<UInt64>()
+    /// The deadline of the last record put in `timerQueue`.
+    private var timerQueueLastDeadline = Int64.min
+    /// Records whose deadline is before `timerQueueLastDeadline`, a min-heap.
+    private var earlyTimers: [HeapRecord] = []
+    private var staleTimerRecords = 0
+    private var nextTimerStamp: UInt32 = 0
+
     /// How many entries there are (TIME_WAIT and FIN_WAIT2).
-    var count: Int { entries.count }
+    private(set) var count = 0
     /// Whether there is none.
-    var isEmpty: Bool { entries.isEmpty }
+    var isEmpty: Bool { count == 0 }
 
     /// The key of `tuple` if its local address was ever seen here.
     func key(_ tuple: FourTuple) -> TimeWaitKey? {
@@ -119,46 +179,142 @@ struct TimeWaitTable {
                          remote: TCPEndpoint(remote, UInt16(truncatingIfNeeded: key.ports)))
     }
 
-    /// The entry for `tuple`, if any.
-    subscript(tuple: FourTuple) -> TimeWaitEntry? {
-        guard let key = key(tuple) else { return nil }
-        return entries[key]
+    // MARK: - The index
+
+    /// The bucket holding `key` and its slot, or nil.
+    private func find(_ key: TimeWaitKey) -> (bucket: Int, slot: Int)? {
+        guard !buckets.isEmpty else { return nil }
+        let mask = buckets.count - 1
+        var bucket = Int(truncatingIfNeeded: key.mixedHash) & mask
+        while true {
+            let value = buckets[bucket]
+            if value == 0 { return nil }
+            let slot = Int(value) - 1
+            if slots[slot].key == key { return (bucket, slot) }
+            bucket = (bucket + 1) & mask
+        }
     }
 
-    /// Adds (or replaces) the entry for `tuple`. Returns false, adding nothing,
-    /// when the local and remote addresses are of different families.
+    private func find(_ tuple: FourTuple) -> (bucket: Int, slot: Int)? {
+        guard let key = key(tuple) else { return nil }
+        return find(key)
+    }
+
+    /// Puts slot `slot` (whose key is not in the index) into the index.
+    private mutating func index(_ slot: Int) {
+        let mask = buckets.count - 1
+        var bucket = Int(truncatingIfNeeded: slots[slot].key.mixedHash) & mask
+        while buckets[bucket] != 0 { bucket = (bucket + 1) & mask }
+        buckets[bucket] = UInt32(truncatingIfNeeded: slot + 1)
+    }
+
+    /// Makes the index big enough for `entries` keys at a load of at most 3/4.
+    private mutating func growIndex(toHold entries: Int) {
+        guard entries * 4 > buckets.count * 3 else { return }
+        var size = max(16, buckets.count)
+        while entries * 4 > size * 3 { size *= 2 }
+        buckets = [UInt32](repeating: 0, count: size)
+        for slot in slots.indices where slots[slot].key.localIndex != Self.freeMark { index(slot) }
+    }
+
+    /// Empties `bucket`, shifting back the keys after it that probed past it.
+    private mutating func unindex(bucket start: Int) {
+        let mask = buckets.count - 1
+        var hole = start
+        var bucket = start
+        while true {
+            bucket = (bucket + 1) & mask
+            let value = buckets[bucket]
+            if value == 0 { break }
+            let home = Int(truncatingIfNeeded: slots[Int(value) - 1].key.mixedHash) & mask
+            // The key may move to the hole unless its home lies cyclically in (hole, bucket].
+            let homeAfterHole = (home &- hole) & mask
+            let bucketAfterHole = (bucket &- hole) & mask
+            if homeAfterHole == 0 || homeAfterHole > bucketAfterHole {
+                buckets[hole] = value
+                hole = bucket
+            }
+        }
+        buckets[hole] = 0
+    }
+
+    // MARK: - Entries
+
+    /// The entry for `tuple`, if any.
+    subscript(tuple: FourTuple) -> TimeWaitEntry? {
+        guard let found = find(tuple) else { return nil }
+        return slots[found.slot].entry
+    }
+
+    /// Adds (or replaces) the entry for `tuple`; its timer runs out at
+    /// `entry.deadline`. Returns false, adding nothing, when the local and
+    /// remote addresses are of different families.
     @discardableResult
     mutating func insert(_ entry: TimeWaitEntry, for tuple: FourTuple) -> Bool {
         guard tuple.local.address.isIPv6 == tuple.remote.address.isIPv6 else { return false }
-        let index: UInt32
+        let localIndex: UInt32
         if let known = localIndexes[tuple.local.address] {
-            index = known
+            localIndex = known
         } else {
-            index = UInt32(truncatingIfNeeded: localAddresses.count)
+            localIndex = UInt32(truncatingIfNeeded: localAddresses.count)
             localAddresses.append(tuple.local.address)
-            localIndexes[tuple.local.address] = index
+            localIndexes[tuple.local.address] = localIndex
         }
-        let key = Self.key(tuple, localIndex: index)
-        if let old = entries.updateValue(entry, forKey: key) {
-            release(port: tuple.local.port, old)
+        let key = Self.key(tuple, localIndex: localIndex)
+        var entry = entry
+        entry.timerStamp = takeTimerStamp()
+        let slot: Int
+        if let found = find(key) {
+            slot = found.slot
+            release(port: tuple.local.port, slots[slot].entry)
+            staleTimerRecords += 1
+            slots[slot].entry = entry
+        } else {
+            growIndex(toHold: count + 1)
+            if freeHead != Self.noSlot {
+                slot = Int(freeHead)
+                freeHead = slots[slot].key.ports
+                slots[slot] = Slot(key: key, entry: entry)
+            } else {
+                slot = slots.count
+                slots.append(Slot(key: key, entry: entry))
+            }
+            index(slot)
+            count += 1
         }
         ports[tuple.local.port, default: PortHolders()].entries += 1
         if entry.flags.contains(.portFromBind) { ports[tuple.local.port, default: PortHolders()].fromBind += 1 }
+        pushTimer(slot: slot, stamp: entry.timerStamp, deadline: entry.deadline)
         return true
     }
 
-    /// Changes an existing entry in place (its flags that count per port stay as they were).
+    /// Changes an existing entry in place (its timer, and its flags that count
+    /// per port, stay as they were).
     mutating func update(_ tuple: FourTuple, _ body: (inout TimeWaitEntry) -> Void) {
-        guard let key = key(tuple), var entry = entries[key] else { return }
-        body(&entry)
-        entries[key] = entry
+        guard let found = find(tuple) else { return }
+        let kept = slots[found.slot].entry
+        body(&slots[found.slot].entry)
+        slots[found.slot].entry.deadline = kept.deadline
+        slots[found.slot].entry.timerStamp = kept.timerStamp
     }
 
     /// Removes and returns the entry for `tuple`.
     @discardableResult
     mutating func remove(_ tuple: FourTuple) -> TimeWaitEntry? {
-        guard let key = key(tuple), let entry = entries.removeValue(forKey: key) else { return nil }
-        release(port: tuple.local.port, entry)
+        guard let found = find(tuple) else { return nil }
+        return remove(bucket: found.bucket, slot: found.slot)
+    }
+
+    private mutating func remove(bucket: Int, slot: Int) -> TimeWaitEntry {
+        let entry = slots[slot].entry
+        release(port: slots[slot].key.localPort, entry)
+        unindex(bucket: bucket)
+        slots[slot].key.localIndex = Self.freeMark
+        slots[slot].key.ports = freeHead
+        freeHead = UInt32(truncatingIfNeeded: slot)
+        count -= 1
+        // Its timer record is stale now.
+        staleTimerRecords += 1
         return entry
     }
 
@@ -177,14 +333,173 @@ struct TimeWaitTable {
     /// only when some entry holds the port.
     func contains(port: UInt16, where body: (IPAddress, TimeWaitEntry) -> Bool) -> Bool {
         guard ports[port] != nil else { return false }
-        for (key, entry) in entries where key.localPort == port && Int(key.localIndex) < localAddresses.count {
-            if body(localAddresses[Int(key.localIndex)], entry) { return true }
+        for slot in slots where slot.key.localIndex != Self.freeMark && slot.key.localPort == port
+            && Int(slot.key.localIndex) < localAddresses.count {
+            if body(localAddresses[Int(slot.key.localIndex)], slot.entry) { return true }
         }
         return false
     }
 
+    /// Calls `body` with every entry and its 4-tuple.
+    func forEach(_ body: (FourTuple, TimeWaitEntry) -> Void) {
+        for slot in slots where slot.key.localIndex != Self.freeMark {
+            if let tuple = tuple(slot.key) { body(tuple, slot.entry) }
+        }
+    }
+
     /// Every entry's 4-tuple.
-    var tuples: [FourTuple] { entries.keys.compactMap { tuple($0) } }
+    var tuples: [FourTuple] {
+        var all: [FourTuple] = []
+        forEach { tuple, _ in all.append(tuple) }
+        return all
+    }
+
+    // MARK: - Timers (tw_timer)
+
+    private mutating func takeTimerStamp() -> UInt32 {
+        defer { nextTimerStamp &+= 1 }
+        return nextTimerStamp
+    }
+
+    /// inet_twsk_reschedule: the entry's timer now runs out at `deadline`.
+    mutating func restartTimer(_ tuple: FourTuple, at deadline: Int64) {
+        guard let found = find(tuple) else { return }
+        let stamp = takeTimerStamp()
+        slots[found.slot].entry.deadline = deadline
+        slots[found.slot].entry.timerStamp = stamp
+        staleTimerRecords += 1
+        pushTimer(slot: found.slot, stamp: stamp, deadline: deadline)
+    }
+
+    private mutating func pushTimer(slot: Int, stamp: UInt32, deadline: Int64) {
+        let record = UInt64(UInt32(truncatingIfNeeded: slot)) << 32 | UInt64(stamp)
+        if deadline >= timerQueueLastDeadline || timerQueue.isEmpty {
+            timerQueue.append(record)
+            timerQueueLastDeadline = deadline
+        } else {
+            earlyTimers.append(HeapRecord(deadline: deadline, record: record))
+            siftUp(earlyTimers.count - 1)
+        }
+        if staleTimerRecords > 64 && staleTimerRecords > count { dropStaleTimerRecords() }
+    }
+
+    /// The live entry's slot a record stands for, or nil for a stale record.
+    private func liveSlot(_ record: UInt64) -> Int? {
+        let slot = Int(record >> 32)
+        guard slot < slots.count, slots[slot].key.localIndex != Self.freeMark,
+              slots[slot].entry.timerStamp == UInt32(truncatingIfNeeded: record) else { return nil }
+        return slot
+    }
+
+    /// Whether record `a` (due at `da`) runs before `b` (due at `db`): by
+    /// deadline, then in arming order.
+    private static func precedes(_ a: UInt64, _ da: Int64, _ b: UInt64, _ db: Int64) -> Bool {
+        if da != db { return da < db }
+        return Int32(bitPattern: UInt32(truncatingIfNeeded: a) &- UInt32(truncatingIfNeeded: b)) < 0
+    }
+
+    /// The first live timer: its slot, and whether it is the FIFO's front (else
+    /// the heap's top). Drops stale records on the way.
+    private mutating func firstTimer() -> (slot: Int, inQueue: Bool)? {
+        var queueSlot: Int?
+        while let record = timerQueue.first {
+            if let slot = liveSlot(record) {
+                queueSlot = slot
+                break
+            }
+            timerQueue.removeFirst()
+            staleTimerRecords -= 1
+        }
+        var heapSlot: Int?
+        while let top = earlyTimers.first {
+            if let slot = liveSlot(top.record) {
+                heapSlot = slot
+                break
+            }
+            removeHeapTop()
+            staleTimerRecords -= 1
+        }
+        guard let heapSlot else { return queueSlot.map { ($0, true) } }
+        guard let queueSlot, let record = timerQueue.first else { return (heapSlot, false) }
+        let queued = slots[queueSlot].entry.deadline
+        let top = earlyTimers[0]
+        return Self.precedes(record, queued, top.record, top.deadline) ? (queueSlot, true) : (heapSlot, false)
+    }
+
+    /// When the next entry's timer runs out, nil when there is no entry.
+    mutating func nextDeadline() -> Int64? {
+        guard count > 0, let first = firstTimer() else { return nil }
+        return slots[first.slot].entry.deadline
+    }
+
+    /// Removes and returns the entry whose timer runs out first, if that is at
+    /// or before `time` (tw_timer_handler -> inet_twsk_kill).
+    mutating func removeExpired(upTo time: Int64) -> (FourTuple, TimeWaitEntry)? {
+        guard count > 0, let first = firstTimer() else { return nil }
+        let key = slots[first.slot].key
+        guard slots[first.slot].entry.deadline <= time, let tuple = tuple(key),
+              let found = find(key) else { return nil }
+        if first.inQueue { timerQueue.removeFirst() } else { removeHeapTop() }
+        let entry = remove(bucket: found.bucket, slot: found.slot)
+        staleTimerRecords -= 1  // its record was taken, not left behind
+        return (tuple, entry)
+    }
+
+    /// Rebuilds the FIFO and the heap without stale records.
+    private mutating func dropStaleTimerRecords() {
+        var queue = RingQueue<UInt64>()
+        while let record = timerQueue.removeFirst() {
+            if liveSlot(record) != nil { queue.append(record) }
+        }
+        timerQueue = queue
+        var early = earlyTimers
+        earlyTimers = []
+        early.removeAll { liveSlot($0.record) == nil }
+        earlyTimers = early
+        var index = earlyTimers.count / 2
+        while index > 0 {
+            index -= 1
+            siftDown(index)
+        }
+        staleTimerRecords = 0
+    }
+
+    private mutating func siftUp(_ start: Int) {
+        var child = start
+        while child > 0 {
+            let parent = (child - 1) / 2
+            let c = earlyTimers[child], p = earlyTimers[parent]
+            guard Self.precedes(c.record, c.deadline, p.record, p.deadline) else { break }
+            earlyTimers.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func removeHeapTop() {
+        let last = earlyTimers.removeLast()
+        guard !earlyTimers.isEmpty else { return }
+        earlyTimers[0] = last
+        siftDown(0)
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var parent = start
+        let count = earlyTimers.count
+        while true {
+            let left = 2 * parent + 1
+            guard left < count else { return }
+            var smallest = left
+            let right = left + 1
+            let l = earlyTimers[left]
+            if right < count, Self.precedes(earlyTimers[right].record, earlyTimers[right].deadline, l.record, l.deadline) {
+                smallest = right
+            }
+            let s = earlyTimers[smallest], p = earlyTimers[parent]
+            guard Self.precedes(s.record, s.deadline, p.record, p.deadline) else { return }
+            earlyTimers.swapAt(parent, smallest)
+            parent = smallest
+        }
+    }
 }
 
 /// Outcome of a segment meeting a time-wait entry (enum tcp_tw_status).
@@ -223,16 +538,14 @@ extension NetworkStack {
         if !sk.portFromConnect { flags.insert(.portFromBind) }
         if sk.family == AF_INET6 { flags.insert(.ipv6Family) }
         let entry = TimeWaitEntry(
-            sndNxt: sk.sndNxt, rcvNxt: sk.rcvNxt, rcvWindow: sk.receiveWindow,
+            deadline: now + length, sndNxt: sk.sndNxt, rcvNxt: sk.rcvNxt, rcvWindow: sk.receiveWindow,
             tsRecent: sk.tsRecent, tsOffset: sk.tsOffset,
             tsRecentStamp: UInt32(truncatingIfNeeded: sk.tsRecentStamp),
             lastOutOfWindowAck: 0, entryStamp: timestampClock,
-            timer: schedule(at: now + length, .timeWait(tuple)),
             rcvWscale: sk.rcvWscale, tos: sk.tosByte, flags: flags)
         // The entry takes over the connection's place in the tables.
         unhashEstablished(sk)
         guard timeWait.insert(entry, for: tuple) else {
-            timers.cancel(entry.timer)
             sk.done()
             return
         }
@@ -242,22 +555,26 @@ extension NetworkStack {
         sk.done()
     }
 
-    /// tw_timer_handler -> inet_twsk_kill: the entry's time is up.
-    func timeWaitTimerFired(tuple: FourTuple, handle: TimerHandle) {
-        guard let entry = timeWait[tuple], entry.timer == handle else { return }
-        if explanationLog != nil { explainTimeWaitEnd(tuple, finWait2: entry.isFinWait2) }
-        timeWait.remove(tuple)
+    /// tw_timer_handler -> inet_twsk_kill: removes every entry whose time is up
+    /// at or before `time`, in deadline order (the table runs their timers).
+    func expireTimeWait(upTo time: Int64) {
+        while let (tuple, entry) = timeWait.removeExpired(upTo: time) {
+            if explanationLog != nil {
+                explainTimeWaitEnd(tuple, finWait2: entry.isFinWait2)
+                endExplanationStep()
+            }
+        }
     }
 
     /// Removes a time-wait entry now (inet_twsk_deschedule_put).
     func killTimeWait(_ tuple: FourTuple) {
-        guard let entry = timeWait.remove(tuple) else { return }
-        timers.cancel(entry.timer)
+        timeWait.remove(tuple)
     }
 
     /// inet_twsk_reschedule: the entry's timer restarts with `length`.
-    private func rescheduleTimeWait(_ entry: TimeWaitEntry, _ length: Int64) {
-        timers.reschedule(entry.timer, at: now + length)
+    private func rescheduleTimeWait(_ tw: inout TimeWaitEntry, _ tuple: FourTuple, _ length: Int64) {
+        tw.deadline = now + length
+        timeWait.restartTimer(tuple, at: tw.deadline)
     }
 
     /// A segment for a time-wait 4-tuple. Mirrors the do_time_wait part of tcp_v4_rcv.
@@ -343,7 +660,7 @@ extension NetworkStack {
                 tw.tsRecentStamp = UInt32(truncatingIfNeeded: seconds)
                 tw.tsRecent = seg.options.tsVal
             }
-            rescheduleTimeWait(tw, timeWaitLength)
+            rescheduleTimeWait(&tw, tuple, timeWaitLength)
             return .ack
         }
         // In TIME_WAIT a segment at rcv_nxt can only be a bare ACK or a RST.
@@ -355,7 +672,7 @@ extension NetworkStack {
                     return .success
                 }
             } else {
-                rescheduleTimeWait(tw, timeWaitLength)
+                rescheduleTimeWait(&tw, tuple, timeWaitLength)
             }
             if sawTimestamp {
                 tw.tsRecent = seg.options.tsVal
@@ -375,7 +692,7 @@ extension NetworkStack {
         if pawsReject { counters.increment(.tcpExtPAWSTimewait) }
         if !seg.isRst {
             // An ACK-less SYN below rcv_nxt may be an old duplicate: no restart for it.
-            if pawsReject || seg.hasAck { rescheduleTimeWait(tw, timeWaitLength) }
+            if pawsReject || seg.hasAck { rescheduleTimeWait(&tw, tuple, timeWaitLength) }
             return timeWaitAckRateLimited(&tw, seg, skipped: .tcpExtTCPACKSkippedTimeWait)
         }
         return .success

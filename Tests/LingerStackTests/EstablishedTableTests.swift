@@ -1,0 +1,62 @@
+import LingerWire
+import Testing
+
+@testable import LingerStack
+
+/// The established hash's open-addressing table, checked against a Dictionary
+/// as the oracle through inserts, replacements, removals and growth.
+@Suite struct EstablishedTableTests {
+    private let stack = NetworkStack(addresses: StackAddresses(ipv4: IPv4Address(192, 168, 0, 1)))
+
+    /// Tuple `i`: IPv4 or (every third) IPv6, with ports that repeat so that
+    /// many tuples differ in one field only.
+    private func tuple(_ i: Int) -> FourTuple {
+        let byte = UInt8(truncatingIfNeeded: i)
+        if i % 3 == 0 {
+            return FourTuple(local: TCPEndpoint(.v6(IPv6Address(high: 0xFD00 << 48, low: 1)), UInt16(8080 + i % 2)),
+                             remote: TCPEndpoint(.v6(IPv6Address(high: 0xFD00 << 48, low: UInt64(i >> 2))), UInt16(40000 + i % 5)))
+        }
+        return FourTuple(local: TCPEndpoint(.v4(IPv4Address(192, 168, 0, 1)), UInt16(8080 + i % 2)),
+                         remote: TCPEndpoint(.v4(IPv4Address(10, 0, UInt8(truncatingIfNeeded: i >> 8), byte)), UInt16(40000 + i % 5)))
+    }
+
+    private func socket(_ t: FourTuple, id: UInt64) -> TCPSocket {
+        let sk = TCPSocket(stack: stack, family: t.local.address.isIPv6 ? 10 : 2, id: id)
+        sk.localAddress = t.local.address
+        sk.localPort = t.local.port
+        sk.remoteAddress = t.remote.address
+        sk.remotePort = t.remote.port
+        return sk
+    }
+
+    @Test func lookupsAgreeWithADictionary() {
+        var table = EstablishedTable()
+        var oracle: [FourTuple: TCPSocket] = [:]
+        var state: UInt64 = 12345
+        func next(below n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int((state >> 33) % UInt64(n))
+        }
+        for step in 0..<30_000 {
+            let t = tuple(next(below: 4000))
+            if next(below: 3) == 0 {
+                table[t] = nil
+                oracle[t] = nil
+            } else {
+                let sk = socket(t, id: UInt64(step))
+                table[t] = sk
+                oracle[t] = sk
+            }
+        }
+        #expect(table.count == oracle.count)
+        for i in 0..<4000 {
+            #expect(table[tuple(i)] === oracle[tuple(i)])
+        }
+        #expect(Set(table.allSockets.map { ObjectIdentifier($0) }) == Set(oracle.values.map { ObjectIdentifier($0) }))
+        // An address of the other family with the same low bits is another key.
+        let v4 = tuple(1)
+        let v6 = FourTuple(local: TCPEndpoint(.v6(IPv6Address(high: 0, low: UInt64(IPv4Address(192, 168, 0, 1).value))), v4.local.port),
+                           remote: TCPEndpoint(.v6(IPv6Address(high: 0, low: UInt64(IPv4Address(10, 0, 0, 1).value))), v4.remote.port))
+        #expect(table[v6] == nil)
+    }
+}
