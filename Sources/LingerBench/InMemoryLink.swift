@@ -156,23 +156,38 @@ extension InMemoryLink {
         let (sender, receiver) = try connect(port: port)
         var sent = 0, received = 0
         var idleRounds = 0
+        // The reader's buffer, reused for every read as a program reuses its
+        // buffer; writes go straight from the pattern's memory. The stacks copy
+        // from and into them as the kernel copies from and to user memory.
+        let readSize = 1 << 18
+        let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: readSize, alignment: 64)
+        defer { readBuffer.deallocate() }
         let virtualStart = now
         let start = monotonicNanoseconds()
         while received < total {
             var progressed = false
             while sent < total {
-                let n = min(writeSize, total - sent)
-                let r = try Self.call(
-                    clientProcess, .write(fd: sender, data: .bytes(Array(PayloadPattern.slice(at: sent, count: n)))))
-                if r.value <= 0 { break }
+                let n = min(writeSize, total - sent, PayloadPattern.longestRun)
+                let r = PayloadPattern.withBytes(at: sent) { pattern in
+                    clientProcess.send(fd: sender, bytes: UnsafeRawBufferPointer(start: pattern, count: n))
+                }
+                if r.value <= 0 {
+                    guard r.errno == 11 else { throw BenchError("Linger: write failed: errno \(r.errno)") }
+                    break
+                }
                 sent += Int(r.value)
                 progressed = true
             }
             if carry() { progressed = true }
             while true {
-                let r = try Self.call(serverProcess, .read(fd: receiver, buffer: .capacity(1 << 18)))
-                guard r.value > 0, case .received(let data) = r.output else { break }
-                guard data.withUnsafeBytes({ PayloadPattern.matches($0, at: received) }) else {
+                let r = serverProcess.receive(fd: receiver, into: readBuffer)
+                if r.value == 0 { throw BenchError("Linger: the stream ended after \(received) bytes") }
+                if r.value < 0 {
+                    guard r.errno == 11 else { throw BenchError("Linger: read failed: errno \(r.errno)") }
+                    break
+                }
+                let data = UnsafeRawBufferPointer(rebasing: readBuffer[..<Int(r.value)])
+                guard PayloadPattern.matches(data, at: received) else {
                     throw BenchError("Linger: bytes \(received)..<\(received + data.count) arrived altered")
                 }
                 received += data.count

@@ -78,11 +78,27 @@ struct ByteRing {
     /// Copies `length` bytes starting `offset` bytes from the front into `out`.
     func copy(offset: Int, length: Int, into out: inout [UInt8]) {
         guard length > 0, offset >= 0, offset + length <= count, !storage.isEmpty else { return }
+        if out.isEmpty {
+            // Straight into fresh storage, without zero-filling it first.
+            out = [UInt8](unsafeUninitializedCapacity: length) { dst, initialized in
+                copyOut(offset: offset, length: length, to: UnsafeMutableRawPointer(dst.baseAddress.unsafelyUnwrapped))
+                initialized = length
+            }
+            return
+        }
         let start = out.count
         out.append(contentsOf: repeatElement(0, count: length))
         out.withUnsafeMutableBytes { dst in
             copyOut(offset: offset, length: length, to: dst.baseAddress.unsafelyUnwrapped + start)
         }
+    }
+
+    /// Copies `length` bytes starting `offset` bytes from the front to
+    /// `destination`, which has room for them; nothing when the range is not
+    /// all in the ring.
+    func copy(offset: Int, length: Int, to destination: UnsafeMutableRawPointer) {
+        guard length > 0, offset >= 0, offset + length <= count else { return }
+        copyOut(offset: offset, length: length, to: destination)
     }
 
     /// Copies `length` bytes from `offset` (both checked by the caller) to
