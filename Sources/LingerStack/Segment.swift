@@ -126,9 +126,10 @@ enum SegmentParser {
         UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3])
     }
 
-    /// Parses an IPv4 or IPv6 packet carrying TCP; checks lengths and the TCP checksum.
-    /// Mirrors the checks of ip_rcv_core, ipv6_rcv and tcp_v4_rcv before the lookup.
-    static func parse(_ bytes: UnsafeRawBufferPointer) throws(InboundDrop) -> InboundSegment {
+    /// Parses an IPv4 or IPv6 packet carrying TCP; checks lengths and, unless the
+    /// device vouches for it (checksum offload), the TCP checksum. Mirrors the
+    /// checks of ip_rcv_core, ipv6_rcv and tcp_v4_rcv before the lookup.
+    static func parse(_ bytes: UnsafeRawBufferPointer, verifyingChecksum: Bool = true) throws(InboundDrop) -> InboundSegment {
         guard bytes.count >= 1 else { throw .malformed("empty packet") }
         let version = bytes[0] >> 4
         var source: IPAddress
@@ -184,9 +185,11 @@ enum SegmentParser {
         guard tcpEnd - tcpStart >= 20 else { throw .malformed("TCP header truncated") }
         let dataOffset = Int(bytes[tcpStart + 12] >> 4) * 4
         guard dataOffset >= 20, tcpStart + dataOffset <= tcpEnd else { throw .malformed("bad TCP data offset") }
-        var sum = pseudo
-        sum.add(UnsafeRawBufferPointer(rebasing: bytes[tcpStart..<tcpEnd]))
-        guard sum.checksum == 0 else { throw .badChecksum }
+        if verifyingChecksum {
+            var sum = pseudo
+            sum.add(UnsafeRawBufferPointer(rebasing: bytes[tcpStart..<tcpEnd]))
+            guard sum.checksum == 0 else { throw .badChecksum }
+        }
         var options = SegmentOptions()
         parseOptions(bytes, from: tcpStart + 20, to: tcpStart + dataOffset, into: &options)
         let flagBits = (UInt16(bytes[tcpStart + 12] & 0x01) << 8) | UInt16(bytes[tcpStart + 13])
@@ -274,122 +277,195 @@ struct OutboundHeader {
     var flowLabel: UInt32 = 0
 }
 
+/// Bytes written in order into memory the caller sized (big-endian fields).
+struct ByteWriter {
+    let base: UnsafeMutableRawPointer
+    /// Where the next byte goes, from `base`.
+    private(set) var offset = 0
+    /// How many bytes `base` has room for; writes beyond it are dropped.
+    let capacity: Int
+
+    init(_ base: UnsafeMutableRawPointer, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
+    @inline(__always)
+    mutating func put8(_ v: UInt8) {
+        if offset < capacity { base.storeBytes(of: v, toByteOffset: offset, as: UInt8.self) }
+        offset += 1
+    }
+
+    @inline(__always)
+    mutating func put16(_ v: UInt16) {
+        if offset + 2 <= capacity { base.storeBytes(of: v.bigEndian, toByteOffset: offset, as: UInt16.self) }
+        offset += 2
+    }
+
+    @inline(__always)
+    mutating func put32(_ v: UInt32) {
+        if offset + 4 <= capacity { base.storeBytes(of: v.bigEndian, toByteOffset: offset, as: UInt32.self) }
+        offset += 4
+    }
+}
+
 /// Building IP packets from ``OutboundHeader``s, with Linux's option layout
 /// (tcp_options_write).
 enum SegmentBuilder {
-    @inline(__always)
-    static func put16(_ out: inout [UInt8], _ v: UInt16) {
-        out.append(UInt8(truncatingIfNeeded: v >> 8))
-        out.append(UInt8(truncatingIfNeeded: v))
-    }
+    /// Room for the option area: TCP allows 40 bytes; the writer drops what
+    /// does not fit (no header asks for more).
+    static let maximumOptionLength = 40
 
-    @inline(__always)
-    static func put32(_ out: inout [UInt8], _ v: UInt32) {
-        out.append(UInt8(truncatingIfNeeded: v >> 24))
-        out.append(UInt8(truncatingIfNeeded: v >> 16))
-        out.append(UInt8(truncatingIfNeeded: v >> 8))
-        out.append(UInt8(truncatingIfNeeded: v))
-    }
-
-    /// The option bytes in Linux's order: MSS; SACK-permitted folded with timestamps
-    /// (or NOP,NOP,TS); NOP,NOP,SACK-permitted without timestamps; NOP,wscale;
-    /// NOP,NOP,SACK blocks. Mirrors tcp_options_write.
-    static func optionBytes(_ h: OutboundHeader, into out: inout [UInt8]) {
+    /// Writes the option bytes in Linux's order: MSS; SACK-permitted folded with
+    /// timestamps (or NOP,NOP,TS); NOP,NOP,SACK-permitted without timestamps;
+    /// NOP,wscale; NOP,NOP,SACK blocks. Mirrors tcp_options_write.
+    static func writeOptions(_ h: OutboundHeader, to out: inout ByteWriter) {
         if let mss = h.mss {
-            out.append(2); out.append(4); put16(&out, mss)
+            out.put8(2); out.put8(4); out.put16(mss)
         }
         var sackPermitted = h.sackPermitted
         if let ts = h.timestamp {
             if sackPermitted {
-                out.append(4); out.append(2)
+                out.put8(4); out.put8(2)
                 sackPermitted = false
             } else {
-                out.append(1); out.append(1)
+                out.put8(1); out.put8(1)
             }
-            out.append(8); out.append(10)
-            put32(&out, ts.value)
-            put32(&out, ts.echo)
+            out.put8(8); out.put8(10)
+            out.put32(ts.value)
+            out.put32(ts.echo)
         }
         if sackPermitted {
-            out.append(1); out.append(1); out.append(4); out.append(2)
+            out.put8(1); out.put8(1); out.put8(4); out.put8(2)
         }
         if let ws = h.windowScale {
-            out.append(1); out.append(3); out.append(3); out.append(ws)
+            out.put8(1); out.put8(3); out.put8(3); out.put8(ws)
         }
         if !h.sackBlocks.isEmpty {
-            out.append(1); out.append(1); out.append(5)
-            out.append(UInt8(truncatingIfNeeded: 2 + 8 * h.sackBlocks.count))
+            out.put8(1); out.put8(1); out.put8(5)
+            out.put8(UInt8(truncatingIfNeeded: 2 + 8 * h.sackBlocks.count))
             for block in h.sackBlocks {
-                put32(&out, block.start.rawValue)
-                put32(&out, block.end.rawValue)
+                out.put32(block.start.rawValue)
+                out.put32(block.end.rawValue)
             }
         }
         if let cookie = h.fastOpenCookie {
             let length = 2 + cookie.count
-            out.append(34)
-            out.append(UInt8(truncatingIfNeeded: length))
-            out.append(contentsOf: cookie)
+            out.put8(34)
+            out.put8(UInt8(truncatingIfNeeded: length))
+            for byte in cookie { out.put8(byte) }
             if length & 3 == 2 {
-                out.append(1)
-                out.append(1)
+                out.put8(1)
+                out.put8(1)
             }
         }
     }
 
-    /// The whole IP packet for `h` carrying `payload` (may be empty).
-    static func build(_ h: OutboundHeader, payload: UnsafeRawBufferPointer) -> [UInt8] {
-        var options: [UInt8] = []
-        options.reserveCapacity(40)
-        optionBytes(h, into: &options)
-        let tcpLength = 20 + options.count + payload.count
+    /// The whole IP packet for `h` carrying `payload` (may be empty);
+    /// `checksumOffload`: the device's (see ``StackAddresses/checksumOffload``).
+    static func build(_ h: OutboundHeader, payload: UnsafeRawBufferPointer, checksumOffload: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
-        var pseudo = InternetChecksum()
-        switch (h.tuple.local.address, h.tuple.remote.address) {
-        case (.v4(let s), .v4(let d)):
-            out.reserveCapacity(20 + tcpLength)
-            out.append(0x45); out.append(h.tos)
-            put16(&out, UInt16(truncatingIfNeeded: 20 + tcpLength))
-            put16(&out, h.ipID)
-            put16(&out, 0x4000)  // DF: path MTU discovery is on
-            out.append(64); out.append(IPProtocolNumber.tcp)
-            put16(&out, 0)
-            put32(&out, s.value)
-            put32(&out, d.value)
-            let sum = out.withUnsafeBytes { InternetChecksum.checksum($0) }
-            out[10] = UInt8(truncatingIfNeeded: sum >> 8)
-            out[11] = UInt8(truncatingIfNeeded: sum)
-            pseudo.addPseudoHeader(source: s, destination: d, protocol: IPProtocolNumber.tcp, length: tcpLength)
-        case (.v6(let s), .v6(let d)):
-            out.reserveCapacity(40 + tcpLength)
-            put32(&out, 6 << 28 | UInt32(h.tos) << 20 | (h.flowLabel & 0xF_FFFF))
-            put16(&out, UInt16(truncatingIfNeeded: tcpLength))
-            out.append(IPProtocolNumber.tcp); out.append(64)
-            put32(&out, UInt32(truncatingIfNeeded: s.high >> 32)); put32(&out, UInt32(truncatingIfNeeded: s.high))
-            put32(&out, UInt32(truncatingIfNeeded: s.low >> 32)); put32(&out, UInt32(truncatingIfNeeded: s.low))
-            put32(&out, UInt32(truncatingIfNeeded: d.high >> 32)); put32(&out, UInt32(truncatingIfNeeded: d.high))
-            put32(&out, UInt32(truncatingIfNeeded: d.low >> 32)); put32(&out, UInt32(truncatingIfNeeded: d.low))
-            pseudo.addPseudoHeader(source: s, destination: d, nextHeader: IPProtocolNumber.tcp, length: tcpLength)
-        default:
-            return []
+        build(h, payloadLength: payload.count, checksumOffload: checksumOffload, into: &out) { destination, sum in
+            if sum != nil {
+                sum?.add(copying: payload, to: destination)
+            } else if let source = payload.baseAddress {
+                destination.copyMemory(from: source, byteCount: payload.count)
+            }
         }
-        let tcpStart = out.count
-        put16(&out, h.tuple.local.port)
-        put16(&out, h.tuple.remote.port)
-        put32(&out, h.seq.rawValue)
-        put32(&out, h.flags.contains(.ack) ? h.ack.rawValue : 0)
-        let offsetWords = UInt8(truncatingIfNeeded: (20 + options.count) / 4)
-        out.append(offsetWords << 4 | UInt8(truncatingIfNeeded: (h.flags.rawValue >> 8) & 1))
-        out.append(UInt8(truncatingIfNeeded: h.flags.rawValue))
-        put16(&out, h.window)
-        put16(&out, 0)
-        put16(&out, 0)
-        out.append(contentsOf: options)
-        out.append(contentsOf: payload)
-        var sum = pseudo
-        out.withUnsafeBytes { sum.add(UnsafeRawBufferPointer(rebasing: $0[tcpStart...])) }
-        let checksum = sum.checksum
-        out[tcpStart + 16] = UInt8(truncatingIfNeeded: checksum >> 8)
-        out[tcpStart + 17] = UInt8(truncatingIfNeeded: checksum)
         return out
+    }
+
+    /// Writes the whole IP packet for `h` into `out`, reusing its storage (its
+    /// old bytes are overwritten; it ends up exactly the packet's length).
+    /// `writePayload` copies the `payloadLength` payload bytes to the pointer it
+    /// is given and, when the checksum is not nil, adds them to it (one pass:
+    /// csum_partial_copy). With `checksumOffload` the device sums the segment:
+    /// the checksum is nil and the field holds the pseudo-header's sum, as
+    /// __tcp_v4_send_check leaves it for CHECKSUM_PARTIAL.
+    /// `out` is empty when the addresses' families differ.
+    static func build(_ h: OutboundHeader, payloadLength: Int, checksumOffload: Bool = false, into out: inout [UInt8],
+                      payload writePayload: (UnsafeMutableRawPointer, inout InternetChecksum?) -> Void) {
+        let ipLength: Int
+        switch (h.tuple.local.address, h.tuple.remote.address) {
+        case (.v4, .v4): ipLength = 20
+        case (.v6, .v6): ipLength = 40
+        default:
+            out.removeAll()
+            return
+        }
+        withUnsafeTemporaryAllocation(byteCount: maximumOptionLength, alignment: 4) { optionArea in
+            let area = optionArea.baseAddress.unsafelyUnwrapped
+            var options = ByteWriter(area, capacity: maximumOptionLength)
+            writeOptions(h, to: &options)
+            let optionLength = min(options.offset, maximumOptionLength)
+            let tcpLength = 20 + optionLength + payloadLength
+            resize(&out, to: ipLength + tcpLength)
+            out.withUnsafeMutableBytes { packet in
+                let base = packet.baseAddress.unsafelyUnwrapped
+                var w = ByteWriter(base, capacity: packet.count)
+                var pseudo = InternetChecksum()
+                switch (h.tuple.local.address, h.tuple.remote.address) {
+                case (.v4(let s), .v4(let d)):
+                    w.put8(0x45); w.put8(h.tos)
+                    w.put16(UInt16(truncatingIfNeeded: 20 + tcpLength))
+                    w.put16(h.ipID)
+                    w.put16(0x4000)  // DF: path MTU discovery is on
+                    w.put8(64); w.put8(IPProtocolNumber.tcp)
+                    w.put16(0)
+                    w.put32(s.value)
+                    w.put32(d.value)
+                    let sum = InternetChecksum.checksum(UnsafeRawBufferPointer(start: base, count: 20))
+                    base.storeBytes(of: sum.bigEndian, toByteOffset: 10, as: UInt16.self)
+                    pseudo.addPseudoHeader(source: s, destination: d, protocol: IPProtocolNumber.tcp, length: tcpLength)
+                case (.v6(let s), .v6(let d)):
+                    w.put32(6 << 28 | UInt32(h.tos) << 20 | (h.flowLabel & 0xF_FFFF))
+                    w.put16(UInt16(truncatingIfNeeded: tcpLength))
+                    w.put8(IPProtocolNumber.tcp); w.put8(64)
+                    w.put32(UInt32(truncatingIfNeeded: s.high >> 32)); w.put32(UInt32(truncatingIfNeeded: s.high))
+                    w.put32(UInt32(truncatingIfNeeded: s.low >> 32)); w.put32(UInt32(truncatingIfNeeded: s.low))
+                    w.put32(UInt32(truncatingIfNeeded: d.high >> 32)); w.put32(UInt32(truncatingIfNeeded: d.high))
+                    w.put32(UInt32(truncatingIfNeeded: d.low >> 32)); w.put32(UInt32(truncatingIfNeeded: d.low))
+                    pseudo.addPseudoHeader(source: s, destination: d, nextHeader: IPProtocolNumber.tcp, length: tcpLength)
+                default:
+                    return
+                }
+                let tcpStart = ipLength
+                w.put16(h.tuple.local.port)
+                w.put16(h.tuple.remote.port)
+                w.put32(h.seq.rawValue)
+                w.put32(h.flags.contains(.ack) ? h.ack.rawValue : 0)
+                let offsetWords = UInt8(truncatingIfNeeded: (20 + optionLength) / 4)
+                w.put8(offsetWords << 4 | UInt8(truncatingIfNeeded: (h.flags.rawValue >> 8) & 1))
+                w.put8(UInt8(truncatingIfNeeded: h.flags.rawValue))
+                w.put16(h.window)
+                w.put16(0)
+                w.put16(0)
+                (base + tcpStart + 20).copyMemory(from: area, byteCount: optionLength)
+                if checksumOffload {
+                    var none: InternetChecksum?
+                    writePayload(base + tcpStart + 20 + optionLength, &none)
+                    base.storeBytes(of: pseudo.sum16.bigEndian, toByteOffset: tcpStart + 16, as: UInt16.self)
+                    return
+                }
+                var sum: InternetChecksum? = pseudo
+                sum?.add(UnsafeRawBufferPointer(start: base + tcpStart, count: 20 + optionLength))
+                writePayload(base + tcpStart + 20 + optionLength, &sum)
+                let checksum = sum?.checksum ?? 0
+                base.storeBytes(of: checksum.bigEndian, toByteOffset: tcpStart + 16, as: UInt16.self)
+            }
+        }
+    }
+
+    /// Makes `out` exactly `count` bytes long, keeping its storage; the bytes'
+    /// values do not matter (the builder overwrites every one).
+    private static func resize(_ out: inout [UInt8], to count: Int) {
+        if out.capacity < count {
+            // Fresh storage, not zero-filled first: every byte is written next.
+            out = [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        } else if out.count > count {
+            out.removeLast(out.count - count)
+        } else if out.count < count {
+            out.append(contentsOf: repeatElement(0, count: count - out.count))
+        }
     }
 }
