@@ -1,3 +1,5 @@
+import LingerWire
+
 /// A growable circular byte buffer: the bytes of a send or receive queue.
 ///
 /// Appends at the back and drops from the front without moving the rest; storage
@@ -78,11 +80,27 @@ struct ByteRing {
     /// Copies `length` bytes starting `offset` bytes from the front into `out`.
     func copy(offset: Int, length: Int, into out: inout [UInt8]) {
         guard length > 0, offset >= 0, offset + length <= count, !storage.isEmpty else { return }
+        if out.isEmpty {
+            // Straight into fresh storage, without zero-filling it first.
+            out = [UInt8](unsafeUninitializedCapacity: length) { dst, initialized in
+                copyOut(offset: offset, length: length, to: UnsafeMutableRawPointer(dst.baseAddress.unsafelyUnwrapped))
+                initialized = length
+            }
+            return
+        }
         let start = out.count
         out.append(contentsOf: repeatElement(0, count: length))
         out.withUnsafeMutableBytes { dst in
             copyOut(offset: offset, length: length, to: dst.baseAddress.unsafelyUnwrapped + start)
         }
+    }
+
+    /// Copies `length` bytes starting `offset` bytes from the front to
+    /// `destination`, which has room for them; nothing when the range is not
+    /// all in the ring.
+    func copy(offset: Int, length: Int, to destination: UnsafeMutableRawPointer) {
+        guard length > 0, offset >= 0, offset + length <= count else { return }
+        copyOut(offset: offset, length: length, to: destination)
     }
 
     /// Copies `length` bytes from `offset` (both checked by the caller) to
@@ -99,20 +117,29 @@ struct ByteRing {
         }
     }
 
-    /// Calls `body` with the bytes `offset..<offset+length` as one contiguous buffer
-    /// (copied only when they wrap around the end of the storage).
-    func withBytes<R>(offset: Int, length: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        guard length > 0, offset >= 0, offset + length <= count, !storage.isEmpty else {
-            return body(UnsafeRawBufferPointer(start: nil, count: 0))
+    /// Copies `length` bytes starting `offset` bytes from the front to
+    /// `destination` and adds them to `checksum` (if any), in one pass (at most
+    /// two runs); zeros when the range is not all in the ring.
+    func copy(offset: Int, length: Int, to destination: UnsafeMutableRawPointer, summing checksum: inout InternetChecksum?) {
+        guard length > 0 else { return }
+        guard offset >= 0, offset + length <= count, !storage.isEmpty else {
+            destination.initializeMemory(as: UInt8.self, repeating: 0, count: length)
+            return
         }
+        guard var sum = checksum else {
+            copyOut(offset: offset, length: length, to: destination)
+            return
+        }
+        defer { checksum = sum }
         let cap = storage.count
-        let start = (head + offset) & (cap - 1)
-        if start + length <= cap {
-            return storage.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<(start + length)])) }
+        let from = (head + offset) & (cap - 1)
+        let first = min(length, cap - from)
+        storage.withUnsafeBytes { src in
+            sum.add(copying: UnsafeRawBufferPointer(rebasing: src[from..<(from + first)]), to: destination)
+            if first < length {
+                sum.add(copying: UnsafeRawBufferPointer(rebasing: src[0..<(length - first)]), to: destination + first)
+            }
         }
-        var tmp: [UInt8] = []
-        copy(offset: offset, length: length, into: &tmp)
-        return tmp.withUnsafeBytes { body($0) }
     }
 
     mutating func removeAll() {

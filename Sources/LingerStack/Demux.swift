@@ -250,7 +250,8 @@ extension NetworkStack {
         }
         counters.increment(.tcpOutSegs)
         counters.increment(.tcpOutRsts)
-        emit(SegmentBuilder.build(header, payload: UnsafeRawBufferPointer(start: nil, count: 0)))
+        emit(SegmentBuilder.build(header, payload: UnsafeRawBufferPointer(start: nil, count: 0),
+                                  checksumOffload: addresses.checksumOffload))
     }
 
     /// A bare ACK on behalf of a request or time-wait entry (tcp_v4_send_ack).
@@ -260,7 +261,8 @@ extension NetworkStack {
         header.timestamp = timestamp
         header.tos = tos
         counters.increment(.tcpOutSegs)
-        emit(SegmentBuilder.build(header, payload: UnsafeRawBufferPointer(start: nil, count: 0)))
+        emit(SegmentBuilder.build(header, payload: UnsafeRawBufferPointer(start: nil, count: 0),
+                                  checksumOffload: addresses.checksumOffload))
     }
 
     /// Whether out-of-window ACKs are being sent too often (tcp_oow_rate_limited);

@@ -9,12 +9,20 @@ public struct StackAddresses: Sendable, Hashable {
     public var ipv6: IPv6Address?
     /// The interface MTU: MSS is derived from it (1500 gives 1460 on IPv4, 1440 on IPv6).
     public var mtu: Int
+    /// Whether the device computes and checks TCP checksums itself, as Linux's
+    /// lo and veth do (NETIF_F_HW_CSUM with NETIF_F_RXCSUM). TCP then leaves
+    /// only the pseudo-header sum in the checksum field (CHECKSUM_PARTIAL:
+    /// tcpdump on lo reports such checksums as incorrect) and takes what the
+    /// device delivers as verified (CHECKSUM_UNNECESSARY). Off by default: a
+    /// TUN device, like packetdrill's, carries whole checksums both ways.
+    public var checksumOffload: Bool
 
     /// Creates an address set.
-    public init(ipv4: IPv4Address? = nil, ipv6: IPv6Address? = nil, mtu: Int = 1500) {
+    public init(ipv4: IPv4Address? = nil, ipv6: IPv6Address? = nil, mtu: Int = 1500, checksumOffload: Bool = false) {
         self.ipv4 = ipv4
         self.ipv6 = ipv6
         self.mtu = mtu
+        self.checksumOffload = checksumOffload
     }
 }
 
@@ -360,6 +368,24 @@ public final class NetworkStack {
         outbound.removeFirst()
     }
 
+    /// Hands back a packet this stack sent once the taker is done with its
+    /// bytes: the stack builds later packets in its storage instead of
+    /// allocating, as a driver reuses its transmit buffers. Optional; a taker
+    /// that keeps packets simply does not call it.
+    public func recycle(_ packet: consuming SentPacket) {
+        guard spareBuffers.count < Self.spareBufferLimit else { return }
+        spareBuffers.append(packet.bytes)
+    }
+
+    /// Packet buffers handed back through ``recycle(_:)``, newest last.
+    private var spareBuffers: [[UInt8]] = []
+    private static let spareBufferLimit = 64
+
+    /// Storage for the next packet built: a recycled buffer, or an empty array.
+    func packetBuffer() -> [UInt8] {
+        spareBuffers.popLast() ?? []
+    }
+
     // MARK: - Input
 
     /// Delivers an inbound IP packet now (tcp_v4_rcv / tcp_v6_rcv). Packets that are
@@ -377,7 +403,7 @@ public final class NetworkStack {
         let isIPv6 = countInboundIP(raw)
         let segment: InboundSegment
         do {
-            segment = try SegmentParser.parse(raw)
+            segment = try SegmentParser.parse(raw, verifyingChecksum: !addresses.checksumOffload)
         } catch {
             if case .badChecksum = error {
                 counters.increment(.tcpInCsumErrors)

@@ -147,9 +147,10 @@ enum SegmentParser {
         UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3])
     }
 
-    /// Parses an IPv4 or IPv6 packet carrying TCP; checks lengths and the TCP checksum.
-    /// Mirrors the checks of ip_rcv_core, ipv6_rcv and tcp_v4_rcv before the lookup.
-    static func parse(_ bytes: UnsafeRawBufferPointer) throws(InboundDrop) -> InboundSegment {
+    /// Parses an IPv4 or IPv6 packet carrying TCP; checks lengths and, unless the
+    /// device vouches for it (checksum offload), the TCP checksum. Mirrors the
+    /// checks of ip_rcv_core, ipv6_rcv and tcp_v4_rcv before the lookup.
+    static func parse(_ bytes: UnsafeRawBufferPointer, verifyingChecksum: Bool = true) throws(InboundDrop) -> InboundSegment {
         guard bytes.count >= 1 else { throw .malformed("empty packet") }
         let version = bytes[0] >> 4
         var source: IPAddress
@@ -205,9 +206,11 @@ enum SegmentParser {
         guard tcpEnd - tcpStart >= 20 else { throw .malformed("TCP header truncated") }
         let dataOffset = Int(bytes[tcpStart + 12] >> 4) * 4
         guard dataOffset >= 20, tcpStart + dataOffset <= tcpEnd else { throw .malformed("bad TCP data offset") }
-        var sum = pseudo
-        sum.add(UnsafeRawBufferPointer(rebasing: bytes[tcpStart..<tcpEnd]))
-        guard sum.checksum == 0 else { throw .badChecksum }
+        if verifyingChecksum {
+            var sum = pseudo
+            sum.add(UnsafeRawBufferPointer(rebasing: bytes[tcpStart..<tcpEnd]))
+            guard sum.checksum == 0 else { throw .badChecksum }
+        }
         var options = SegmentOptions()
         parseOptions(bytes, from: tcpStart + 20, to: tcpStart + dataOffset, into: &options)
         let flagBits = (UInt16(bytes[tcpStart + 12] & 0x01) << 8) | UInt16(bytes[tcpStart + 13])
@@ -295,64 +298,49 @@ struct OutboundHeader {
     var flowLabel: UInt32 = 0
 }
 
+/// Bytes written in order into memory the caller sized (big-endian fields).
+struct ByteWriter {
+    let base: UnsafeMutableRawPointer
+    /// Where the next byte goes, from `base`.
+    private(set) var offset = 0
+    /// How many bytes `base` has room for; writes beyond it are dropped.
+    let capacity: Int
+
+    init(_ base: UnsafeMutableRawPointer, capacity: Int) {
+        self.base = base
+        self.capacity = capacity
+    }
+
+    @inline(__always)
+    mutating func put8(_ v: UInt8) {
+        if offset < capacity { base.storeBytes(of: v, toByteOffset: offset, as: UInt8.self) }
+        offset += 1
+    }
+
+    @inline(__always)
+    mutating func put16(_ v: UInt16) {
+        if offset + 2 <= capacity { base.storeBytes(of: v.bigEndian, toByteOffset: offset, as: UInt16.self) }
+        offset += 2
+    }
+
+    @inline(__always)
+    mutating func put32(_ v: UInt32) {
+        if offset + 4 <= capacity { base.storeBytes(of: v.bigEndian, toByteOffset: offset, as: UInt32.self) }
+        offset += 4
+    }
+}
+
 /// Building IP packets from ``OutboundHeader``s, with Linux's option layout
 /// (tcp_options_write).
 enum SegmentBuilder {
-    /// Where the next byte of a packet under construction goes: the packet is
-    /// written once, in place, into its array's uninitialized storage.
-    struct Cursor {
-        var base: UnsafeMutablePointer<UInt8>
-        var offset = 0
+    /// Room for the option area: TCP allows 40 bytes; the writer drops what
+    /// does not fit (no header asks for more).
+    static let maximumOptionLength = 40
 
-        @inline(__always)
-        mutating func put8(_ v: UInt8) {
-            base[offset] = v
-            offset += 1
-        }
-
-        @inline(__always)
-        mutating func put16(_ v: UInt16) {
-            base[offset] = UInt8(truncatingIfNeeded: v >> 8)
-            base[offset + 1] = UInt8(truncatingIfNeeded: v)
-            offset += 2
-        }
-
-        @inline(__always)
-        mutating func put32(_ v: UInt32) {
-            base[offset] = UInt8(truncatingIfNeeded: v >> 24)
-            base[offset + 1] = UInt8(truncatingIfNeeded: v >> 16)
-            base[offset + 2] = UInt8(truncatingIfNeeded: v >> 8)
-            base[offset + 3] = UInt8(truncatingIfNeeded: v)
-            offset += 4
-        }
-
-        @inline(__always)
-        mutating func put(_ bytes: UnsafeRawBufferPointer) {
-            guard let source = bytes.baseAddress, bytes.count > 0 else { return }
-            UnsafeMutableRawPointer(base + offset).copyMemory(from: source, byteCount: bytes.count)
-            offset += bytes.count
-        }
-    }
-
-    /// How many bytes ``optionBytes(_:into:)`` writes for `h`.
-    static func optionLength(_ h: OutboundHeader) -> Int {
-        var n = 0
-        if h.mss != nil { n += 4 }
-        if h.timestamp != nil { n += 12 } else if h.sackPermitted { n += 4 }
-        if h.windowScale != nil { n += 4 }
-        if !h.sackBlocks.isEmpty { n += 4 + 8 * h.sackBlocks.count }
-        if let cookie = h.fastOpenCookie {
-            let length = 2 + cookie.count
-            n += length + (length & 3 == 2 ? 2 : 0)
-        }
-        return n
-    }
-
-    /// The option bytes in Linux's order: MSS; SACK-permitted folded with timestamps
-    /// (or NOP,NOP,TS); NOP,NOP,SACK-permitted without timestamps; NOP,wscale;
-    /// NOP,NOP,SACK blocks. Mirrors tcp_options_write. Writes
-    /// ``optionLength(_:)`` bytes.
-    static func optionBytes(_ h: OutboundHeader, into out: inout Cursor) {
+    /// Writes the option bytes in Linux's order: MSS; SACK-permitted folded with
+    /// timestamps (or NOP,NOP,TS); NOP,NOP,SACK-permitted without timestamps;
+    /// NOP,wscale; NOP,NOP,SACK blocks. Mirrors tcp_options_write.
+    static func writeOptions(_ h: OutboundHeader, to out: inout ByteWriter) {
         if let mss = h.mss {
             out.put8(2); out.put8(4); out.put16(mss)
         }
@@ -386,7 +374,7 @@ enum SegmentBuilder {
             let length = 2 + cookie.count
             out.put8(34)
             out.put8(UInt8(truncatingIfNeeded: length))
-            cookie.withUnsafeBytes { out.put($0) }
+            for byte in cookie { out.put8(byte) }
             if length & 3 == 2 {
                 out.put8(1)
                 out.put8(1)
@@ -394,66 +382,111 @@ enum SegmentBuilder {
         }
     }
 
-    /// The whole IP packet for `h` carrying `payload` (may be empty), written in
-    /// one pass into one array of its exact size.
-    static func build(_ h: OutboundHeader, payload: UnsafeRawBufferPointer) -> [UInt8] {
-        let optionsLength = optionLength(h)
-        let tcpLength = 20 + optionsLength + payload.count
+    /// The whole IP packet for `h` carrying `payload` (may be empty);
+    /// `checksumOffload`: the device's (see ``StackAddresses/checksumOffload``).
+    static func build(_ h: OutboundHeader, payload: UnsafeRawBufferPointer, checksumOffload: Bool = false) -> [UInt8] {
+        var out: [UInt8] = []
+        build(h, payloadLength: payload.count, checksumOffload: checksumOffload, into: &out) { destination, sum in
+            if sum != nil {
+                sum?.add(copying: payload, to: destination)
+            } else if let source = payload.baseAddress {
+                destination.copyMemory(from: source, byteCount: payload.count)
+            }
+        }
+        return out
+    }
+
+    /// Writes the whole IP packet for `h` into `out`, reusing its storage (its
+    /// old bytes are overwritten; it ends up exactly the packet's length).
+    /// `writePayload` copies the `payloadLength` payload bytes to the pointer it
+    /// is given and, when the checksum is not nil, adds them to it (one pass:
+    /// csum_partial_copy). With `checksumOffload` the device sums the segment:
+    /// the checksum is nil and the field holds the pseudo-header's sum, as
+    /// __tcp_v4_send_check leaves it for CHECKSUM_PARTIAL.
+    /// `out` is empty when the addresses' families differ.
+    static func build(_ h: OutboundHeader, payloadLength: Int, checksumOffload: Bool = false, into out: inout [UInt8],
+                      payload writePayload: (UnsafeMutableRawPointer, inout InternetChecksum?) -> Void) {
         let ipLength: Int
         switch (h.tuple.local.address, h.tuple.remote.address) {
         case (.v4, .v4): ipLength = 20
         case (.v6, .v6): ipLength = 40
-        default: return []
+        default:
+            out.removeAll()
+            return
         }
-        return [UInt8](unsafeUninitializedCapacity: ipLength + tcpLength) { buffer, initialized in
-            guard let base = buffer.baseAddress else { return }
-            var out = Cursor(base: base)
-            var pseudo = InternetChecksum()
-            switch (h.tuple.local.address, h.tuple.remote.address) {
-            case (.v4(let s), .v4(let d)):
-                out.put8(0x45); out.put8(h.tos)
-                out.put16(UInt16(truncatingIfNeeded: 20 + tcpLength))
-                out.put16(h.ipID)
-                out.put16(0x4000)  // DF: path MTU discovery is on
-                out.put8(64); out.put8(IPProtocolNumber.tcp)
-                out.put16(0)
-                out.put32(s.value)
-                out.put32(d.value)
-                let sum = InternetChecksum.checksum(UnsafeRawBufferPointer(start: base, count: 20))
-                base[10] = UInt8(truncatingIfNeeded: sum >> 8)
-                base[11] = UInt8(truncatingIfNeeded: sum)
-                pseudo.addPseudoHeader(source: s, destination: d, protocol: IPProtocolNumber.tcp, length: tcpLength)
-            case (.v6(let s), .v6(let d)):
-                out.put32(6 << 28 | UInt32(h.tos) << 20 | (h.flowLabel & 0xF_FFFF))
-                out.put16(UInt16(truncatingIfNeeded: tcpLength))
-                out.put8(IPProtocolNumber.tcp); out.put8(64)
-                out.put32(UInt32(truncatingIfNeeded: s.high >> 32)); out.put32(UInt32(truncatingIfNeeded: s.high))
-                out.put32(UInt32(truncatingIfNeeded: s.low >> 32)); out.put32(UInt32(truncatingIfNeeded: s.low))
-                out.put32(UInt32(truncatingIfNeeded: d.high >> 32)); out.put32(UInt32(truncatingIfNeeded: d.high))
-                out.put32(UInt32(truncatingIfNeeded: d.low >> 32)); out.put32(UInt32(truncatingIfNeeded: d.low))
-                pseudo.addPseudoHeader(source: s, destination: d, nextHeader: IPProtocolNumber.tcp, length: tcpLength)
-            default:
-                return
+        withUnsafeTemporaryAllocation(byteCount: maximumOptionLength, alignment: 4) { optionArea in
+            let area = optionArea.baseAddress.unsafelyUnwrapped
+            var options = ByteWriter(area, capacity: maximumOptionLength)
+            writeOptions(h, to: &options)
+            let optionLength = min(options.offset, maximumOptionLength)
+            let tcpLength = 20 + optionLength + payloadLength
+            resize(&out, to: ipLength + tcpLength)
+            out.withUnsafeMutableBytes { packet in
+                let base = packet.baseAddress.unsafelyUnwrapped
+                var w = ByteWriter(base, capacity: packet.count)
+                var pseudo = InternetChecksum()
+                switch (h.tuple.local.address, h.tuple.remote.address) {
+                case (.v4(let s), .v4(let d)):
+                    w.put8(0x45); w.put8(h.tos)
+                    w.put16(UInt16(truncatingIfNeeded: 20 + tcpLength))
+                    w.put16(h.ipID)
+                    w.put16(0x4000)  // DF: path MTU discovery is on
+                    w.put8(64); w.put8(IPProtocolNumber.tcp)
+                    w.put16(0)
+                    w.put32(s.value)
+                    w.put32(d.value)
+                    let sum = InternetChecksum.checksum(UnsafeRawBufferPointer(start: base, count: 20))
+                    base.storeBytes(of: sum.bigEndian, toByteOffset: 10, as: UInt16.self)
+                    pseudo.addPseudoHeader(source: s, destination: d, protocol: IPProtocolNumber.tcp, length: tcpLength)
+                case (.v6(let s), .v6(let d)):
+                    w.put32(6 << 28 | UInt32(h.tos) << 20 | (h.flowLabel & 0xF_FFFF))
+                    w.put16(UInt16(truncatingIfNeeded: tcpLength))
+                    w.put8(IPProtocolNumber.tcp); w.put8(64)
+                    w.put32(UInt32(truncatingIfNeeded: s.high >> 32)); w.put32(UInt32(truncatingIfNeeded: s.high))
+                    w.put32(UInt32(truncatingIfNeeded: s.low >> 32)); w.put32(UInt32(truncatingIfNeeded: s.low))
+                    w.put32(UInt32(truncatingIfNeeded: d.high >> 32)); w.put32(UInt32(truncatingIfNeeded: d.high))
+                    w.put32(UInt32(truncatingIfNeeded: d.low >> 32)); w.put32(UInt32(truncatingIfNeeded: d.low))
+                    pseudo.addPseudoHeader(source: s, destination: d, nextHeader: IPProtocolNumber.tcp, length: tcpLength)
+                default:
+                    return
+                }
+                let tcpStart = ipLength
+                w.put16(h.tuple.local.port)
+                w.put16(h.tuple.remote.port)
+                w.put32(h.seq.rawValue)
+                w.put32(h.flags.contains(.ack) ? h.ack.rawValue : 0)
+                let offsetWords = UInt8(truncatingIfNeeded: (20 + optionLength) / 4)
+                w.put8(offsetWords << 4 | UInt8(truncatingIfNeeded: (h.flags.rawValue >> 8) & 1))
+                w.put8(UInt8(truncatingIfNeeded: h.flags.rawValue))
+                w.put16(h.window)
+                w.put16(0)
+                w.put16(0)
+                (base + tcpStart + 20).copyMemory(from: area, byteCount: optionLength)
+                if checksumOffload {
+                    var none: InternetChecksum?
+                    writePayload(base + tcpStart + 20 + optionLength, &none)
+                    base.storeBytes(of: pseudo.sum16.bigEndian, toByteOffset: tcpStart + 16, as: UInt16.self)
+                    return
+                }
+                var sum: InternetChecksum? = pseudo
+                sum?.add(UnsafeRawBufferPointer(start: base + tcpStart, count: 20 + optionLength))
+                writePayload(base + tcpStart + 20 + optionLength, &sum)
+                let checksum = sum?.checksum ?? 0
+                base.storeBytes(of: checksum.bigEndian, toByteOffset: tcpStart + 16, as: UInt16.self)
             }
-            let tcpStart = out.offset
-            out.put16(h.tuple.local.port)
-            out.put16(h.tuple.remote.port)
-            out.put32(h.seq.rawValue)
-            out.put32(h.flags.contains(.ack) ? h.ack.rawValue : 0)
-            let offsetWords = UInt8(truncatingIfNeeded: (20 + optionsLength) / 4)
-            out.put8(offsetWords << 4 | UInt8(truncatingIfNeeded: (h.flags.rawValue >> 8) & 1))
-            out.put8(UInt8(truncatingIfNeeded: h.flags.rawValue))
-            out.put16(h.window)
-            out.put16(0)
-            out.put16(0)
-            optionBytes(h, into: &out)
-            out.put(payload)
-            var sum = pseudo
-            sum.add(UnsafeRawBufferPointer(start: base + tcpStart, count: tcpLength))
-            let checksum = sum.checksum
-            base[tcpStart + 16] = UInt8(truncatingIfNeeded: checksum >> 8)
-            base[tcpStart + 17] = UInt8(truncatingIfNeeded: checksum)
-            initialized = out.offset
+        }
+    }
+
+    /// Makes `out` exactly `count` bytes long, keeping its storage; the bytes'
+    /// values do not matter (the builder overwrites every one).
+    private static func resize(_ out: inout [UInt8], to count: Int) {
+        if out.capacity < count {
+            // Fresh storage, not zero-filled first: every byte is written next.
+            out = [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        } else if out.count > count {
+            out.removeLast(out.count - count)
+        } else if out.count < count {
+            out.append(contentsOf: repeatElement(0, count: count - out.count))
         }
     }
 }

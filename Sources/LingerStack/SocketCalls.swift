@@ -388,11 +388,15 @@ public final class SocketLayer {
         guard let file = files.file(fd) else { return .completed(Self.fail(EBADF)) }
         var data: [UInt8] = []
         var nullAt: Int?
-        for b in buffers {
-            switch b {
-            case .bytes(let bytes): data += bytes
-            case .null(let length):
-                if length > 0 && nullAt == nil { nullAt = data.count }
+        if buffers.count == 1, case .bytes(let bytes) = buffers[0] {
+            data = bytes  // one buffer: shared, not copied
+        } else {
+            for b in buffers {
+                switch b {
+                case .bytes(let bytes): data += bytes
+                case .null(let length):
+                    if length > 0 && nullAt == nil { nullAt = data.count }
+                }
             }
         }
         if case .pipe(let pipe, let isReadEnd) = file.kind {
@@ -419,7 +423,9 @@ public final class SocketLayer {
         let faultAfter = nullAt != nil
         var copied = 0
         let attempt: (Bool) -> SocketCallResult? = { canBlock in
-            sk.sendAttempt(data, offset: &copied, count: total, flags: flags, canBlock: canBlock, faultAfter: faultAfter)
+            data.withUnsafeBytes { raw in
+                sk.sendAttempt(raw, offset: &copied, count: total, flags: flags, canBlock: canBlock, faultAfter: faultAfter)
+            }
         }
         if let r = attempt(!nonBlocking) { return .completed(r) }
         if nonBlocking {
@@ -436,6 +442,57 @@ public final class SocketLayer {
         }
         return .blocked(BlockedCall(name: name, deadline: deadline, attempt: wokenAttempt,
                                     timeout: { copied > 0 ? SocketCallResult(value: Int64(copied)) : Self.fail(EAGAIN) }))
+    }
+
+    // MARK: - Calls on the caller's memory
+
+    /// `send(fd, bytes, flags | MSG_DONTWAIT)`: copies what fits from the
+    /// caller's memory straight into the socket's send queue, as the kernel
+    /// copies from user memory, without an intermediate array. It never
+    /// sleeps (the memory is only borrowed for the call): where a blocking
+    /// send would wait it returns what it took, or EAGAIN.
+    public func send(fd: Int32, bytes: UnsafeRawBufferPointer, flags: Int32 = 0) -> SocketCallResult {
+        if exiting { return Self.fail(ESRCH) }
+        let flags = flags | MSG_DONTWAIT
+        guard let sk = files.file(fd)?.socket, flags & MSG_FASTOPEN == 0, !sk.deferConnect,
+              bytes.count > 0 else {
+            // Everything but the plain socket case takes the general path.
+            return completedNow(send(fd: fd, buffers: [.bytes(Array(bytes))], flags: flags, name: "send"))
+        }
+        sk.rateCheckAppLimited()
+        var copied = 0
+        return sk.sendAttempt(bytes, offset: &copied, count: bytes.count, flags: flags, canBlock: false,
+                              faultAfter: false)
+            ?? (copied > 0 ? SocketCallResult(value: Int64(copied)) : Self.fail(EAGAIN))
+    }
+
+    /// `recv(fd, buffer, flags | MSG_DONTWAIT)`: copies what is readable
+    /// straight from the socket's receive queue into the caller's memory. The
+    /// result's value is the byte count and its output `.none` (the bytes are
+    /// in `buffer`). It never sleeps: where a blocking recv would wait it
+    /// returns EAGAIN.
+    public func receive(fd: Int32, into buffer: UnsafeMutableRawBufferPointer, flags: Int32 = 0) -> SocketCallResult {
+        if exiting { return Self.fail(ESRCH) }
+        let flags = flags | MSG_DONTWAIT
+        guard let sk = files.file(fd)?.socket, sk.state != .listen,
+              flags & (MSG_OOB | MSG_ERRQUEUE) == 0, let destination = buffer.baseAddress else {
+            // Everything but the plain socket case takes the general path.
+            let r = completedNow(receive(fd: fd, buffers: [.capacity(buffer.count)], flags: flags, name: "recv",
+                                         form: .plain))
+            guard case .received(let data) = r.output else { return r }
+            data.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(buffer.count))) }
+            return SocketCallResult(value: r.value, errno: r.errno)
+        }
+        return sk.receiveAttempt(capacity: buffer.count, flags: flags, nullBuffer: false, canBlock: false,
+                                 into: destination) ?? Self.fail(EAGAIN)
+    }
+
+    /// The result of a call started with MSG_DONTWAIT (which completes at once).
+    private func completedNow(_ outcome: SyscallOutcome) -> SocketCallResult {
+        switch outcome {
+        case .completed(let r): return r
+        case .blocked: return Self.fail(EAGAIN)
+        }
     }
 
     /// tcp_sendmsg_fastopen: the write that starts a Fast Open connection. The

@@ -98,7 +98,8 @@ extension TCPSocket {
         h.tos = tosByte
         if req.synAckTime == 0 { req.synAckTime = stack.now }
         stack.counters.increment(.tcpOutSegs)
-        stack.emit(SegmentBuilder.build(h, payload: UnsafeRawBufferPointer(start: nil, count: 0)))
+        stack.emit(SegmentBuilder.build(h, payload: UnsafeRawBufferPointer(start: nil, count: 0),
+                                        checksumOffload: stack.addresses.checksumOffload))
     }
 
     /// reqsk_timer_handler: retransmits the SYN-ACK with backoff until

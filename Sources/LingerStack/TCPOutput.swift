@@ -55,8 +55,12 @@ extension TCPSocket {
         }
         if countAsNew { stack.counters.increment(.tcpOutSegs) }
         segsOut &+= 1
-        let bytes = sendBytes.withBytes(offset: payloadOffset, length: payloadLength) { payload in
-            SegmentBuilder.build(h, payload: payload)
+        // The payload goes from the send queue into the packet in one pass
+        // that also sums it, in a buffer the link may have handed back.
+        var bytes = stack.packetBuffer()
+        SegmentBuilder.build(h, payloadLength: payloadLength, checksumOffload: stack.addresses.checksumOffload,
+                             into: &bytes) { destination, sum in
+            sendBytes.copy(offset: payloadOffset, length: payloadLength, to: destination, summing: &sum)
         }
         let charge = truesize ?? (payloadLength + sendSkbOverhead)
         if stack.emit(bytes, departure: stamp, owner: self, truesize: charge,

@@ -18,8 +18,11 @@ extension TCPSocket {
     }
 
     /// One try at a receive call. Returns nil when the call would sleep.
-    /// Mirrors tcp_recvmsg_locked (without urgent data).
-    func receiveAttempt(capacity: Int, flags: Int32, nullBuffer: Bool, canBlock: Bool) -> SocketCallResult? {
+    /// The data goes to `destination` (at least `capacity` bytes) when given,
+    /// else into the result's `.received` array. Mirrors tcp_recvmsg_locked
+    /// (without urgent data).
+    func receiveAttempt(capacity: Int, flags: Int32, nullBuffer: Bool, canBlock: Bool,
+                        into destination: UnsafeMutableRawPointer? = nil) -> SocketCallResult? {
         if state == .listen { return SocketLayer.fail(ENOTCONN) }
         if capacity == 0 { return SocketCallResult(value: 0, output: .received([])) }
         let peek = flags & MSG_PEEK != 0
@@ -30,8 +33,14 @@ extension TCPSocket {
             if available < target && canBlock && !finished { return nil }
             let n = min(capacity, available)
             if nullBuffer { return SocketLayer.fail(EFAULT) }
-            var out: [UInt8] = []
-            receiveBytes.copy(offset: 0, length: n, into: &out)
+            var output = SocketCallOutput.none
+            if let destination {
+                receiveBytes.copy(offset: 0, length: n, to: destination)
+            } else {
+                var out: [UInt8] = []
+                receiveBytes.copy(offset: 0, length: n, into: &out)
+                output = .received(out)
+            }
             if !peek {
                 receiveBytes.removeFirst(n)
                 copiedSeq = copiedSeq + n
@@ -42,7 +51,7 @@ extension TCPSocket {
                 receiveSpaceAdjust()
                 cleanupReceiveBuffer(copied: n)
             }
-            return SocketCallResult(value: Int64(n), output: .received(out))
+            return SocketCallResult(value: Int64(n), output: output)
         }
         if sockDone {
             // found_fin_ok: the reader reached the FIN; its buffer is freed.
@@ -87,7 +96,7 @@ extension TCPSocket {
     /// One try at a send call: copies what fits from `data[offset..<count]`,
     /// advancing `offset`. Returns the call's result, or nil when it must sleep
     /// (for space, or for the connection to complete). Mirrors tcp_sendmsg_locked.
-    func sendAttempt(_ data: [UInt8], offset: inout Int, count: Int, flags: Int32, canBlock: Bool,
+    func sendAttempt(_ data: UnsafeRawBufferPointer, offset: inout Int, count: Int, flags: Int32, canBlock: Bool,
                      faultAfter: Bool) -> SocketCallResult? {
         if state != .established && state != .closeWait {
             // sk_stream_wait_connect
@@ -108,10 +117,8 @@ extension TCPSocket {
             return SocketCallResult(value: 0)
         }
         let before = offset
-        let taken = data.withUnsafeBytes { raw in
-            appendToSendQueue(UnsafeRawBufferPointer(rebasing: raw[offset..<count]), count: count - offset,
-                              more: flags & MSG_MORE != 0, eor: flags & MSG_EOR != 0)
-        }
+        let taken = appendToSendQueue(UnsafeRawBufferPointer(rebasing: data[offset..<count]), count: count - offset,
+                                      more: flags & MSG_MORE != 0, eor: flags & MSG_EOR != 0)
         offset += taken
         if offset < count {
             // wait_for_space

@@ -44,6 +44,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Bytes each throughput case sends.")
     var transferBytes: Int = 1 << 30
 
+    @Flag(inversion: .prefixedNo,
+          help: "Throughput: the in-memory link's devices offload TCP checksums, as Linux's lo does (NETIF_F_HW_CSUM).")
+    var checksumOffload = true
+
     @Option(help: "Connection life cycles each side of lifecycles runs (at most 60,000: one port each).")
     var cycles: Int = 20000
 
@@ -141,10 +145,11 @@ struct BenchCommand: ParsableCommand {
         var notes: [String] = []
         var linger: Double?
         do {
-            let link = try InMemoryLink(mtu: mtu)
+            let link = try InMemoryLink(mtu: mtu, checksumOffload: checksumOffload)
             let m = try link.bulkTransfer(bytes: transferBytes)
             linger = m.gigabitsPerSecond
-            notes.append("Linger: \(m.bytes) bytes checked in \(m.packets) packets, \(BenchReport.figure(Double(m.virtualMicroseconds) / 1000)) ms virtual")
+            notes.append("Linger: \(m.bytes) bytes checked in \(m.packets) packets, \(BenchReport.figure(Double(m.virtualMicroseconds) / 1000)) ms virtual, "
+                         + (checksumOffload ? "the link's devices offload TCP checksums (as lo does)" : "TCP checksums computed and verified in software"))
         } catch {
             notes.append("\(error)")
         }

@@ -14,6 +14,14 @@ import Testing
         #expect(link.client.establishedHashCount == 1 && link.server.establishedHashCount == 1)
     }
 
+    /// With checksum offload on both devices the stream still arrives whole.
+    @Test(arguments: [1500, 65536])
+    func bulkTransferWithChecksumOffload(mtu: Int) throws {
+        let link = try InMemoryLink(mtu: mtu, checksumOffload: true)
+        let m = try link.bulkTransfer(bytes: 200_003, writeSize: 65536)
+        #expect(m.bytes == 200_003)
+    }
+
     @Test func patternHasALongPeriod() {
         // Shifted copies of the stream differ: a segment delivered at the wrong
         // offset would fail the check.

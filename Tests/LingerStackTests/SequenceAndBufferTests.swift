@@ -59,8 +59,35 @@ import Testing
         var out: [UInt8] = []
         ring.copy(offset: 0, length: ring.count, into: &out)
         #expect(out == model)
-        let middle = ring.withBytes(offset: 10, length: 100) { Array($0) }
+        var middle = [UInt8](repeating: 0, count: 100)
+        var sum: InternetChecksum? = InternetChecksum()
+        middle.withUnsafeMutableBytes { ring.copy(offset: 10, length: 100, to: $0.baseAddress!, summing: &sum) }
         #expect(middle == Array(model[10..<110]))
+        #expect(sum?.checksum == InternetChecksum.checksum(Array(model[10..<110])))
+    }
+
+    /// The copy that sums (how payload goes into a packet) gives the bytes and
+    /// their checksum across the end of the storage, odd split included, and
+    /// copies without summing when there is no checksum to feed.
+    @Test func byteRingCopiesAndSumsAcrossTheWrap() {
+        var ring = ByteRing(capacity: 256)
+        ring.appendZeros(101)
+        ring.removeFirst(101)
+        let model = (0..<230).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        ring.append(model)  // starts at 101: 155 bytes to the end, then 75 wrapped
+        for (offset, length) in [(0, 230), (3, 200), (154, 2), (60, 170)] {
+            var out = [UInt8](repeating: 0xEE, count: length)
+            var sum: InternetChecksum? = InternetChecksum()
+            out.withUnsafeMutableBytes { ring.copy(offset: offset, length: length, to: $0.baseAddress!, summing: &sum) }
+            let expected = Array(model[offset..<(offset + length)])
+            #expect(out == expected)
+            #expect(sum?.checksum == InternetChecksum.checksum(expected))
+            var plain = [UInt8](repeating: 0xEE, count: length)
+            var none: InternetChecksum?
+            plain.withUnsafeMutableBytes { ring.copy(offset: offset, length: length, to: $0.baseAddress!, summing: &none) }
+            #expect(plain == expected)
+            #expect(none == nil)
+        }
     }
 
     @Test func byteRingZerosAndCopiesAcrossTheWrap() {
@@ -86,7 +113,11 @@ import Testing
         #expect(out.isEmpty)
         ring.removeFirst(10)
         #expect(ring.isEmpty)
-        #expect(ring.withBytes(offset: 0, length: 1) { $0.count } == 0)
+        // A range not in the ring copies as zeros (a packet never carries stale bytes).
+        var stale: [UInt8] = [5, 5]
+        var sum: InternetChecksum? = InternetChecksum()
+        stale.withUnsafeMutableBytes { ring.copy(offset: 0, length: 2, to: $0.baseAddress!, summing: &sum) }
+        #expect(stale == [0, 0])
     }
 
     @Test func ringQueueBehavesLikeAnArray() {
