@@ -148,7 +148,8 @@ struct BenchCommand: ParsableCommand {
             let link = try InMemoryLink(mtu: mtu, checksumOffload: checksumOffload)
             let m = try link.bulkTransfer(bytes: transferBytes)
             linger = m.gigabitsPerSecond
-            notes.append("Linger: \(m.bytes) bytes checked in \(m.packets) packets, \(BenchReport.figure(Double(m.virtualMicroseconds) / 1000)) ms virtual, "
+            notes.append("Linger: \(m.bytes) bytes checked in \(m.packets) packets over a link without delay "
+                         + "(\(BenchReport.figure(Double(m.virtualMicroseconds) / 1000)) ms of virtual time passed), "
                          + (checksumOffload ? "the link's devices offload TCP checksums (as lo does)" : "TCP checksums computed and verified in software"))
         } catch {
             notes.append("\(error)")
