@@ -231,25 +231,31 @@ public final class SocketLayer {
         case .failure(let e): return .completed(Self.fail(e.errno))
         }
         if flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 { return .completed(Self.fail(EINVAL)) }
-        let attempt: () -> SocketCallResult? = { [unowned self] in
-            if sk.state != .listen { return Self.fail(EINVAL) }
-            guard !sk.acceptQueue.isEmpty else { return nil }
-            let child = sk.acceptQueue.removeFirst()
-            child.inAcceptQueue = false
-            guard let newFD = self.files.lowestFree() else { return Self.fail(EMFILE) }
-            child.hasFile = true
-            child.connectState = .connected
-            let nf = OpenFile(kind: .socket(child), statusFlags: O_RDWR | (flags & SOCK_NONBLOCK != 0 ? O_NONBLOCK : 0))
-            self.files.install(nf, at: newFD, cloexec: flags & SOCK_CLOEXEC != 0)
-            var peer: SocketAddress?
-            if let r = child.remoteAddress { peer = Self.socketAddress(r, port: child.remotePort, family: child.family) }
-            return SocketCallResult(value: Int64(newFD), output: .acceptedFrom(peer))
-        }
         if sk.state != .listen { return .completed(Self.fail(EINVAL)) }
-        if let r = attempt() { return .completed(r) }
+        if let r = acceptAttempt(sk, flags: flags) { return .completed(r) }
         if file.isNonBlocking { return .completed(Self.fail(EAGAIN)) }
         let deadline = sk.receiveTimeout > 0 ? stack.now + sk.receiveTimeout : nil
-        return .blocked(BlockedCall(name: "accept", deadline: deadline, attempt: attempt, timeout: { Self.fail(EAGAIN) }))
+        // Only a call that sleeps needs its retry as a closure.
+        return .blocked(BlockedCall(name: "accept", deadline: deadline,
+                                    attempt: { [unowned self] in self.acceptAttempt(sk, flags: flags) },
+                                    timeout: { Self.fail(EAGAIN) }))
+    }
+
+    /// One try at accept on listener `sk`: the new descriptor, or nil while
+    /// the accept queue is empty (inet_csk_accept).
+    private func acceptAttempt(_ sk: TCPSocket, flags: Int32) -> SocketCallResult? {
+        if sk.state != .listen { return Self.fail(EINVAL) }
+        guard !sk.acceptQueue.isEmpty else { return nil }
+        let child = sk.acceptQueue.removeFirst()
+        child.inAcceptQueue = false
+        guard let newFD = files.lowestFree() else { return Self.fail(EMFILE) }
+        child.hasFile = true
+        child.connectState = .connected
+        let nf = OpenFile(kind: .socket(child), statusFlags: O_RDWR | (flags & SOCK_NONBLOCK != 0 ? O_NONBLOCK : 0))
+        files.install(nf, at: newFD, cloexec: flags & SOCK_CLOEXEC != 0)
+        var peer: SocketAddress?
+        if let r = child.remoteAddress { peer = Self.socketAddress(r, port: child.remotePort, family: child.family) }
+        return SocketCallResult(value: Int64(newFD), output: .acceptedFrom(peer))
     }
 
     /// The socket address Linux reports for `ip:port` on a socket of `family`.
@@ -302,23 +308,27 @@ public final class SocketLayer {
             if sk.deferConnect { return .completed(SocketCallResult(value: 0)) }
             err = EINPROGRESS
         }
-        let finish: () -> SocketCallResult? = {
-            if sk.state == .synSent || sk.state == .synReceived { return nil }
-            if sk.state == .close {
-                let e = sk.takeError()
-                sk.connectState = .unconnected
-                sk.disconnect()
-                return Self.fail(e != 0 ? e : ECONNABORTED)
-            }
-            sk.connectState = .connected
-            return SocketCallResult(value: 0)
-        }
         if sk.state == .synSent || sk.state == .synReceived {
             if file.isNonBlocking { return .completed(Self.fail(err)) }
             let deadline = sk.sendTimeout > 0 ? stack.now + sk.sendTimeout : nil
-            return .blocked(BlockedCall(name: "connect", deadline: deadline, attempt: finish, timeout: { Self.fail(EINPROGRESS) }))
+            return .blocked(BlockedCall(name: "connect", deadline: deadline, attempt: { Self.connectFinish(sk) },
+                                        timeout: { Self.fail(EINPROGRESS) }))
         }
-        return .completed(finish() ?? Self.fail(err))
+        return .completed(Self.connectFinish(sk) ?? Self.fail(err))
+    }
+
+    /// How connect ends once the handshake is over (inet_wait_for_connect's
+    /// caller): nil while it is still under way.
+    private static func connectFinish(_ sk: TCPSocket) -> SocketCallResult? {
+        if sk.state == .synSent || sk.state == .synReceived { return nil }
+        if sk.state == .close {
+            let e = sk.takeError()
+            sk.connectState = .unconnected
+            sk.disconnect()
+            return Self.fail(e != 0 ? e : ECONNABORTED)
+        }
+        sk.connectState = .connected
+        return SocketCallResult(value: 0)
     }
 
     // MARK: - Receiving
