@@ -115,17 +115,21 @@ public final class InMemoryLink {
     public func connect(port: UInt16, noDelay: Bool = false) throws(BenchError) -> (Int32, Int32) {
         let listener = try listenerFD(port)
         let fd = try Self.nonBlockingSocket(clientProcess)
-        if noDelay { try Self.call(clientProcess, .setsockopt(fd: fd, level: 6, name: 1, value: [1, 0, 0, 0], length: 4)) }
+        if noDelay { try Self.setNoDelay(clientProcess, fd) }
         let c = try Self.call(clientProcess, .connect(fd: fd, address: .ipv4(Self.serverAddress, port: port), length: 16))
         guard c.value == 0 || c.errno == 115 else { throw BenchError("connect failed: errno \(c.errno)") }
         carry()
         // accept4(SOCK_NONBLOCK): the accepted socket is non-blocking too.
         let a = try Self.call(serverProcess, .accept(fd: listener, flags: 0o4000))
         guard a.value >= 0 else { throw BenchError("accept failed: errno \(a.errno)") }
-        if noDelay {
-            try Self.call(serverProcess, .setsockopt(fd: Int32(a.value), level: 6, name: 1, value: [1, 0, 0, 0], length: 4))
-        }
+        if noDelay { try Self.setNoDelay(serverProcess, Int32(a.value)) }
         return (fd, Int32(a.value))
+    }
+
+    /// setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(int)).
+    static func setNoDelay(_ process: SocketLayer, _ fd: Int32) throws(BenchError) {
+        let r = process.setsockopt(fd: fd, level: 6, name: 1, integer: 1)
+        guard r.value == 0 else { throw BenchError("setsockopt(TCP_NODELAY) failed: errno \(r.errno)") }
     }
 
     var listeners: [UInt16: Int32] = [:]
@@ -230,20 +234,32 @@ extension InMemoryLink {
     /// client holds the connection's TIME_WAIT entry. Returns wall nanoseconds.
     public func lifecycles(_ count: Int, port: UInt16 = 5002) throws(BenchError) -> Int64 {
         let before = client.timeWaitEntryCount
+        // write(fd, "Q", 1) and read(fd, &byte, 1) on the program's own
+        // memory, as a client and server pass it to the kernel.
+        let byte = UnsafeMutableRawBufferPointer.allocate(byteCount: 1, alignment: 1)
+        defer { byte.deallocate() }
+        var request: UInt8 = 0x51
+        var response: UInt8 = 0x52
         let start = monotonicNanoseconds()
         for i in 0..<count {
             let (c, s) = try connect(port: port, noDelay: true)
-            try Self.call(clientProcess, .write(fd: c, data: .bytes([0x51])))
+            let w = withUnsafeBytes(of: &request) { clientProcess.send(fd: c, bytes: $0) }
+            guard w.value == 1 else { throw BenchError("Linger: cycle \(i): request write failed (errno \(w.errno))") }
             carry()
-            let request = try Self.call(serverProcess, .read(fd: s, buffer: .capacity(1)))
-            guard request.value == 1 else { throw BenchError("Linger: cycle \(i): no request (errno \(request.errno))") }
-            try Self.call(serverProcess, .write(fd: s, data: .bytes([0x52])))
+            let got = serverProcess.receive(fd: s, into: byte)
+            guard got.value == 1, byte[0] == request else {
+                throw BenchError("Linger: cycle \(i): no request (errno \(got.errno))")
+            }
+            let v = withUnsafeBytes(of: &response) { serverProcess.send(fd: s, bytes: $0) }
+            guard v.value == 1 else { throw BenchError("Linger: cycle \(i): response write failed (errno \(v.errno))") }
             carry()
-            let response = try Self.call(clientProcess, .read(fd: c, buffer: .capacity(1)))
-            guard response.value == 1 else { throw BenchError("Linger: cycle \(i): no response (errno \(response.errno))") }
+            let answer = clientProcess.receive(fd: c, into: byte)
+            guard answer.value == 1, byte[0] == response else {
+                throw BenchError("Linger: cycle \(i): no response (errno \(answer.errno))")
+            }
             try Self.call(clientProcess, .close(fd: c))
             carry()
-            let end = try Self.call(serverProcess, .read(fd: s, buffer: .capacity(1)))
+            let end = serverProcess.receive(fd: s, into: byte)
             guard end.value == 0 else { throw BenchError("Linger: cycle \(i): server saw no end (errno \(end.errno))") }
             try Self.call(serverProcess, .close(fd: s))
             carry()

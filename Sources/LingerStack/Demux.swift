@@ -92,12 +92,16 @@ extension NetworkStack {
     /// Adds `sk` to its port's owners (inet_bind_hash): O(1), in place, as a
     /// listener's millionth child must not copy or scan the list.
     func addBound(_ sk: TCPSocket) {
-        let count = bound[sk.localPort]?.count ?? 0
-        if sk.isBound, sk.boundIndex >= 0, sk.boundIndex < count, bound[sk.localPort]?[sk.boundIndex] === sk {
-            return
+        // One hash of the port: the list is changed in place through its index.
+        if let i = bound.index(forKey: sk.localPort) {
+            let index = sk.boundIndex
+            if sk.isBound, index >= 0, index < bound.values[i].count, bound.values[i][index] === sk { return }
+            sk.boundIndex = bound.values[i].count
+            bound.values[i].append(sk)
+        } else {
+            sk.boundIndex = 0
+            bound[sk.localPort] = [sk]
         }
-        sk.boundIndex = bound[sk.localPort, default: []].count
-        bound[sk.localPort, default: []].append(sk)
         sk.isBound = true
     }
 
@@ -105,21 +109,25 @@ extension NetworkStack {
     /// its place (the list's order means nothing).
     func removeBound(_ sk: TCPSocket) {
         guard sk.isBound else { return }
-        let port = sk.localPort
         let index = sk.boundIndex
-        // No local copy of the list: holding one would make the mutations copy it.
-        let count = bound[port]?.count ?? 0
-        if index >= 0, index < count, bound[port]?[index] === sk {
-            bound[port]?.swapAt(index, count - 1)
-            bound[port]?.removeLast()
-            if index < count - 1, let moved = bound[port]?[index] { moved.boundIndex = index }
-            if count == 1 { bound[port] = nil }
-        } else {
-            bound[port]?.removeAll { $0 === sk }
-            if bound[port]?.isEmpty == true { bound[port] = nil }
-        }
         sk.boundIndex = -1
         sk.isBound = false
+        // One hash of the port; the list is changed in place through its index
+        // (no local copy of it: holding one would make the mutations copy it).
+        guard let i = bound.index(forKey: sk.localPort) else { return }
+        let count = bound.values[i].count
+        if index >= 0, index < count, bound.values[i][index] === sk {
+            if count == 1 {
+                bound.remove(at: i)
+                return
+            }
+            bound.values[i].swapAt(index, count - 1)
+            bound.values[i].removeLast()
+            if index < count - 1 { bound.values[i][index].boundIndex = index }
+        } else {
+            bound.values[i].removeAll { $0 === sk }
+            if bound.values[i].isEmpty { bound.remove(at: i) }
+        }
     }
 
     /// Whether binding `sk` to `address:port` conflicts with another socket or a

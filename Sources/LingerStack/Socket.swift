@@ -265,7 +265,6 @@ final class TCPSocket {
     // MARK: listener
     /// A child created by the handshake that no accept() has taken yet.
     // inAcceptQueue: a bit of packedFlags
-    weak var listener: TCPSocket?
 
     // MARK: send sequence space
     // finQueued: a bit of packedFlags

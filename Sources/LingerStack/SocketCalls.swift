@@ -72,20 +72,24 @@ public final class SocketLayer {
         case .listen(let fd, let backlog): return done(listen(fd: fd, backlog: backlog))
         case .accept(let fd, let flags): return accept(fd: fd, flags: flags ?? 0)
         case .connect(let fd, let address, let length): return connect(fd: fd, address: address, length: length)
-        case .read(let fd, let buffer): return receive(fd: fd, buffers: [buffer], flags: 0, name: "read", form: .plain)
-        case .readv(let fd, let buffers): return receive(fd: fd, buffers: buffers, flags: 0, name: "readv", form: .plain)
-        case .recv(let fd, let buffer, let flags): return receive(fd: fd, buffers: [buffer], flags: flags, name: "recv", form: .plain)
+        case .read(let fd, let buffer):
+            return receive(fd: fd, room: Self.receiveRoom(buffer), flags: 0, name: "read", form: .plain)
+        case .readv(let fd, let buffers):
+            return receive(fd: fd, room: Self.receiveRoom(buffers), flags: 0, name: "readv", form: .plain)
+        case .recv(let fd, let buffer, let flags):
+            return receive(fd: fd, room: Self.receiveRoom(buffer), flags: flags, name: "recv", form: .plain)
         case .recvfrom(let fd, let buffer, let flags):
-            return receive(fd: fd, buffers: [buffer], flags: flags, name: "recvfrom", form: .from)
+            return receive(fd: fd, room: Self.receiveRoom(buffer), flags: flags, name: "recvfrom", form: .from)
         case .recvmsg(let fd, let buffers, let controlLength, let flags):
-            return receive(fd: fd, buffers: buffers, flags: flags, name: "recvmsg", form: .message(controlLength: controlLength))
-        case .write(let fd, let data): return send(fd: fd, buffers: [data], flags: 0, name: "write")
-        case .writev(let fd, let buffers): return send(fd: fd, buffers: buffers, flags: 0, name: "writev")
-        case .send(let fd, let data, let flags): return send(fd: fd, buffers: [data], flags: flags, name: "send")
+            return receive(fd: fd, room: Self.receiveRoom(buffers), flags: flags, name: "recvmsg",
+                           form: .message(controlLength: controlLength))
+        case .write(let fd, let data): return send(fd: fd, source: Self.sendSource(data), flags: 0, name: "write")
+        case .writev(let fd, let buffers): return send(fd: fd, source: Self.sendSource(buffers), flags: 0, name: "writev")
+        case .send(let fd, let data, let flags): return send(fd: fd, source: Self.sendSource(data), flags: flags, name: "send")
         case .sendto(let fd, let data, let flags, let address):
-            return send(fd: fd, buffers: [data], flags: flags, name: "sendto", address: address)
+            return send(fd: fd, source: Self.sendSource(data), flags: flags, name: "sendto", address: address)
         case .sendmsg(let fd, let buffers, _, let flags, let address):
-            return send(fd: fd, buffers: buffers, flags: flags, name: "sendmsg", address: address)
+            return send(fd: fd, source: Self.sendSource(buffers), flags: flags, name: "sendmsg", address: address)
         case .shutdown(let fd, let how): return done(shutdown(fd: fd, how: how))
         case .close(let fd): return close(fd: fd)
         case .setsockopt(let fd, let level, let name, let value, let length):
@@ -231,25 +235,31 @@ public final class SocketLayer {
         case .failure(let e): return .completed(Self.fail(e.errno))
         }
         if flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 { return .completed(Self.fail(EINVAL)) }
-        let attempt: () -> SocketCallResult? = { [unowned self] in
-            if sk.state != .listen { return Self.fail(EINVAL) }
-            guard !sk.acceptQueue.isEmpty else { return nil }
-            let child = sk.acceptQueue.removeFirst()
-            child.inAcceptQueue = false
-            guard let newFD = self.files.lowestFree() else { return Self.fail(EMFILE) }
-            child.hasFile = true
-            child.connectState = .connected
-            let nf = OpenFile(kind: .socket(child), statusFlags: O_RDWR | (flags & SOCK_NONBLOCK != 0 ? O_NONBLOCK : 0))
-            self.files.install(nf, at: newFD, cloexec: flags & SOCK_CLOEXEC != 0)
-            var peer: SocketAddress?
-            if let r = child.remoteAddress { peer = Self.socketAddress(r, port: child.remotePort, family: child.family) }
-            return SocketCallResult(value: Int64(newFD), output: .acceptedFrom(peer))
-        }
         if sk.state != .listen { return .completed(Self.fail(EINVAL)) }
-        if let r = attempt() { return .completed(r) }
+        if let r = acceptAttempt(sk, flags: flags) { return .completed(r) }
         if file.isNonBlocking { return .completed(Self.fail(EAGAIN)) }
         let deadline = sk.receiveTimeout > 0 ? stack.now + sk.receiveTimeout : nil
-        return .blocked(BlockedCall(name: "accept", deadline: deadline, attempt: attempt, timeout: { Self.fail(EAGAIN) }))
+        // Only a call that sleeps needs its retry as a closure.
+        return .blocked(BlockedCall(name: "accept", deadline: deadline,
+                                    attempt: { [unowned self] in self.acceptAttempt(sk, flags: flags) },
+                                    timeout: { Self.fail(EAGAIN) }))
+    }
+
+    /// One try at accept on listener `sk`: the new descriptor, or nil while
+    /// the accept queue is empty (inet_csk_accept).
+    private func acceptAttempt(_ sk: TCPSocket, flags: Int32) -> SocketCallResult? {
+        if sk.state != .listen { return Self.fail(EINVAL) }
+        guard !sk.acceptQueue.isEmpty else { return nil }
+        let child = sk.acceptQueue.removeFirst()
+        child.inAcceptQueue = false
+        guard let newFD = files.lowestFree() else { return Self.fail(EMFILE) }
+        child.hasFile = true
+        child.connectState = .connected
+        let nf = OpenFile(kind: .socket(child), statusFlags: O_RDWR | (flags & SOCK_NONBLOCK != 0 ? O_NONBLOCK : 0))
+        files.install(nf, at: newFD, cloexec: flags & SOCK_CLOEXEC != 0)
+        var peer: SocketAddress?
+        if let r = child.remoteAddress { peer = Self.socketAddress(r, port: child.remotePort, family: child.family) }
+        return SocketCallResult(value: Int64(newFD), output: .acceptedFrom(peer))
     }
 
     /// The socket address Linux reports for `ip:port` on a socket of `family`.
@@ -302,33 +312,59 @@ public final class SocketLayer {
             if sk.deferConnect { return .completed(SocketCallResult(value: 0)) }
             err = EINPROGRESS
         }
-        let finish: () -> SocketCallResult? = {
-            if sk.state == .synSent || sk.state == .synReceived { return nil }
-            if sk.state == .close {
-                let e = sk.takeError()
-                sk.connectState = .unconnected
-                sk.disconnect()
-                return Self.fail(e != 0 ? e : ECONNABORTED)
-            }
-            sk.connectState = .connected
-            return SocketCallResult(value: 0)
-        }
         if sk.state == .synSent || sk.state == .synReceived {
             if file.isNonBlocking { return .completed(Self.fail(err)) }
             let deadline = sk.sendTimeout > 0 ? stack.now + sk.sendTimeout : nil
-            return .blocked(BlockedCall(name: "connect", deadline: deadline, attempt: finish, timeout: { Self.fail(EINPROGRESS) }))
+            return .blocked(BlockedCall(name: "connect", deadline: deadline, attempt: { Self.connectFinish(sk) },
+                                        timeout: { Self.fail(EINPROGRESS) }))
         }
-        return .completed(finish() ?? Self.fail(err))
+        return .completed(Self.connectFinish(sk) ?? Self.fail(err))
+    }
+
+    /// How connect ends once the handshake is over (inet_wait_for_connect's
+    /// caller): nil while it is still under way.
+    private static func connectFinish(_ sk: TCPSocket) -> SocketCallResult? {
+        if sk.state == .synSent || sk.state == .synReceived { return nil }
+        if sk.state == .close {
+            let e = sk.takeError()
+            sk.connectState = .unconnected
+            sk.disconnect()
+            return Self.fail(e != 0 ? e : ECONNABORTED)
+        }
+        sk.connectState = .connected
+        return SocketCallResult(value: 0)
     }
 
     // MARK: - Receiving
 
     enum ReceiveForm { case plain, from, message(controlLength: Int) }
 
-    func receive(fd: Int32, buffers: [ReceiveBuffer], flags: Int32, name: String, form: ReceiveForm) -> SyscallOutcome {
+    /// What a receive call's buffers offer: their total length, and whether
+    /// one of them is a NULL pointer with a length (the copy would fault).
+    static func receiveRoom(_ buffers: [ReceiveBuffer]) -> (capacity: Int, hasNull: Bool) {
+        var capacity = 0
+        var hasNull = false
+        for b in buffers {
+            let room = receiveRoom(b)
+            capacity += room.capacity
+            hasNull = hasNull || room.hasNull
+        }
+        return (capacity, hasNull)
+    }
+
+    /// ``receiveRoom(_:)`` of one buffer (read, recv, recvfrom), with no array.
+    static func receiveRoom(_ buffer: ReceiveBuffer) -> (capacity: Int, hasNull: Bool) {
+        switch buffer {
+        case .null(let length): return (max(0, length), length > 0)
+        case .capacity(let count): return (max(0, count), false)
+        }
+    }
+
+    func receive(fd: Int32, room: (capacity: Int, hasNull: Bool), flags: Int32, name: String, form: ReceiveForm)
+        -> SyscallOutcome
+    {
         guard let file = files.file(fd) else { return .completed(Self.fail(EBADF)) }
-        let capacity = buffers.reduce(0) { $0 + max(0, $1.length) }
-        let hasNull = buffers.contains { if case .null(let l) = $0 { return l > 0 } else { return false } }
+        let (capacity, hasNull) = room
         if case .pipe(let pipe, let isReadEnd) = file.kind {
             guard isReadEnd else { return .completed(Self.fail(EBADF)) }
             let attempt: () -> SocketCallResult? = {
@@ -350,55 +386,80 @@ public final class SocketLayer {
         }
         guard let sk = file.socket else { return .completed(Self.fail(EBADF)) }
         let nonBlocking = file.isNonBlocking || flags & MSG_DONTWAIT != 0
-        let wrap: (SocketCallResult) -> SocketCallResult = { r in
-            guard r.value >= 0, case .received(let data) = r.output else { return r }
-            switch form {
-            case .plain: return r
-            case .from:
-                var peer: SocketAddress?
-                if let ra = sk.remoteAddress { peer = Self.socketAddress(ra, port: sk.remotePort, family: sk.family) }
-                return SocketCallResult(value: r.value, output: .receivedFrom(data, address: peer))
-            case .message(let controlLength):
-                var control: [ControlMessage] = []
-                if sk.inqEnabled && controlLength > 0 {
-                    // tcp_inq_hint: after the FIN, a non-zero hint keeps the reader reading.
-                    var inq = Int32(truncatingIfNeeded: sk.copiedSeq.distance(to: sk.rcvNxt))
-                    if inq == 0 && sk.sockDone { inq = 1 }
-                    control.append(ControlMessage(level: SOL_TCP, type: TCP_CM_INQ, data: Self.intBytes(inq)))
-                }
-                return SocketCallResult(value: r.value, output: .message(data, flags: 0, control: control))
-            }
-        }
         if sk.state == .listen { return .completed(Self.fail(ENOTCONN)) }
         if flags & MSG_OOB != 0 { return .completed(Self.fail(sk.oobInline ? EINVAL : EINVAL)) }
         if flags & MSG_ERRQUEUE != 0 { return .completed(Self.fail(EAGAIN)) }
-        let attempt: (Bool) -> SocketCallResult? = { canBlock in
-            sk.receiveAttempt(capacity: capacity, flags: flags, nullBuffer: hasNull, canBlock: canBlock)
+        if let r = sk.receiveAttempt(capacity: capacity, flags: flags, nullBuffer: hasNull, canBlock: !nonBlocking) {
+            return .completed(Self.received(r, on: sk, form: form))
         }
-        if let r = attempt(!nonBlocking) { return .completed(wrap(r)) }
         if nonBlocking { return .completed(Self.fail(EAGAIN)) }
         let deadline = sk.receiveTimeout > 0 ? stack.now + sk.receiveTimeout : nil
-        return .blocked(BlockedCall(name: name, deadline: deadline, attempt: { attempt(true).map(wrap) },
-                                    timeout: { attempt(false).map(wrap) ?? Self.fail(EAGAIN) }))
+        // Only a call that sleeps needs its retries as closures.
+        return .blocked(BlockedCall(
+            name: name, deadline: deadline,
+            attempt: {
+                sk.receiveAttempt(capacity: capacity, flags: flags, nullBuffer: hasNull, canBlock: true)
+                    .map { Self.received($0, on: sk, form: form) }
+            },
+            timeout: {
+                sk.receiveAttempt(capacity: capacity, flags: flags, nullBuffer: hasNull, canBlock: false)
+                    .map { Self.received($0, on: sk, form: form) } ?? Self.fail(EAGAIN)
+            }))
+    }
+
+    /// A receive's result in the form its call returns it: recvfrom adds the
+    /// peer's address, recvmsg the control messages.
+    private static func received(_ r: SocketCallResult, on sk: TCPSocket, form: ReceiveForm) -> SocketCallResult {
+        guard r.value >= 0, case .received(let data) = r.output else { return r }
+        switch form {
+        case .plain: return r
+        case .from:
+            var peer: SocketAddress?
+            if let ra = sk.remoteAddress { peer = Self.socketAddress(ra, port: sk.remotePort, family: sk.family) }
+            return SocketCallResult(value: r.value, output: .receivedFrom(data, address: peer))
+        case .message(let controlLength):
+            var control: [ControlMessage] = []
+            if sk.inqEnabled && controlLength > 0 {
+                // tcp_inq_hint: after the FIN, a non-zero hint keeps the reader reading.
+                var inq = Int32(truncatingIfNeeded: sk.copiedSeq.distance(to: sk.rcvNxt))
+                if inq == 0 && sk.sockDone { inq = 1 }
+                control.append(ControlMessage(level: SOL_TCP, type: TCP_CM_INQ, data: Self.intBytes(inq)))
+            }
+            return SocketCallResult(value: r.value, output: .message(data, flags: 0, control: control))
+        }
     }
 
     // MARK: - Sending
 
-    func send(fd: Int32, buffers: [SendBuffer], flags: Int32, name: String, address: SocketAddress? = nil) -> SyscallOutcome {
-        guard let file = files.file(fd) else { return .completed(Self.fail(EBADF)) }
+    /// A send call's bytes, concatenated, and where the first NULL buffer with
+    /// a length starts (the copy faults there), if one does.
+    static func sendSource(_ buffers: [SendBuffer]) -> (data: [UInt8], nullAt: Int?) {
+        if buffers.count == 1 { return sendSource(buffers[0]) }
         var data: [UInt8] = []
         var nullAt: Int?
-        if buffers.count == 1, case .bytes(let bytes) = buffers[0] {
-            data = bytes  // one buffer: shared, not copied
-        } else {
-            for b in buffers {
-                switch b {
-                case .bytes(let bytes): data += bytes
-                case .null(let length):
-                    if length > 0 && nullAt == nil { nullAt = data.count }
-                }
+        for b in buffers {
+            switch b {
+            case .bytes(let bytes): data += bytes
+            case .null(let length):
+                if length > 0 && nullAt == nil { nullAt = data.count }
             }
         }
+        return (data, nullAt)
+    }
+
+    /// ``sendSource(_:)`` of one buffer (write, send, sendto): its bytes are
+    /// shared, not copied, and no array is made around it.
+    static func sendSource(_ buffer: SendBuffer) -> (data: [UInt8], nullAt: Int?) {
+        switch buffer {
+        case .bytes(let bytes): return (bytes, nil)
+        case .null(let length): return ([], length > 0 ? 0 : nil)
+        }
+    }
+
+    func send(fd: Int32, source: (data: [UInt8], nullAt: Int?), flags: Int32, name: String,
+              address: SocketAddress? = nil) -> SyscallOutcome {
+        guard let file = files.file(fd) else { return .completed(Self.fail(EBADF)) }
+        let (data, nullAt) = source
         if case .pipe(let pipe, let isReadEnd) = file.kind {
             guard !isReadEnd else { return .completed(Self.fail(EBADF)) }
             if pipe.readersOpen == 0 { return .completed(Self.fail(EPIPE)) }
@@ -422,14 +483,25 @@ public final class SocketLayer {
         let total = nullAt ?? data.count
         let faultAfter = nullAt != nil
         var copied = 0
+        let first = data.withUnsafeBytes { raw in
+            sk.sendAttempt(raw, offset: &copied, count: total, flags: flags, canBlock: !nonBlocking, faultAfter: faultAfter)
+        }
+        if let r = first { return .completed(r) }
+        if nonBlocking {
+            return .completed(copied > 0 ? SocketCallResult(value: Int64(copied)) : Self.fail(EAGAIN))
+        }
+        return sendSleeping(sk, data: data, total: total, copied: copied, flags: flags, faultAfter: faultAfter, name: name)
+    }
+
+    /// A send that sleeps after its first try took `copied` bytes: only this
+    /// call needs its retries as closures (and its progress boxed).
+    private func sendSleeping(_ sk: TCPSocket, data: [UInt8], total: Int, copied taken: Int, flags: Int32,
+                              faultAfter: Bool, name: String) -> SyscallOutcome {
+        var copied = taken
         let attempt: (Bool) -> SocketCallResult? = { canBlock in
             data.withUnsafeBytes { raw in
                 sk.sendAttempt(raw, offset: &copied, count: total, flags: flags, canBlock: canBlock, faultAfter: faultAfter)
             }
-        }
-        if let r = attempt(!nonBlocking) { return .completed(r) }
-        if nonBlocking {
-            return .completed(copied > 0 ? SocketCallResult(value: Int64(copied)) : Self.fail(EAGAIN))
         }
         let deadline = sk.sendTimeout > 0 ? stack.now + sk.sendTimeout : nil
         // sk_stream_wait_memory: the writer sleeps until something wakes the socket
@@ -457,7 +529,7 @@ public final class SocketLayer {
         guard let sk = files.file(fd)?.socket, flags & MSG_FASTOPEN == 0, !sk.deferConnect,
               bytes.count > 0 else {
             // Everything but the plain socket case takes the general path.
-            return completedNow(send(fd: fd, buffers: [.bytes(Array(bytes))], flags: flags, name: "send"))
+            return completedNow(send(fd: fd, source: (Array(bytes), nil), flags: flags, name: "send"))
         }
         sk.rateCheckAppLimited()
         var copied = 0
@@ -477,7 +549,7 @@ public final class SocketLayer {
         guard let sk = files.file(fd)?.socket, sk.state != .listen,
               flags & (MSG_OOB | MSG_ERRQUEUE) == 0, let destination = buffer.baseAddress else {
             // Everything but the plain socket case takes the general path.
-            let r = completedNow(receive(fd: fd, buffers: [.capacity(buffer.count)], flags: flags, name: "recv",
+            let r = completedNow(receive(fd: fd, room: (buffer.count, false), flags: flags, name: "recv",
                                          form: .plain))
             guard case .received(let data) = r.output else { return r }
             data.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(buffer.count))) }

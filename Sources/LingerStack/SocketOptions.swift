@@ -1,9 +1,15 @@
-import LingerRun
+public import LingerRun
 
 /// setsockopt and getsockopt (net/core/sock.c sk_setsockopt/sk_getsockopt,
 /// tcp.c do_tcp_setsockopt/do_tcp_getsockopt, ip_sockglue.c, ipv6_sockglue.c).
 extension SocketLayer {
     static func readInt(_ bytes: [UInt8], at offset: Int = 0) -> Int32 {
+        guard offset >= 0, offset + 4 <= bytes.count else { return 0 }
+        let v = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
+        return Int32(bitPattern: v)
+    }
+
+    static func readInt(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) -> Int32 {
         guard offset >= 0, offset + 4 <= bytes.count else { return 0 }
         let v = UInt32(bytes[offset]) | UInt32(bytes[offset + 1]) << 8 | UInt32(bytes[offset + 2]) << 16 | UInt32(bytes[offset + 3]) << 24
         return Int32(bitPattern: v)
@@ -16,6 +22,23 @@ extension SocketLayer {
     }
 
     func setsockopt(fd: Int32, level: Int32, name: Int32, value: [UInt8]?, length: UInt32) -> SocketCallResult {
+        guard let value else { return setsockopt(fd: fd, level: level, name: name, bytes: nil, length: length) }
+        return value.withUnsafeBytes { setsockopt(fd: fd, level: level, name: name, bytes: $0, length: length) }
+    }
+
+    /// `setsockopt(fd, level, name, &value, sizeof(int))`: an int option read
+    /// from the caller's memory, as a program passes one, with no array made.
+    public func setsockopt(fd: Int32, level: Int32, name: Int32, integer: Int32) -> SocketCallResult {
+        if exiting { return Self.fail(ESRCH) }
+        return withUnsafeBytes(of: integer.littleEndian) {
+            setsockopt(fd: fd, level: level, name: name, bytes: $0, length: 4)
+        }
+    }
+
+    /// setsockopt with `value` (nil: a null pointer) as the option's memory.
+    func setsockopt(fd: Int32, level: Int32, name: Int32, bytes value: UnsafeRawBufferPointer?, length: UInt32)
+        -> SocketCallResult
+    {
         let sk: TCPSocket
         switch socket(fd) {
         case .success(let pair): sk = pair.1

@@ -255,7 +255,6 @@ extension TCPSocket {
     func createChild(from req: RequestSock, _ seg: InboundSegment) -> TCPSocket {
         let child = TCPSocket(stack: stack, family: family, id: stack.makeSocketID())
         child.copyOptions(from: self)
-        child.listener = self
         child.hasFile = false
         child.state = .synReceived
         child.localAddress = req.tuple.local.address
