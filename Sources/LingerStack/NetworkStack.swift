@@ -312,7 +312,7 @@ public final class NetworkStack {
     /// the socket whose memory it is, `truesize` what it charges there while queued.
     /// Returns false when the device queue dropped the packet (NET_XMIT_DROP).
     @discardableResult
-    func emit(_ bytes: [UInt8], departure: Int64 = 0, owner: TCPSocket? = nil, truesize: Int = 0,
+    func emit(_ bytes: consuming [UInt8], departure: Int64 = 0, owner: TCPSocket? = nil, truesize: Int = 0,
               gsoContinuation payloadBytes: Int? = nil) -> Bool {
         guard !bytes.isEmpty else { return false }
         countOutboundIP(bytes, gsoContinuation: payloadBytes)
