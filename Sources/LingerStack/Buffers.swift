@@ -174,6 +174,16 @@ struct RingQueue<Element> {
     @discardableResult
     mutating func removeFirst() -> Element? {
         guard head < elements.count else { return nil }
+        if head == elements.count - 1 {
+            // The last live element moves out (no copy, no release of a dead
+            // slot later); the dead prefix, if any, goes with it.
+            let e = elements.removeLast()
+            if head > 0 {
+                elements.removeAll(keepingCapacity: true)
+                head = 0
+            }
+            return e
+        }
         let e = elements[head]
         head += 1
         if head == elements.count {

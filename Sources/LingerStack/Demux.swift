@@ -21,8 +21,8 @@ extension NetworkStack {
             noSocket(seg)
             return
         }
-        if listener.synQueue[tuple] != nil {
-            listener.checkRequest(seg, raw, tuple: tuple)
+        if let request = listener.synQueue[tuple] {
+            listener.checkRequest(seg, raw, request: request)
             return
         }
         listener.segsIn &+= 1
@@ -258,8 +258,16 @@ extension NetworkStack {
         }
         counters.increment(.tcpOutSegs)
         counters.increment(.tcpOutRsts)
-        emit(SegmentBuilder.build(header, payload: UnsafeRawBufferPointer(start: nil, count: 0),
-                                  checksumOffload: addresses.checksumOffload))
+        emitControl(header)
+    }
+
+    /// Sends a segment without payload (a reset, a bare ACK, a SYN-ACK), built
+    /// in a buffer the link handed back rather than a new array.
+    @discardableResult
+    func emitControl(_ header: OutboundHeader) -> Bool {
+        var bytes = packetBuffer()
+        SegmentBuilder.build(header, payloadLength: 0, checksumOffload: addresses.checksumOffload, into: &bytes) { _, _ in }
+        return emit(bytes)
     }
 
     /// A bare ACK on behalf of a request or time-wait entry (tcp_v4_send_ack).
@@ -269,8 +277,7 @@ extension NetworkStack {
         header.timestamp = timestamp
         header.tos = tos
         counters.increment(.tcpOutSegs)
-        emit(SegmentBuilder.build(header, payload: UnsafeRawBufferPointer(start: nil, count: 0),
-                                  checksumOffload: addresses.checksumOffload))
+        emitControl(header)
     }
 
     /// Whether out-of-window ACKs are being sent too often (tcp_oow_rate_limited);

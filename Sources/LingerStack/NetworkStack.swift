@@ -229,7 +229,7 @@ public final class NetworkStack {
     /// The latest time the stack moves to (about 73,000 years).
     public static let endOfTime: Int64 = Int64.max / 4
 
-    func schedule(at deadline: Int64, _ payload: StackTimer) -> TimerHandle {
+    func schedule(at deadline: Int64, _ payload: consuming StackTimer) -> TimerHandle {
         timers.schedule(at: max(deadline, now), payload)
     }
 
@@ -237,9 +237,12 @@ public final class NetworkStack {
     /// timer still armed moves in place, keeping its handle and payload (it
     /// orders as if scheduled now, as a cancel and a new schedule would); else
     /// a new one is scheduled with `payload`.
-    func rearm(_ handle: inout TimerHandle?, at deadline: Int64, _ payload: StackTimer) {
+    /// The payload is built only when a new timer is scheduled: building it
+    /// for a timer that just moves would retain and release its socket.
+    @inline(__always)
+    func rearm(_ handle: inout TimerHandle?, at deadline: Int64, _ payload: @autoclosure () -> StackTimer) {
         if let h = handle, timers.reschedule(h, at: max(deadline, now)) { return }
-        handle = timers.schedule(at: max(deadline, now), payload)
+        handle = timers.schedule(at: max(deadline, now), payload())
     }
 
     func cancel(_ handle: inout TimerHandle?) {
@@ -309,7 +312,7 @@ public final class NetworkStack {
     /// the socket whose memory it is, `truesize` what it charges there while queued.
     /// Returns false when the device queue dropped the packet (NET_XMIT_DROP).
     @discardableResult
-    func emit(_ bytes: [UInt8], departure: Int64 = 0, owner: TCPSocket? = nil, truesize: Int = 0,
+    func emit(_ bytes: consuming [UInt8], departure: Int64 = 0, owner: TCPSocket? = nil, truesize: Int = 0,
               gsoContinuation payloadBytes: Int? = nil) -> Bool {
         guard !bytes.isEmpty else { return false }
         countOutboundIP(bytes, gsoContinuation: payloadBytes)

@@ -66,7 +66,6 @@ extension TCPSocket {
             rcvWindow: initial.window, windowClamp: initial.clamp, peerWindow: seg.window,
             synTime: stack.now, synAckTime: 0)
         req.timer = stack.schedule(at: stack.now + initialRTO, .synAck(listener: self, tuple: tuple))
-        synQueue[tuple] = req
         sendSynAck(&req)
         synQueue[tuple] = req
     }
@@ -98,8 +97,7 @@ extension TCPSocket {
         h.tos = tosByte
         if req.synAckTime == 0 { req.synAckTime = stack.now }
         stack.counters.increment(.tcpOutSegs)
-        stack.emit(SegmentBuilder.build(h, payload: UnsafeRawBufferPointer(start: nil, count: 0),
-                                        checksumOffload: stack.addresses.checksumOffload))
+        stack.emitControl(h)
     }
 
     /// reqsk_timer_handler: retransmits the SYN-ACK with backoff until
@@ -136,8 +134,11 @@ extension TCPSocket {
 
     /// A segment for a pending request. Mirrors tcp_check_req and what tcp_v4_rcv does
     /// with its result.
-    func checkRequest(_ seg: InboundSegment, _ raw: UnsafeRawBufferPointer, tuple: FourTuple) {
-        guard var req = synQueue[tuple] else { return }
+    /// `request` is the listener's request for the segment's connection, as
+    /// the demultiplexer found it (its key is the request's tuple).
+    func checkRequest(_ seg: InboundSegment, _ raw: UnsafeRawBufferPointer, request: RequestSock) {
+        var req = request
+        let tuple = req.tuple
         var pawsReject = false
         // Linux 6.18: the echo must be one of the TS values our SYN-ACKs carried
         // (otherwise ACK and drop, TSEcrRejected).
@@ -247,8 +248,7 @@ extension TCPSocket {
     }
 
     func dropRequest(_ tuple: FourTuple) {
-        if let req = synQueue[tuple], let h = req.timer { stack.timers.cancel(h) }
-        synQueue[tuple] = nil
+        if let req = synQueue.removeValue(forKey: tuple), let h = req.timer { stack.timers.cancel(h) }
     }
 
     /// tcp_create_openreq_child (with inet_csk_clone_lock's copy of the listener's options).

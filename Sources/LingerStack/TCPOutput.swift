@@ -30,6 +30,9 @@ extension TCPSocket {
                   countAsNew: Bool, departure: Int64? = nil, truesize: Int? = nil,
                   continuesBurst: Bool = false) -> Bool {
         guard let tuple else { return false }
+        // One strong reference for the whole call: each use of the unowned
+        // property would otherwise retain and release the stack around it.
+        let stack = self.stack
         let stamp = departure ?? takeDepartureStamp().stamp
         var h = OutboundHeader(tuple: tuple, seq: seq, ack: rcvNxt, flags: flags, window: 0)
         if flags.contains(.syn) {
@@ -41,7 +44,7 @@ extension TCPSocket {
             if fastOpenRequest { h.fastOpenCookie = fastOpenCookie ?? [] }
         } else {
             if timestampOK { h.timestamp = (stack.timestampClock &+ tsOffset, tsRecent) }
-            h.sackBlocks = outgoingSackBlocks()
+            if sackOK { h.sackBlocks = outgoingSackBlocks() }
             h.window = selectWindow()
         }
         h.tos = tosByte
@@ -678,28 +681,12 @@ extension TCPSocket {
         let pieces = total > mss ? (total + mss - 1) / mss : 1
         let skbID = nextSkbID
         nextSkbID &+= 1
-        var seq = record.seq
-        var newRecords: [SendRecord] = []
-        newRecords.reserveCapacity(pieces)
-        for p in 0..<pieces {
-            let length = p == pieces - 1 ? total - p * mss : mss
-            var piece = record
-            piece.seq = seq
-            piece.endSeq = seq + length
-            if p == pieces - 1 {
-                piece.endSeq = record.endSeq
-            } else {
-                piece.flags.remove([.fin, .psh])
-                piece.eor = false
-                piece.headerTruesize = 0
-            }
-            piece.skbID = skbID
-            newRecords.append(piece)
-            seq = piece.endSeq
-        }
-        sendQueue.remove(at: index)
-        for (k, piece) in newRecords.enumerated() {
-            sendQueue.insert(piece, at: index + k)
+        if pieces == 1 {
+            // One piece keeps the record's sequence range: only its skb changes,
+            // in place (no array of pieces, no removal and insertion).
+            sendQueue[index].skbID = skbID
+        } else {
+            splitForTransmit(record, at: index, pieces: pieces, mss: mss, skbID: skbID)
         }
         let (priorStamp, stamp) = takeDepartureStamp()
         let truesize = total + sendSkbOverhead
@@ -725,6 +712,35 @@ extension TCPSocket {
         if priorPackets == 0 || pending == .lossProbe { rearmRTO() }
         stack.counters.increment(.tcpExtTCPOrigDataSent, by: Int64(pieces))
         return pieces
+    }
+
+    /// tcp_fragment for a record longer than the MSS: the record becomes
+    /// `pieces` records of one skb, at most `mss` bytes each, in its place.
+    private func splitForTransmit(_ record: SendRecord, at index: Int, pieces: Int, mss: Int, skbID: UInt32) {
+        let total = record.dataLength
+        var seq = record.seq
+        var newRecords: [SendRecord] = []
+        newRecords.reserveCapacity(pieces)
+        for p in 0..<pieces {
+            let length = p == pieces - 1 ? total - p * mss : mss
+            var piece = record
+            piece.seq = seq
+            piece.endSeq = seq + length
+            if p == pieces - 1 {
+                piece.endSeq = record.endSeq
+            } else {
+                piece.flags.remove([.fin, .psh])
+                piece.eor = false
+                piece.headerTruesize = 0
+            }
+            piece.skbID = skbID
+            newRecords.append(piece)
+            seq = piece.endSeq
+        }
+        sendQueue.remove(at: index)
+        for (k, piece) in newRecords.enumerated() {
+            sendQueue.insert(piece, at: index + k)
+        }
     }
 
     /// tcp_cwnd_validate.

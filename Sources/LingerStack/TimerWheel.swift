@@ -99,9 +99,10 @@ public final class TimerWheel<Payload> {
 
     /// Arms a timer that fires at `deadline` (microseconds) with `payload`.
     /// A deadline at or before `now` fires at the next `advance(to:)`.
-    public func schedule(at deadline: Int64, _ payload: Payload) -> TimerHandle {
+    public func schedule(at deadline: Int64, _ payload: consuming Payload) -> TimerHandle {
         let slot = allocateSlot()
-        slots[Int(slot)].payload = payload
+        // Consumed: the caller's reference moves into the slot (no retain).
+        slots[Int(slot)].payload = consume payload
         place(slot, at: deadline)
         count += 1
         return TimerHandle(slot: UInt32(slot), generation: slots[Int(slot)].generation)
@@ -228,8 +229,9 @@ public final class TimerWheel<Payload> {
     private func release(_ slot: Int32) -> Payload? {
         let index = Int(slot)
         guard slots[index].location != Self.locationFree else { return nil }
-        let payload = slots[index].payload
-        slots[index].payload = nil
+        // Swapped out in place: reading the field would copy the whole slot.
+        var payload: Payload? = nil
+        swap(&payload, &slots[index].payload)
         slots[index].location = Self.locationFree
         slots[index].generation &+= 1
         slots[index].previous = -1

@@ -152,6 +152,27 @@ import Testing
         #expect(q.last == model.last)
     }
 
+    @Test func ringQueueDrainsToEmptyInOrderAndStartsOver() {
+        // Batches of 1 to 5 removed one by one, in order, down to empty (the
+        // last one with and without a removed prefix before it); then the
+        // queue is reused from the start.
+        var q = RingQueue<String>()
+        for batch in 1...5 {
+            for k in 0..<batch { q.append("\(batch).\(k)") }
+            var taken: [String] = []
+            while let e = q.removeFirst() { taken.append(e) }
+            #expect(taken == (0..<batch).map { "\(batch).\($0)" })
+            #expect(q.isEmpty)
+            #expect(q.first == nil)
+            #expect(q.removeFirst() == nil)
+        }
+        q.append("again")
+        #expect(q.count == 1)
+        #expect(q[0] == "again")
+        #expect(q.removeFirst() == "again")
+        #expect(q.isEmpty)
+    }
+
     @Test func minimumRTTFilterTracksTheWindowedMinimum() {
         var f = MinRTTFilter()
         f.update(window: 10_000, time: 0, value: 500)
