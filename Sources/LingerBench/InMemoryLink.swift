@@ -20,8 +20,9 @@ public final class InMemoryLink {
     static let serverAddress = IPv4Address(10, 0, 0, 2)
 
     /// Two stacks whose devices have `mtu`, with the same extra sysctls on both.
-    /// `checksumOffload`: both devices compute and check TCP checksums, as
-    /// Linux's lo and veth do (``StackAddresses/checksumOffload``).
+    /// `checksumOffload`: both devices offload TCP checksums, as Linux's lo and
+    /// veth do: senders leave only the pseudo-header sum and receivers trust
+    /// the segment (``StackAddresses/checksumOffload``).
     public init(mtu: Int, sysctls: [(String, String)] = [], checksumOffload: Bool = false) throws(BenchError) {
         client = NetworkStack(addresses: StackAddresses(ipv4: Self.clientAddress, mtu: mtu, checksumOffload: checksumOffload),
                               seed: 21)

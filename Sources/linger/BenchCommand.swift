@@ -45,7 +45,7 @@ struct BenchCommand: ParsableCommand {
     var transferBytes: Int = 1 << 30
 
     @Flag(inversion: .prefixedNo,
-          help: "Throughput: the in-memory link's devices offload TCP checksums, as Linux's lo does (NETIF_F_HW_CSUM).")
+          help: "Throughput and life cycles: the in-memory link's devices offload TCP checksums, as Linux's lo does (NETIF_F_HW_CSUM).")
     var checksumOffload = true
 
     @Option(help: "Connection life cycles each side of lifecycles runs (at most 60,000: one port each).")
@@ -169,7 +169,8 @@ struct BenchCommand: ParsableCommand {
         var notes: [String] = []
         var linger: Double?
         do {
-            let link = try InMemoryLink(mtu: 65536, sysctls: [("net.ipv4.ip_local_port_range", "1024 65535")])
+            let link = try InMemoryLink(mtu: 65536, sysctls: [("net.ipv4.ip_local_port_range", "1024 65535")],
+                                        checksumOffload: checksumOffload)
             let ns = try link.lifecycles(cycles)
             linger = Double(cycles) * 1e9 / Double(ns)
         } catch {
@@ -182,7 +183,8 @@ struct BenchCommand: ParsableCommand {
             linux = nil
             notes.append("Linux: \(error)")
         }
-        notes.append("\(cycles) cycles each side")
+        notes.append("\(cycles) cycles each side"
+                     + (checksumOffload ? "; the link's devices offload TCP checksums (as lo does)" : ""))
         return BenchResult(.lifecycles, linger: linger, linux: linux, note: notes.joined(separator: "; "))
     }
 
