@@ -161,7 +161,8 @@ extension TCPSocket {
             }
         }
         ackPending = 0
-        stack.cancel(&delackTimer)
+        // Most ACKs leave with no delayed ACK armed: no trip to the stack then.
+        if delackTimer != nil { stack.cancel(&delackTimer) }
         lastAckSentSeq = rcvNxt
     }
 
