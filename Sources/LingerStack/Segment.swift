@@ -290,12 +290,85 @@ struct OutboundHeader {
     var windowScale: UInt8?
     var sackPermitted = false
     var timestamp: (value: UInt32, echo: UInt32)?
-    var sackBlocks: [(start: SequenceNumber, end: SequenceNumber)] = []
+    var sackBlocks = SackBlockList()
     /// A Fast Open option: empty for a cookie request.
-    var fastOpenCookie: [UInt8]?
+    var fastOpenCookie: FastOpenCookieBytes?
     var tos: UInt8 = 0
     var ipID: UInt16 = 0
     var flowLabel: UInt32 = 0
+}
+
+/// One SACK block: the left and right edges of a range held by the receiver.
+typealias SackBlock = (start: SequenceNumber, end: SequenceNumber)
+
+/// The SACK blocks of one outgoing segment, held inline: Linux sends at most
+/// four (three beside timestamps), so building a header allocates nothing.
+struct SackBlockList: ExpressibleByArrayLiteral {
+    /// The most blocks a 40-byte option area holds.
+    static let capacity = 4
+    private var blocks: (SackBlock, SackBlock, SackBlock, SackBlock) = (
+        (SequenceNumber(0), SequenceNumber(0)), (SequenceNumber(0), SequenceNumber(0)),
+        (SequenceNumber(0), SequenceNumber(0)), (SequenceNumber(0), SequenceNumber(0)))
+    /// How many blocks are held.
+    private(set) var count = 0
+
+    init() {}
+
+    init(arrayLiteral elements: SackBlock...) {
+        for block in elements { append(block) }
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    /// Adds `block` at the end; a fifth block is dropped (no option area has room).
+    mutating func append(_ block: SackBlock) {
+        switch count {
+        case 0: blocks.0 = block
+        case 1: blocks.1 = block
+        case 2: blocks.2 = block
+        case 3: blocks.3 = block
+        default: return
+        }
+        count += 1
+    }
+
+    /// The block at `index` (0 ..< count).
+    subscript(index: Int) -> SackBlock {
+        switch index {
+        case 0: return blocks.0
+        case 1: return blocks.1
+        case 2: return blocks.2
+        default: return blocks.3
+        }
+    }
+}
+
+/// A Fast Open option's cookie, held inline (RFC 7413: at most 16 bytes); an
+/// empty one is a cookie request.
+struct FastOpenCookieBytes {
+    /// The longest cookie the option carries.
+    static let capacity = 16
+    private var bytes: (UInt64, UInt64) = (0, 0)
+    /// How many bytes are held.
+    private(set) var count = 0
+
+    /// A cookie request (no bytes).
+    init() {}
+
+    /// The first 16 bytes of `cookie`.
+    init(_ cookie: [UInt8]) {
+        for byte in cookie.prefix(Self.capacity) {
+            let shift = UInt64(56 - 8 * (count % 8))
+            if count < 8 { bytes.0 |= UInt64(byte) << shift } else { bytes.1 |= UInt64(byte) << shift }
+            count += 1
+        }
+    }
+
+    /// The byte at `index` (0 ..< count).
+    subscript(index: Int) -> UInt8 {
+        let word = index < 8 ? bytes.0 : bytes.1
+        return UInt8(truncatingIfNeeded: word >> UInt64(56 - 8 * (index % 8)))
+    }
 }
 
 /// Bytes written in order into memory the caller sized (big-endian fields).
@@ -365,7 +438,8 @@ enum SegmentBuilder {
         if !h.sackBlocks.isEmpty {
             out.put8(1); out.put8(1); out.put8(5)
             out.put8(UInt8(truncatingIfNeeded: 2 + 8 * h.sackBlocks.count))
-            for block in h.sackBlocks {
+            for i in 0..<h.sackBlocks.count {
+                let block = h.sackBlocks[i]
                 out.put32(block.start.rawValue)
                 out.put32(block.end.rawValue)
             }
@@ -374,7 +448,7 @@ enum SegmentBuilder {
             let length = 2 + cookie.count
             out.put8(34)
             out.put8(UInt8(truncatingIfNeeded: length))
-            for byte in cookie { out.put8(byte) }
+            for i in 0..<cookie.count { out.put8(cookie[i]) }
             if length & 3 == 2 {
                 out.put8(1)
                 out.put8(1)

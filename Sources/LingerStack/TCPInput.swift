@@ -413,6 +413,8 @@ extension TCPSocket {
     func setState(_ new: TCPState) {
         let old = state
         if old == new { return }
+        // One strong reference for the call (see transmit).
+        let stack = self.stack
         if stack.explanationLog != nil { stack.explainStateChange(self, from: old, to: new) }
         switch new {
         case .established:

@@ -41,7 +41,7 @@ extension TCPSocket {
             if stack.sysctls.tcpWindowScaling != 0 { h.windowScale = rcvWscale }
             h.sackPermitted = stack.sysctls.tcpSack != 0
             h.window = UInt16(truncatingIfNeeded: min(rcvWnd, 65535))
-            if fastOpenRequest { h.fastOpenCookie = fastOpenCookie ?? [] }
+            if fastOpenRequest { h.fastOpenCookie = fastOpenCookie.map(FastOpenCookieBytes.init) ?? FastOpenCookieBytes() }
         } else {
             if timestampOK { h.timestamp = (stack.timestampClock &+ tsOffset, tsRecent) }
             if sackOK { h.sackBlocks = outgoingSackBlocks() }
@@ -75,13 +75,14 @@ extension TCPSocket {
 
     /// The SACK blocks the next segment carries: a D-SACK first, then the receive
     /// side's blocks, as many as the option space allows. Clears the D-SACK.
-    func outgoingSackBlocks() -> [(start: SequenceNumber, end: SequenceNumber)] {
-        guard sackOK, duplicateSack != nil || !selectiveAcks.isEmpty else { return [] }
+    func outgoingSackBlocks() -> SackBlockList {
+        // Both live in the rarely used state: without it there is nothing to send.
+        guard sackOK, let rare, rare.duplicateSack != nil || !rare.selectiveAcks.isEmpty else { return [] }
         let room = timestampOK ? 3 : 4
-        var blocks: [(start: SequenceNumber, end: SequenceNumber)] = []
-        if let d = duplicateSack { blocks.append(d) }
-        for b in selectiveAcks where blocks.count < room { blocks.append(b) }
-        duplicateSack = nil
+        var blocks = SackBlockList()
+        if let d = rare.duplicateSack { blocks.append(d) }
+        for b in rare.selectiveAcks where blocks.count < room { blocks.append(b) }
+        rare.duplicateSack = nil
         return blocks
     }
 
@@ -160,7 +161,8 @@ extension TCPSocket {
             }
         }
         ackPending = 0
-        stack.cancel(&delackTimer)
+        // Most ACKs leave with no delayed ACK armed: no trip to the stack then.
+        if delackTimer != nil { stack.cancel(&delackTimer) }
         lastAckSentSeq = rcvNxt
     }
 

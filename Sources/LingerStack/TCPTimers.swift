@@ -8,6 +8,9 @@ extension TCPSocket {
 
     /// inet_csk_reset_xmit_timer for the retransmission timer's uses.
     func resetRetransmitTimer(_ what: PendingTimer, after delay: Int64) {
+        // One strong reference for the call: each use of the unowned property
+        // would otherwise retain and release the stack around it.
+        let stack = self.stack
         let when = min(max(delay, 0), maximumRTO)
         pending = what
         timeoutAt = stack.now + when
@@ -17,13 +20,18 @@ extension TCPSocket {
     /// inet_csk_clear_xmit_timer(ICSK_TIME_RETRANS).
     func clearRetransmitTimer() {
         pending = .none
-        stack.cancel(&retransmitTimer)
+        // A timer not armed needs no trip to the stack (nor a reference to it).
+        if retransmitTimer != nil { stack.cancel(&retransmitTimer) }
     }
 
-    /// tcp_clear_xmit_timers.
+    /// tcp_clear_xmit_timers: only armed timers are cancelled, through one
+    /// reference to the stack.
     func clearTimers() {
-        clearRetransmitTimer()
+        pending = .none
         ackPending = 0
+        guard retransmitTimer != nil || delackTimer != nil || keepaliveTimer != nil || pacingTimer != nil else { return }
+        let stack = self.stack
+        stack.cancel(&retransmitTimer)
         stack.cancel(&delackTimer)
         stack.cancel(&keepaliveTimer)
         stack.cancel(&pacingTimer)
