@@ -620,37 +620,38 @@ public final class SocketLayer {
 
     /// __fput: the last reference to an open file description is gone.
     func release(_ f: OpenFile) -> SyscallOutcome {
-        switch f.kind {
-        case .terminal:
-            return .completed(SocketCallResult(value: 0))
-        case .pipe(let pipe, let isReadEnd):
-            if isReadEnd { pipe.readersOpen -= 1 } else { pipe.writersOpen -= 1 }
-            pipe.wakeCount &+= 1
-            return .completed(SocketCallResult(value: 0))
-        case .epoll(let ep):
-            ep.close()
-            return .completed(SocketCallResult(value: 0))
-        case .socket(let sk):
-            for (_, ep) in sk.epollWatchers { ep.forget(sk) }
-            sk.epollWatchers.removeAll()
-            // inet_release: the linger time, unless the process is exiting.
-            let timeout: Int64 = (sk.lingerOn && !exiting) ? Int64(sk.lingerSeconds) * 1_000_000 : 0
-            let wait = sk.closeBegin(lingerTimeout: timeout)
-            if !wait {
-                sk.closeFinish()
-                return .completed(SocketCallResult(value: 0))
+        // Sockets first: the hot case takes only the socket out of the kind.
+        guard let sk = f.socket else {
+            switch f.kind {
+            case .terminal, .socket:
+                break
+            case .pipe(let pipe, let isReadEnd):
+                if isReadEnd { pipe.readersOpen -= 1 } else { pipe.writersOpen -= 1 }
+                pipe.wakeCount &+= 1
+            case .epoll(let ep):
+                ep.close()
             }
-            let deadline = stack.now + timeout
-            let attempt: () -> SocketCallResult? = {
-                if sk.state == .finWait1 || sk.state == .closing || sk.state == .lastAck { return nil }
-                sk.closeFinish()
-                return SocketCallResult(value: 0)
-            }
-            return .blocked(BlockedCall(name: "close", deadline: deadline, attempt: attempt, timeout: {
-                sk.closeFinish()
-                return SocketCallResult(value: 0)
-            }))
+            return .completed(SocketCallResult(value: 0))
         }
+        for (_, ep) in sk.epollWatchers { ep.forget(sk) }
+        sk.epollWatchers.removeAll()
+        // inet_release: the linger time, unless the process is exiting.
+        let timeout: Int64 = (sk.lingerOn && !exiting) ? Int64(sk.lingerSeconds) * 1_000_000 : 0
+        let wait = sk.closeBegin(lingerTimeout: timeout)
+        if !wait {
+            sk.closeFinish()
+            return .completed(SocketCallResult(value: 0))
+        }
+        let deadline = stack.now + timeout
+        let attempt: () -> SocketCallResult? = {
+            if sk.state == .finWait1 || sk.state == .closing || sk.state == .lastAck { return nil }
+            sk.closeFinish()
+            return SocketCallResult(value: 0)
+        }
+        return .blocked(BlockedCall(name: "close", deadline: deadline, attempt: attempt, timeout: {
+            sk.closeFinish()
+            return SocketCallResult(value: 0)
+        }))
     }
 
     /// do_exit: the process exits with every descriptor it holds.
