@@ -250,7 +250,8 @@ public final class SocketLayer {
     private func acceptAttempt(_ sk: TCPSocket, flags: Int32) -> SocketCallResult? {
         if sk.state != .listen { return Self.fail(EINVAL) }
         guard !sk.acceptQueue.isEmpty else { return nil }
-        let child = sk.acceptQueue.removeFirst()
+        // The oldest child; a lone one comes off the end (no shift of the array).
+        let child = sk.acceptQueue.count == 1 ? sk.acceptQueue.removeLast() : sk.acceptQueue.removeFirst()
         child.inAcceptQueue = false
         guard let newFD = files.lowestFree() else { return Self.fail(EMFILE) }
         child.hasFile = true
