@@ -105,7 +105,7 @@ public final class NetworkStack {
     var heldPackets: [HeldPacket] = []
     var queueTimer: TimerHandle?
 
-    var timers: TimerWheel<StackTimer>
+    let timers: TimerWheel<StackTimer>
     var random: SplitMix64
     var nextSocketID: UInt64 = 1
     /// The monotonic clock's value at time zero, in microseconds (Linux's boot-relative
