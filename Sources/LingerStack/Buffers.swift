@@ -1,16 +1,36 @@
 import LingerWire
 
+/// The storage of a `ByteRing`: one heap block holding its capacity (a power of
+/// two) and that many bytes, left uninitialized until written. A concrete class,
+/// so making one needs no run-time lookup of generic array storage metadata and
+/// no zero fill.
+final class ByteRingStorage: ManagedBuffer<Int, UInt8> {
+    static func make(capacity: Int) -> ByteRingStorage {
+        let buffer = ByteRingStorage.create(minimumCapacity: capacity) { _ in capacity }
+        return unsafeDowncast(buffer, to: ByteRingStorage.self)
+    }
+
+    /// The usable size in bytes (what was asked for, not what malloc rounded to).
+    var size: Int { header }
+
+    /// The address of the first byte; valid while the storage is alive.
+    var base: UnsafeMutableRawPointer {
+        withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) }
+    }
+}
+
 /// A growable circular byte buffer: the bytes of a send or receive queue.
 ///
 /// Appends at the back and drops from the front without moving the rest; storage
 /// grows by doubling and is reused, so a connection in steady state allocates nothing.
+/// Copies share the storage until one of them writes (copy on write).
 struct ByteRing {
-    private var storage: [UInt8]
+    private var storage: ByteRingStorage?
     private var head = 0
     private(set) var count = 0
 
     init(capacity: Int = 0) {
-        storage = capacity > 0 ? [UInt8](repeating: 0, count: Self.roundUp(capacity)) : []
+        storage = capacity > 0 ? ByteRingStorage.make(capacity: Self.roundUp(capacity)) : nil
     }
 
     private static func roundUp(_ n: Int) -> Int {
@@ -21,46 +41,48 @@ struct ByteRing {
 
     var isEmpty: Bool { count == 0 }
 
-    private mutating func reserve(_ total: Int) {
-        guard total > storage.count else { return }
-        var bigger = [UInt8](repeating: 0, count: Self.roundUp(total))
-        let length = count
-        bigger.withUnsafeMutableBytes { dst in
-            copyOut(offset: 0, length: length, to: dst.baseAddress.unsafelyUnwrapped)
+    /// The storage size in bytes (0 before the first append).
+    private var capacity: Int { storage?.size ?? 0 }
+
+    /// Makes room for `total` bytes in storage this ring owns alone, and returns
+    /// its base address. Bytes keep their offsets from the front.
+    private mutating func reserve(_ total: Int) -> UnsafeMutableRawPointer {
+        if let current = storage, total <= current.size, isKnownUniquelyReferenced(&storage) {
+            return current.base
         }
+        let bigger = ByteRingStorage.make(capacity: Self.roundUp(max(total, capacity)))
+        let base = bigger.base
+        copyOut(offset: 0, length: count, to: base)
         storage = bigger
         head = 0
+        return base
     }
 
     /// Appends `bytes`.
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard bytes.count > 0 else { return }
-        reserve(count + bytes.count)
-        let cap = storage.count
+        let base = reserve(count + bytes.count)
+        let cap = capacity
         let tail = (head + count) & (cap - 1)
         // At most two runs: up to the end of the storage, then from its start.
         let first = min(bytes.count, cap - tail)
-        storage.withUnsafeMutableBytes { dst in
-            let base = dst.baseAddress.unsafelyUnwrapped
-            let source = bytes.baseAddress.unsafelyUnwrapped
-            (base + tail).copyMemory(from: source, byteCount: first)
-            if first < bytes.count { base.copyMemory(from: source + first, byteCount: bytes.count - first) }
-        }
+        let source = bytes.baseAddress.unsafelyUnwrapped
+        (base + tail).copyMemory(from: source, byteCount: first)
+        if first < bytes.count { base.copyMemory(from: source + first, byteCount: bytes.count - first) }
+        withExtendedLifetime(storage) {}
         count += bytes.count
     }
 
     /// Appends `n` zero bytes (data whose content the stack never looks at).
     mutating func appendZeros(_ n: Int) {
         guard n > 0 else { return }
-        reserve(count + n)
-        let cap = storage.count
+        let base = reserve(count + n)
+        let cap = capacity
         let tail = (head + count) & (cap - 1)
         let first = min(n, cap - tail)
-        storage.withUnsafeMutableBytes { dst in
-            let base = dst.baseAddress.unsafelyUnwrapped
-            (base + tail).initializeMemory(as: UInt8.self, repeating: 0, count: first)
-            if first < n { base.initializeMemory(as: UInt8.self, repeating: 0, count: n - first) }
-        }
+        (base + tail).initializeMemory(as: UInt8.self, repeating: 0, count: first)
+        if first < n { base.initializeMemory(as: UInt8.self, repeating: 0, count: n - first) }
+        withExtendedLifetime(storage) {}
         count += n
     }
 
@@ -71,15 +93,15 @@ struct ByteRing {
     /// Drops `n` bytes from the front (all of them if `n` is larger).
     mutating func removeFirst(_ n: Int) {
         let k = min(max(0, n), count)
-        guard k > 0, !storage.isEmpty else { return }
-        head = (head + k) & (storage.count - 1)
+        guard k > 0, capacity > 0 else { return }
+        head = (head + k) & (capacity - 1)
         count -= k
         if count == 0 { head = 0 }
     }
 
     /// Copies `length` bytes starting `offset` bytes from the front into `out`.
     func copy(offset: Int, length: Int, into out: inout [UInt8]) {
-        guard length > 0, offset >= 0, offset + length <= count, !storage.isEmpty else { return }
+        guard length > 0, offset >= 0, offset + length <= count, capacity > 0 else { return }
         if out.isEmpty {
             // Straight into fresh storage, without zero-filling it first.
             out = [UInt8](unsafeUninitializedCapacity: length) { dst, initialized in
@@ -106,15 +128,14 @@ struct ByteRing {
     /// Copies `length` bytes from `offset` (both checked by the caller) to
     /// `destination`, in at most two runs.
     private func copyOut(offset: Int, length: Int, to destination: UnsafeMutableRawPointer) {
-        guard length > 0, !storage.isEmpty else { return }
-        let cap = storage.count
+        guard length > 0, let storage else { return }
+        let cap = storage.size
         let from = (head + offset) & (cap - 1)
         let first = min(length, cap - from)
-        storage.withUnsafeBytes { src in
-            let base = src.baseAddress.unsafelyUnwrapped
-            destination.copyMemory(from: base + from, byteCount: first)
-            if first < length { (destination + first).copyMemory(from: base, byteCount: length - first) }
-        }
+        let base = UnsafeRawPointer(storage.base)
+        destination.copyMemory(from: base + from, byteCount: first)
+        if first < length { (destination + first).copyMemory(from: base, byteCount: length - first) }
+        withExtendedLifetime(storage) {}
     }
 
     /// Copies `length` bytes starting `offset` bytes from the front to
@@ -122,7 +143,7 @@ struct ByteRing {
     /// two runs); zeros when the range is not all in the ring.
     func copy(offset: Int, length: Int, to destination: UnsafeMutableRawPointer, summing checksum: inout InternetChecksum?) {
         guard length > 0 else { return }
-        guard offset >= 0, offset + length <= count, !storage.isEmpty else {
+        guard offset >= 0, offset + length <= count, let storage else {
             destination.initializeMemory(as: UInt8.self, repeating: 0, count: length)
             return
         }
@@ -131,15 +152,15 @@ struct ByteRing {
             return
         }
         defer { checksum = sum }
-        let cap = storage.count
+        let cap = storage.size
         let from = (head + offset) & (cap - 1)
         let first = min(length, cap - from)
-        storage.withUnsafeBytes { src in
-            sum.add(copying: UnsafeRawBufferPointer(rebasing: src[from..<(from + first)]), to: destination)
-            if first < length {
-                sum.add(copying: UnsafeRawBufferPointer(rebasing: src[0..<(length - first)]), to: destination + first)
-            }
+        let base = UnsafeRawPointer(storage.base)
+        sum.add(copying: UnsafeRawBufferPointer(start: base + from, count: first), to: destination)
+        if first < length {
+            sum.add(copying: UnsafeRawBufferPointer(start: base, count: length - first), to: destination + first)
         }
+        withExtendedLifetime(storage) {}
     }
 
     mutating func removeAll() {

@@ -14,7 +14,9 @@ enum OpenFileKind {
 /// dup() and dup2() add references; the object is released when the last
 /// descriptor referring to it is closed (fput -> __fput).
 final class OpenFile {
-    var kind: OpenFileKind
+    /// Constant for the description's life: reading it needs no exclusive
+    /// access, and a case's payload is taken without copying the whole enum.
+    let kind: OpenFileKind
     /// File status flags (O_NONBLOCK, O_RDWR, ...), as fcntl(F_GETFL) reports them.
     var statusFlags: Int32
     /// How many descriptors refer to this description.
@@ -27,6 +29,7 @@ final class OpenFile {
 
     var isNonBlocking: Bool { statusFlags & O_NONBLOCK != 0 }
 
+    /// The socket, when the description is one.
     var socket: TCPSocket? {
         if case .socket(let s) = kind { return s }
         return nil

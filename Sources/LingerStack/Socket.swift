@@ -491,7 +491,7 @@ final class SocketRareState {
     var timestampingFlags: UInt32 = 0
     var backlog: Int = 0
     var acceptQueue: [TCPSocket] = []
-    var synQueue: [FourTuple: RequestSock] = [:]
+    var synQueue = TupleMap<RequestSock>()
     var epollWatchers: [ObjectIdentifier: EpollInstance] = [:]
     var lingerOn: Bool = false
     var thinLinearTimeouts: Bool = false
@@ -634,13 +634,13 @@ extension TCPSocket {
         }
     }
 
-    var synQueue: [FourTuple: RequestSock] {
-        get { rare?.synQueue ?? [:] }
+    var synQueue: TupleMap<RequestSock> {
+        get { rare?.synQueue ?? TupleMap() }
         _modify {
             if let rare {
                 yield &rare.synQueue
             } else {
-                var value: [FourTuple: RequestSock] = [:]
+                var value = TupleMap<RequestSock>()
                 yield &value
                 if !value.isEmpty { rareState().synQueue = value }
             }

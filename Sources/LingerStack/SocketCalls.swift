@@ -250,7 +250,8 @@ public final class SocketLayer {
     private func acceptAttempt(_ sk: TCPSocket, flags: Int32) -> SocketCallResult? {
         if sk.state != .listen { return Self.fail(EINVAL) }
         guard !sk.acceptQueue.isEmpty else { return nil }
-        let child = sk.acceptQueue.removeFirst()
+        // The oldest child; a lone one comes off the end (no shift of the array).
+        let child = sk.acceptQueue.count == 1 ? sk.acceptQueue.removeLast() : sk.acceptQueue.removeFirst()
         child.inAcceptQueue = false
         guard let newFD = files.lowestFree() else { return Self.fail(EMFILE) }
         child.hasFile = true
@@ -620,37 +621,38 @@ public final class SocketLayer {
 
     /// __fput: the last reference to an open file description is gone.
     func release(_ f: OpenFile) -> SyscallOutcome {
-        switch f.kind {
-        case .terminal:
-            return .completed(SocketCallResult(value: 0))
-        case .pipe(let pipe, let isReadEnd):
-            if isReadEnd { pipe.readersOpen -= 1 } else { pipe.writersOpen -= 1 }
-            pipe.wakeCount &+= 1
-            return .completed(SocketCallResult(value: 0))
-        case .epoll(let ep):
-            ep.close()
-            return .completed(SocketCallResult(value: 0))
-        case .socket(let sk):
-            for (_, ep) in sk.epollWatchers { ep.forget(sk) }
-            sk.epollWatchers.removeAll()
-            // inet_release: the linger time, unless the process is exiting.
-            let timeout: Int64 = (sk.lingerOn && !exiting) ? Int64(sk.lingerSeconds) * 1_000_000 : 0
-            let wait = sk.closeBegin(lingerTimeout: timeout)
-            if !wait {
-                sk.closeFinish()
-                return .completed(SocketCallResult(value: 0))
+        // Sockets first: the hot case takes only the socket out of the kind.
+        guard let sk = f.socket else {
+            switch f.kind {
+            case .terminal, .socket:
+                break
+            case .pipe(let pipe, let isReadEnd):
+                if isReadEnd { pipe.readersOpen -= 1 } else { pipe.writersOpen -= 1 }
+                pipe.wakeCount &+= 1
+            case .epoll(let ep):
+                ep.close()
             }
-            let deadline = stack.now + timeout
-            let attempt: () -> SocketCallResult? = {
-                if sk.state == .finWait1 || sk.state == .closing || sk.state == .lastAck { return nil }
-                sk.closeFinish()
-                return SocketCallResult(value: 0)
-            }
-            return .blocked(BlockedCall(name: "close", deadline: deadline, attempt: attempt, timeout: {
-                sk.closeFinish()
-                return SocketCallResult(value: 0)
-            }))
+            return .completed(SocketCallResult(value: 0))
         }
+        for (_, ep) in sk.epollWatchers { ep.forget(sk) }
+        sk.epollWatchers.removeAll()
+        // inet_release: the linger time, unless the process is exiting.
+        let timeout: Int64 = (sk.lingerOn && !exiting) ? Int64(sk.lingerSeconds) * 1_000_000 : 0
+        let wait = sk.closeBegin(lingerTimeout: timeout)
+        if !wait {
+            sk.closeFinish()
+            return .completed(SocketCallResult(value: 0))
+        }
+        let deadline = stack.now + timeout
+        let attempt: () -> SocketCallResult? = {
+            if sk.state == .finWait1 || sk.state == .closing || sk.state == .lastAck { return nil }
+            sk.closeFinish()
+            return SocketCallResult(value: 0)
+        }
+        return .blocked(BlockedCall(name: "close", deadline: deadline, attempt: attempt, timeout: {
+            sk.closeFinish()
+            return SocketCallResult(value: 0)
+        }))
     }
 
     /// do_exit: the process exits with every descriptor it holds.

@@ -133,8 +133,12 @@ struct TimeWaitTable {
     /// Slot number + 1 (0: empty), by the key's hash.
     private var buckets: [UInt32] = []
     private var localAddresses: [IPAddress] = []
+    /// Indexes into `localAddresses`, consulted only when that list is long
+    /// (a short one is searched directly, with no hashing).
     private var localIndexes: [IPAddress: UInt32] = [:]
-    private var ports: [UInt16: PortHolders] = [:]
+    /// Holders by local port: a direct array of 65,536 counts (512 KiB, made at
+    /// the first insert), so counting costs an index, not a hashed lookup.
+    private var ports: [PortHolders] = []
 
     /// Timer records (slot << 32 | stamp) in deadline order, then arming order.
     private var timerQueue = RingQueue<UInt64>()
@@ -152,8 +156,22 @@ struct TimeWaitTable {
 
     /// The key of `tuple` if its local address was ever seen here.
     func key(_ tuple: FourTuple) -> TimeWaitKey? {
-        guard let index = localIndexes[tuple.local.address] else { return nil }
+        guard let index = indexOfLocal(tuple.local.address) else { return nil }
         return Self.key(tuple, localIndex: index)
+    }
+
+    /// How many local addresses are searched directly before the hashed index.
+    private static var shortLocalList: Int { 8 }
+
+    /// The index of local address `address` in `localAddresses`, if seen.
+    private func indexOfLocal(_ address: IPAddress) -> UInt32? {
+        if localAddresses.count <= Self.shortLocalList {
+            for i in localAddresses.indices where localAddresses[i] == address {
+                return UInt32(truncatingIfNeeded: i)
+            }
+            return nil
+        }
+        return localIndexes[address]
     }
 
     private static func key(_ tuple: FourTuple, localIndex: UInt32) -> TimeWaitKey {
@@ -253,7 +271,7 @@ struct TimeWaitTable {
     mutating func insert(_ entry: TimeWaitEntry, for tuple: FourTuple) -> Bool {
         guard tuple.local.address.isIPv6 == tuple.remote.address.isIPv6 else { return false }
         let localIndex: UInt32
-        if let known = localIndexes[tuple.local.address] {
+        if let known = indexOfLocal(tuple.local.address) {
             localIndex = known
         } else {
             localIndex = UInt32(truncatingIfNeeded: localAddresses.count)
@@ -282,8 +300,9 @@ struct TimeWaitTable {
             index(slot)
             count += 1
         }
-        ports[tuple.local.port, default: PortHolders()].entries += 1
-        if entry.flags.contains(.portFromBind) { ports[tuple.local.port, default: PortHolders()].fromBind += 1 }
+        if ports.isEmpty { ports = [PortHolders](repeating: PortHolders(), count: Int(UInt16.max) + 1) }
+        ports[Int(tuple.local.port)].entries += 1
+        if entry.flags.contains(.portFromBind) { ports[Int(tuple.local.port)].fromBind += 1 }
         pushTimer(slot: slot, stamp: entry.timerStamp, deadline: entry.deadline)
         return true
     }
@@ -319,20 +338,23 @@ struct TimeWaitTable {
     }
 
     private mutating func release(port: UInt16, _ entry: TimeWaitEntry) {
-        guard var holders = ports[port] else { return }
-        holders.entries -= min(holders.entries, 1)
-        if entry.flags.contains(.portFromBind) { holders.fromBind -= min(holders.fromBind, 1) }
-        ports[port] = holders.entries == 0 ? nil : holders
+        guard !ports.isEmpty, ports[Int(port)].entries > 0 else { return }
+        ports[Int(port)].entries -= 1
+        if entry.flags.contains(.portFromBind) { ports[Int(port)].fromBind -= min(ports[Int(port)].fromBind, 1) }
+        if ports[Int(port)].entries == 0 { ports[Int(port)] = PortHolders() }
     }
 
-    /// The entries holding local port `port`.
-    func holders(ofPort port: UInt16) -> PortHolders? { ports[port] }
+    /// The entries holding local port `port` (nil when none does).
+    func holders(ofPort port: UInt16) -> PortHolders? {
+        guard !ports.isEmpty, ports[Int(port)].entries > 0 else { return nil }
+        return ports[Int(port)]
+    }
 
     /// Calls `body` with the local address and entry of every entry on local port
     /// `port` until it returns true; returns whether one did. Walks the table
     /// only when some entry holds the port.
     func contains(port: UInt16, where body: (IPAddress, TimeWaitEntry) -> Bool) -> Bool {
-        guard ports[port] != nil else { return false }
+        guard holders(ofPort: port) != nil else { return false }
         for slot in slots where slot.key.localIndex != Self.freeMark && slot.key.localPort == port
             && Int(slot.key.localIndex) < localAddresses.count {
             if body(localAddresses[Int(slot.key.localIndex)], slot.entry) { return true }

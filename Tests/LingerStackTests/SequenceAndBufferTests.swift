@@ -105,6 +105,28 @@ import Testing
         #expect(out == expected)
     }
 
+    /// A copy of a ring is a value: writing to either (append, growth, zeros)
+    /// leaves the other's bytes as they were.
+    @Test func byteRingCopiesAreIndependent() {
+        var a = ByteRing()
+        a.append([1, 2, 3])
+        var b = a
+        b.append([4])
+        a.removeFirst(1)
+        a.append([5])
+        var c = b
+        c.appendZeros(300)
+        var outA: [UInt8] = []
+        a.copy(offset: 0, length: a.count, into: &outA)
+        var outB: [UInt8] = []
+        b.copy(offset: 0, length: b.count, into: &outB)
+        var outC: [UInt8] = []
+        c.copy(offset: 0, length: c.count, into: &outC)
+        #expect(outA == [2, 3, 5])
+        #expect(outB == [1, 2, 3, 4])
+        #expect(outC == [1, 2, 3, 4] + [UInt8](repeating: 0, count: 300))
+    }
+
     @Test func byteRingIgnoresOutOfRangeRequests() {
         var ring = ByteRing()
         ring.append([1, 2, 3])

@@ -135,4 +135,44 @@ import Testing
         next = table.nextDeadline()
         #expect(next == nil)
     }
+
+    /// Many local addresses (past the short list searched directly) and both
+    /// families: every entry is found under its own address, and the per-port
+    /// holder counts (entries, and those whose port came from bind()) follow
+    /// inserts, replacements and removals down to none.
+    @Test func manyLocalAddressesAndPortHoldersFollowTheEntries() {
+        var table = TimeWaitTable()
+        func tuple(_ i: Int) -> FourTuple {
+            if i % 2 == 0 {
+                return FourTuple(local: TCPEndpoint(.v4(IPv4Address(172, 16, 0, UInt8(i % 20))), 50000),
+                                 remote: TCPEndpoint(.v4(IPv4Address(10, 1, 0, UInt8(i % 200))), UInt16(1000 + i)))
+            }
+            return FourTuple(local: TCPEndpoint(.v6(IPv6Address(high: 0xFE80 << 48, low: UInt64(i % 20))), 50001),
+                             remote: TCPEndpoint(.v6(IPv6Address(high: 0x2001 << 48, low: UInt64(i))), UInt16(1000 + i)))
+        }
+        for i in 0..<100 {
+            let flags: TimeWaitEntry.Flags = i % 3 == 0 ? [.portFromBind] : []
+            let inserted = table.insert(entry(deadline: 10, sndNxt: UInt32(i), flags: flags), for: tuple(i))
+            #expect(inserted)
+        }
+        // Replacing an entry moves its bind() mark with it.
+        table.insert(entry(deadline: 10, sndNxt: 500, flags: [.portFromBind]), for: tuple(2))
+        for i in 0..<100 {
+            #expect(table[tuple(i)]?.sndNxt.rawValue == (i == 2 ? 500 : UInt32(i)))
+        }
+        let fromBindEven = (0..<100).filter { $0 % 2 == 0 && ($0 % 3 == 0 || $0 == 2) }.count
+        let fromBindOdd = (0..<100).filter { $0 % 2 == 1 && $0 % 3 == 0 }.count
+        #expect(table.holders(ofPort: 50000)?.entries == 50)
+        #expect(table.holders(ofPort: 50000).map { Int($0.fromBind) } == fromBindEven)
+        #expect(table.holders(ofPort: 50001)?.entries == 50)
+        #expect(table.holders(ofPort: 50001).map { Int($0.fromBind) } == fromBindOdd)
+        #expect(table.holders(ofPort: 50002) == nil)
+        #expect(table.contains(port: 50001) { local, _ in local.isIPv6 })
+        #expect(!table.contains(port: 50002) { _, _ in true })
+        for i in 0..<100 where i % 2 == 0 { table.remove(tuple(i)) }
+        #expect(table.holders(ofPort: 50000) == nil)
+        #expect(!table.contains(port: 50000) { _, _ in true })
+        #expect(table.holders(ofPort: 50001)?.entries == 50)
+        for i in 0..<100 { #expect((table[tuple(i)] != nil) == (i % 2 == 1)) }
+    }
 }
