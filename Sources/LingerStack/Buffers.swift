@@ -44,10 +44,15 @@ struct ByteRing {
     /// The storage size in bytes (0 before the first append).
     private var capacity: Int { storage?.size ?? 0 }
 
+    /// Where the bytes live, for tests that check storage is reused, not copied.
+    var storageAddress: UnsafeRawPointer? { storage.map { UnsafeRawPointer($0.base) } }
+
     /// Makes room for `total` bytes in storage this ring owns alone, and returns
     /// its base address. Bytes keep their offsets from the front.
     private mutating func reserve(_ total: Int) -> UnsafeMutableRawPointer {
-        if let current = storage, total <= current.size, isKnownUniquelyReferenced(&storage) {
+        // Uniqueness first: binding the storage to a name before the check
+        // would hold a second reference and make every append copy the ring.
+        if isKnownUniquelyReferenced(&storage), let current = storage, total <= current.size {
             return current.base
         }
         let bigger = ByteRingStorage.make(capacity: Self.roundUp(max(total, capacity)))

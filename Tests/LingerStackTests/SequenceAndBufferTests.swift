@@ -127,6 +127,29 @@ import Testing
         #expect(outC == [1, 2, 3, 4] + [UInt8](repeating: 0, count: 300))
     }
 
+    /// A ring that owns its storage writes in place: appends that fit, and
+    /// appends after the front was consumed, keep the same storage; only a copy
+    /// that is still alive makes a write move to new storage.
+    @Test func byteRingWritesInPlaceWhenItOwnsItsStorage() {
+        var ring = ByteRing(capacity: 4096)
+        ring.append([UInt8](repeating: 7, count: 1000))
+        let first = ring.storageAddress
+        #expect(first != nil)
+        ring.append([UInt8](repeating: 8, count: 1000))
+        ring.removeFirst(1500)
+        ring.append([UInt8](repeating: 9, count: 3000))
+        ring.appendZeros(10)
+        #expect(ring.storageAddress == first)
+        let copy = ring
+        ring.append([1])
+        #expect(ring.storageAddress != first)
+        #expect(copy.storageAddress == first)
+        ring.append([2])
+        let moved = ring.storageAddress
+        ring.append([3])
+        #expect(ring.storageAddress == moved)
+    }
+
     @Test func byteRingIgnoresOutOfRangeRequests() {
         var ring = ByteRing()
         ring.append([1, 2, 3])
