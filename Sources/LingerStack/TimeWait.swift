@@ -131,7 +131,7 @@ struct TimeWaitTable {
     private var slots: [Slot] = []
     private var freeHead = TimeWaitTable.noSlot
     /// Slot number + 1 (0: empty), by the key's hash.
-    private var buckets: [UInt32] = []
+    private var slotIndex = SlotIndex()
     private var localAddresses: [IPAddress] = []
     /// Indexes into `localAddresses`, consulted only when that list is long
     /// (a short one is searched directly, with no hashing).
@@ -201,16 +201,9 @@ struct TimeWaitTable {
 
     /// The bucket holding `key` and its slot, or nil.
     private func find(_ key: TimeWaitKey) -> (bucket: Int, slot: Int)? {
-        guard !buckets.isEmpty else { return nil }
-        let mask = buckets.count - 1
-        var bucket = Int(truncatingIfNeeded: key.mixedHash) & mask
-        while true {
-            let value = buckets[bucket]
-            if value == 0 { return nil }
-            let slot = Int(value) - 1
-            if slots[slot].key == key { return (bucket, slot) }
-            bucket = (bucket + 1) & mask
-        }
+        guard let found = slotIndex.find(hash: Int(truncatingIfNeeded: key.mixedHash), matches: { slots[$0].key == key })
+        else { return nil }
+        return (found.bucket, found.entry)
     }
 
     private func find(_ tuple: FourTuple) -> (bucket: Int, slot: Int)? {
@@ -220,40 +213,23 @@ struct TimeWaitTable {
 
     /// Puts slot `slot` (whose key is not in the index) into the index.
     private mutating func index(_ slot: Int) {
-        let mask = buckets.count - 1
-        var bucket = Int(truncatingIfNeeded: slots[slot].key.mixedHash) & mask
-        while buckets[bucket] != 0 { bucket = (bucket + 1) & mask }
-        buckets[bucket] = UInt32(truncatingIfNeeded: slot + 1)
+        slotIndex.insert(slot, hash: Int(truncatingIfNeeded: slots[slot].key.mixedHash))
     }
 
     /// Makes the index big enough for `entries` keys at a load of at most 3/4.
     private mutating func growIndex(toHold entries: Int) {
-        guard entries * 4 > buckets.count * 3 else { return }
-        var size = max(16, buckets.count)
-        while entries * 4 > size * 3 { size *= 2 }
-        buckets = [UInt32](repeating: 0, count: size)
-        for slot in slots.indices where slots[slot].key.localIndex != Self.freeMark { index(slot) }
+        guard !slotIndex.canHold(entries) else { return }
+        let slots = self.slots
+        let used = slots.indices.lazy.filter { slots[$0].key.localIndex != Self.freeMark }
+        slotIndex.grow(toHold: entries, minimumSize: 16, entries: used) {
+            Int(truncatingIfNeeded: slots[$0].key.mixedHash)
+        }
     }
 
     /// Empties `bucket`, shifting back the keys after it that probed past it.
     private mutating func unindex(bucket start: Int) {
-        let mask = buckets.count - 1
-        var hole = start
-        var bucket = start
-        while true {
-            bucket = (bucket + 1) & mask
-            let value = buckets[bucket]
-            if value == 0 { break }
-            let home = Int(truncatingIfNeeded: slots[Int(value) - 1].key.mixedHash) & mask
-            // The key may move to the hole unless its home lies cyclically in (hole, bucket].
-            let homeAfterHole = (home &- hole) & mask
-            let bucketAfterHole = (bucket &- hole) & mask
-            if homeAfterHole == 0 || homeAfterHole > bucketAfterHole {
-                buckets[hole] = value
-                hole = bucket
-            }
-        }
-        buckets[hole] = 0
+        let slots = self.slots
+        slotIndex.remove(bucket: start) { Int(truncatingIfNeeded: slots[$0].key.mixedHash) }
     }
 
     // MARK: - Entries

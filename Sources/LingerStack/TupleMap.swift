@@ -10,8 +10,8 @@ struct TupleMap<Value>: Sequence {
     typealias Element = (key: FourTuple, value: Value)
 
     private var entries: [Element] = []
-    /// Entry number + 1 (0: empty), by the key's hash.
-    private var buckets: [Int32] = []
+    /// The entries by their keys' hashes.
+    private var index = SlotIndex()
 
     init() {}
 
@@ -26,53 +26,7 @@ struct TupleMap<Value>: Sequence {
 
     /// The bucket holding `key` and its entry number, or nil.
     private func find(_ key: FourTuple) -> (bucket: Int, entry: Int)? {
-        guard !buckets.isEmpty else { return nil }
-        let mask = buckets.count - 1
-        var bucket = Int(EstablishedTable.hash(key)) & mask
-        while true {
-            let value = buckets[bucket]
-            if value == 0 { return nil }
-            let entry = Int(value) - 1
-            if entries[entry].key == key { return (bucket, entry) }
-            bucket = (bucket + 1) & mask
-        }
-    }
-
-    /// The bucket holding entry number `entry` (which is in the index).
-    private func bucket(ofEntry entry: Int) -> Int {
-        let mask = buckets.count - 1
-        var bucket = Int(EstablishedTable.hash(entries[entry].key)) & mask
-        while Int(buckets[bucket]) != entry + 1 { bucket = (bucket + 1) & mask }
-        return bucket
-    }
-
-    /// Puts entry number `entry` (whose key is not in the index) into the index.
-    private mutating func index(_ entry: Int) {
-        let mask = buckets.count - 1
-        var bucket = Int(EstablishedTable.hash(entries[entry].key)) & mask
-        while buckets[bucket] != 0 { bucket = (bucket + 1) & mask }
-        buckets[bucket] = Int32(truncatingIfNeeded: entry + 1)
-    }
-
-    /// Empties `start`, shifting back the entries after it that probed past it.
-    private mutating func unindex(bucket start: Int) {
-        let mask = buckets.count - 1
-        var hole = start
-        var bucket = start
-        while true {
-            bucket = (bucket + 1) & mask
-            let value = buckets[bucket]
-            if value == 0 { break }
-            let home = Int(EstablishedTable.hash(entries[Int(value) - 1].key)) & mask
-            // The entry may move to the hole unless its home lies cyclically in (hole, bucket].
-            let homeAfterHole = (home &- hole) & mask
-            let bucketAfterHole = (bucket &- hole) & mask
-            if homeAfterHole == 0 || homeAfterHole > bucketAfterHole {
-                buckets[hole] = value
-                hole = bucket
-            }
-        }
-        buckets[hole] = 0
+        index.find(hash: Int(EstablishedTable.hash(key)), matches: { entries[$0].key == key })
     }
 
     /// The value for `key`; setting nil removes it.
@@ -90,14 +44,15 @@ struct TupleMap<Value>: Sequence {
                 entries[found.entry].value = newValue
                 return
             }
-            if (entries.count + 1) * 4 > buckets.count * 3 {
-                var size = Swift.max(8, buckets.count)
-                while (entries.count + 1) * 4 > size * 3 { size *= 2 }
-                buckets = [Int32](repeating: 0, count: size)
-                for entry in entries.indices { index(entry) }
+            if !index.canHold(entries.count + 1) {
+                // A second reference only while the index is rebuilt.
+                let entries = self.entries
+                index.grow(toHold: entries.count + 1, minimumSize: 8, entries: entries.indices) {
+                    Int(EstablishedTable.hash(entries[$0].key))
+                }
             }
             entries.append((key, newValue))
-            index(entries.count - 1)
+            index.insert(entries.count - 1, hash: Int(EstablishedTable.hash(key)))
         }
     }
 
@@ -105,19 +60,23 @@ struct TupleMap<Value>: Sequence {
     @discardableResult
     mutating func removeValue(forKey key: FourTuple) -> Value? {
         guard let found = find(key) else { return nil }
-        unindex(bucket: found.bucket)
+        do {
+            // A second reference only while the index shifts (entries change after).
+            let current = entries
+            index.remove(bucket: found.bucket) { Int(EstablishedTable.hash(current[$0].key)) }
+        }
         let last = entries.count - 1
         if found.entry != last {
             // The last entry moves into the hole; its bucket follows it.
-            let moved = bucket(ofEntry: last)
+            let moved = index.bucket(ofEntry: last, hash: Int(EstablishedTable.hash(entries[last].key)))
             entries.swapAt(found.entry, last)
-            buckets[moved] = Int32(truncatingIfNeeded: found.entry + 1)
+            index.setEntry(found.entry, at: moved)
         }
         return entries.removeLast().value
     }
 
     mutating func removeAll() {
         entries.removeAll()
-        buckets.removeAll()
+        index.removeAll()
     }
 }
