@@ -120,9 +120,13 @@ struct TimeWaitTable {
 
     /// A timer record of the out-of-order heap: it carries its deadline, since
     /// the heap orders stale records too.
-    private struct HeapRecord {
+    private struct HeapRecord: HeapOrdered {
         var deadline: Int64
         var record: UInt64
+
+        func precedes(_ other: HeapRecord) -> Bool {
+            TimeWaitTable.precedes(record, deadline, other.record, other.deadline)
+        }
     }
 
     private static var freeMark: UInt32 { UInt32.max }
@@ -145,7 +149,7 @@ struct TimeWaitTable {
     /// The deadline of the last record put in `timerQueue`.
     private var timerQueueLastDeadline = Int64.min
     /// Records whose deadline is before `timerQueueLastDeadline`, a min-heap.
-    private var earlyTimers: [HeapRecord] = []
+    private var earlyTimers = MinHeap<HeapRecord>()
     private var staleTimerRecords = 0
     private var nextTimerStamp: UInt32 = 0
 
@@ -375,8 +379,7 @@ struct TimeWaitTable {
             timerQueue.append(record)
             timerQueueLastDeadline = deadline
         } else {
-            earlyTimers.append(HeapRecord(deadline: deadline, record: record))
-            siftUp(earlyTimers.count - 1)
+            earlyTimers.push(HeapRecord(deadline: deadline, record: record))
         }
         if staleTimerRecords > 64 && staleTimerRecords > count { dropStaleTimerRecords() }
     }
@@ -391,7 +394,7 @@ struct TimeWaitTable {
 
     /// Whether record `a` (due at `da`) runs before `b` (due at `db`): by
     /// deadline, then in arming order.
-    private static func precedes(_ a: UInt64, _ da: Int64, _ b: UInt64, _ db: Int64) -> Bool {
+    fileprivate static func precedes(_ a: UInt64, _ da: Int64, _ b: UInt64, _ db: Int64) -> Bool {
         if da != db { return da < db }
         return Int32(bitPattern: UInt32(truncatingIfNeeded: a) &- UInt32(truncatingIfNeeded: b)) < 0
     }
@@ -414,13 +417,13 @@ struct TimeWaitTable {
                 heapSlot = slot
                 break
             }
-            removeHeapTop()
+            earlyTimers.removeFirst()
             staleTimerRecords -= 1
         }
         guard let heapSlot else { return queueSlot.map { ($0, true) } }
         guard let queueSlot, let record = timerQueue.first else { return (heapSlot, false) }
         let queued = slots[queueSlot].entry.deadline
-        let top = earlyTimers[0]
+        guard let top = earlyTimers.first else { return (queueSlot, true) }
         return Self.precedes(record, queued, top.record, top.deadline) ? (queueSlot, true) : (heapSlot, false)
     }
 
@@ -437,7 +440,7 @@ struct TimeWaitTable {
         let key = slots[first.slot].key
         guard slots[first.slot].entry.deadline <= time, let tuple = tuple(key),
               let found = find(key) else { return nil }
-        if first.inQueue { timerQueue.removeFirst() } else { removeHeapTop() }
+        if first.inQueue { timerQueue.removeFirst() } else { earlyTimers.removeFirst() }
         let entry = remove(bucket: found.bucket, slot: found.slot)
         staleTimerRecords -= 1  // its record was taken, not left behind
         return (tuple, entry)
@@ -451,52 +454,10 @@ struct TimeWaitTable {
         }
         timerQueue = queue
         var early = earlyTimers
-        earlyTimers = []
+        earlyTimers = MinHeap()
         early.removeAll { liveSlot($0.record) == nil }
         earlyTimers = early
-        var index = earlyTimers.count / 2
-        while index > 0 {
-            index -= 1
-            siftDown(index)
-        }
         staleTimerRecords = 0
-    }
-
-    private mutating func siftUp(_ start: Int) {
-        var child = start
-        while child > 0 {
-            let parent = (child - 1) / 2
-            let c = earlyTimers[child], p = earlyTimers[parent]
-            guard Self.precedes(c.record, c.deadline, p.record, p.deadline) else { break }
-            earlyTimers.swapAt(child, parent)
-            child = parent
-        }
-    }
-
-    private mutating func removeHeapTop() {
-        let last = earlyTimers.removeLast()
-        guard !earlyTimers.isEmpty else { return }
-        earlyTimers[0] = last
-        siftDown(0)
-    }
-
-    private mutating func siftDown(_ start: Int) {
-        var parent = start
-        let count = earlyTimers.count
-        while true {
-            let left = 2 * parent + 1
-            guard left < count else { return }
-            var smallest = left
-            let right = left + 1
-            let l = earlyTimers[left]
-            if right < count, Self.precedes(earlyTimers[right].record, earlyTimers[right].deadline, l.record, l.deadline) {
-                smallest = right
-            }
-            let s = earlyTimers[smallest], p = earlyTimers[parent]
-            guard Self.precedes(s.record, s.deadline, p.record, p.deadline) else { return }
-            earlyTimers.swapAt(parent, smallest)
-            parent = smallest
-        }
     }
 }
 

@@ -57,7 +57,7 @@ public final class TimerWheel<Payload> {
         var payload: Payload?
     }
 
-    private struct DueEntry {
+    private struct DueEntry: HeapOrdered {
         var deadline: Int64
         var sequence: UInt64
         var slot: Int32
@@ -74,7 +74,7 @@ public final class TimerWheel<Payload> {
     private var bucketHeads: [Int32]
     /// Bit b of occupancy[level] is set when that bucket is not empty.
     private var occupancy: [UInt64]
-    private var due: [DueEntry] = []
+    private var due = MinHeap<DueEntry>()
     private var staleDueEntries = 0
     /// The time all offsets are measured from.
     private let origin: Int64
@@ -349,16 +349,9 @@ public final class TimerWheel<Payload> {
         slots[index].location = Self.locationHeap
         slots[index].next = -1
         slots[index].previous = -1
-        due.append(DueEntry(
+        due.push(DueEntry(
             deadline: slots[index].deadline, sequence: slots[index].sequence,
             slot: slot, generation: slots[index].generation))
-        var child = due.count - 1
-        while child > 0 {
-            let parent = (child - 1) / 2
-            guard due[child].precedes(due[parent]) else { break }
-            due.swapAt(child, parent)
-            child = parent
-        }
         compactDueIfMostlyStale()
     }
 
@@ -372,38 +365,14 @@ public final class TimerWheel<Payload> {
 
     private func dropStaleDueEntries() {
         while let top = due.first, !isCurrent(top) {
-            removeDueTop()
+            due.removeFirst()
             staleDueEntries -= 1
         }
     }
 
     private func popDue() -> DueEntry? {
         dropStaleDueEntries()
-        guard let top = due.first else { return nil }
-        removeDueTop()
-        return top
-    }
-
-    private func removeDueTop() {
-        let last = due.removeLast()
-        guard !due.isEmpty else { return }
-        due[0] = last
-        siftDown(0)
-    }
-
-    private func siftDown(_ start: Int) {
-        var parent = start
-        let count = due.count
-        while true {
-            let left = 2 * parent + 1
-            guard left < count else { return }
-            var smallest = left
-            let right = left + 1
-            if right < count, due[right].precedes(due[left]) { smallest = right }
-            guard due[smallest].precedes(due[parent]) else { return }
-            due.swapAt(parent, smallest)
-            parent = smallest
-        }
+        return due.removeFirst()
     }
 
     /// Stale entries of cancelled timers wait until they reach the top; if they
@@ -412,10 +381,5 @@ public final class TimerWheel<Payload> {
         guard staleDueEntries > 64, staleDueEntries * 2 > due.count else { return }
         due.removeAll { !isCurrent($0) }
         staleDueEntries = 0
-        var index = due.count / 2
-        while index > 0 {
-            index -= 1
-            siftDown(index)
-        }
     }
 }
