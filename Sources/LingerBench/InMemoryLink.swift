@@ -239,25 +239,11 @@ extension InMemoryLink {
         // memory, as a client and server pass it to the kernel.
         let byte = UnsafeMutableRawBufferPointer.allocate(byteCount: 1, alignment: 1)
         defer { byte.deallocate() }
-        var request: UInt8 = 0x51
-        var response: UInt8 = 0x52
         let start = monotonicNanoseconds()
         for i in 0..<count {
             let (c, s) = try connect(port: port, noDelay: true)
-            let w = withUnsafeBytes(of: &request) { clientProcess.send(fd: c, bytes: $0) }
-            guard w.value == 1 else { throw BenchError("Linger: cycle \(i): request write failed (errno \(w.errno))") }
-            carry()
-            let got = serverProcess.receive(fd: s, into: byte)
-            guard got.value == 1, byte[0] == request else {
-                throw BenchError("Linger: cycle \(i): no request (errno \(got.errno))")
-            }
-            let v = withUnsafeBytes(of: &response) { serverProcess.send(fd: s, bytes: $0) }
-            guard v.value == 1 else { throw BenchError("Linger: cycle \(i): response write failed (errno \(v.errno))") }
-            carry()
-            let answer = clientProcess.receive(fd: c, into: byte)
-            guard answer.value == 1, byte[0] == response else {
-                throw BenchError("Linger: cycle \(i): no response (errno \(answer.errno))")
-            }
+            try passByte(0x51, from: clientProcess, fd: c, to: serverProcess, fd: s, through: byte, what: "request", cycle: i)
+            try passByte(0x52, from: serverProcess, fd: s, to: clientProcess, fd: c, through: byte, what: "response", cycle: i)
             try Self.call(clientProcess, .close(fd: c))
             carry()
             let end = serverProcess.receive(fd: s, into: byte)
@@ -271,5 +257,19 @@ extension InMemoryLink {
             throw BenchError("Linger: \(count) life cycles left \(made) TIME_WAIT entries on the client")
         }
         return elapsed
+    }
+
+    /// One byte written on one side, carried across, and read back on the other.
+    private func passByte(_ value: UInt8, from sender: SocketLayer, fd sendFD: Int32, to receiver: SocketLayer,
+                          fd receiveFD: Int32, through buffer: UnsafeMutableRawBufferPointer, what: String,
+                          cycle: Int) throws(BenchError) {
+        var value = value
+        let sent = withUnsafeBytes(of: &value) { sender.send(fd: sendFD, bytes: $0) }
+        guard sent.value == 1 else { throw BenchError("Linger: cycle \(cycle): \(what) write failed (errno \(sent.errno))") }
+        carry()
+        let got = receiver.receive(fd: receiveFD, into: buffer)
+        guard got.value == 1, buffer[0] == value else {
+            throw BenchError("Linger: cycle \(cycle): no \(what) (errno \(got.errno))")
+        }
     }
 }

@@ -36,9 +36,7 @@ public struct RunTrace: Sendable, Hashable {
         }
 
         /// The counters as `Name +1, Name +1`.
-        public var countersText: String {
-            counters.map { "\($0.name) \($0.value >= 0 ? "+" : "")\($0.value)" }.joined(separator: ", ")
-        }
+        public var countersText: String { counters.changesText }
 
         /// The reason and counters in one line (`reason; counters`), nil when neither is known.
         public var explanationText: String? {

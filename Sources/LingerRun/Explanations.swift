@@ -38,8 +38,13 @@ public struct Explanation: Sendable, Hashable {
     }
 
     /// The counters as the trace shows them: `TcpExtTCPAbortOnClose +1, TcpOutRsts +1`.
-    public var countersText: String {
-        counters.map { "\($0.name) \($0.value >= 0 ? "+" : "")\($0.value)" }.joined(separator: ", ")
+    public var countersText: String { counters.changesText }
+}
+
+extension Array where Element == CounterValue {
+    /// Counter changes as the trace shows them: `TcpExtTCPAbortOnClose +1, TcpOutRsts +1`.
+    public var changesText: String {
+        map { "\($0.name) \($0.value >= 0 ? "+" : "")\($0.value)" }.joined(separator: ", ")
     }
 }
 
