@@ -107,7 +107,7 @@ struct DemoCommandTests {
         .timeLimit(.minutes(2)),
         arguments: names)
     func kernelAgreesWithTheSim(name: String) throws {
-        let kernel = try LingerProcess.run(["demo", "--backend", "kernel", name])
+        let kernel = try LingerProcess.runOnKernel(["demo", "--backend", "kernel", name])
         #expect(kernel.status == 0, "\(name) failed on the kernel:\n\(kernel.standardError)")
         #expect(kernel.standardError.isEmpty, "\(name): \(kernel.standardError)")
         guard kernel.status == 0 else { return }

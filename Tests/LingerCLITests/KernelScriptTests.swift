@@ -28,7 +28,7 @@ struct KernelScriptTests {
         .timeLimit(.minutes(5)),
         arguments: scripts)
     func passesOnTheKernel(script: String) throws {
-        let outcome = try LingerProcess.run(["run", "--backend", "kernel", "--nstat", "Tests/Scripts/\(script)"])
+        let outcome = try LingerProcess.runOnKernel(["run", "--backend", "kernel", "--nstat", "Tests/Scripts/\(script)"])
         #expect(outcome.status == 0, "\(script) failed on the kernel:\n\(outcome.standardError)")
         // Our scripts use the real descriptor numbers and draw no warnings.
         #expect(outcome.standardError.isEmpty, "\(script): \(outcome.standardError)")

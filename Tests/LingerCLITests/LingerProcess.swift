@@ -51,4 +51,36 @@ struct LingerProcess {
             standardError: String(decoding: errData, as: UTF8.self)
         )
     }
+
+    /// How many times a kernel-backend run is tried when it fails on timing alone.
+    static let kernelAttempts = 3
+
+    /// Runs `linger` on the live kernel, trying again (up to ``kernelAttempts``
+    /// runs in all) when a run's only failure is a timing error. The kernel runs
+    /// in real time, and on a shared virtual machine the runner can lose the CPU
+    /// for a tenth of a second, long enough to miss a 50 ms tolerance, as real
+    /// packetdrill would. Any other failure, or a timing error in every attempt,
+    /// is returned as it is, so a script whose times are wrong still fails.
+    static func runOnKernel(_ arguments: [String]) throws -> Outcome {
+        var outcome = try run(arguments)
+        var attempt = 1
+        while attempt < kernelAttempts, failedOnTimingAlone(outcome) {
+            let firstLine = outcome.standardError.split(separator: "\n").first ?? ""
+            FileHandle.standardError.write(Data("note: linger \(arguments.joined(separator: " ")) missed its timing (\(firstLine)); running it again\n".utf8))
+            outcome = try run(arguments)
+            attempt += 1
+        }
+        return outcome
+    }
+
+    /// Whether a run failed and every error it printed is a timing error.
+    static func failedOnTimingAlone(_ outcome: Outcome) -> Bool {
+        guard outcome.status != 0 else { return false }
+        // Error lines name the script's file and line; the script and actual
+        // packet lines that follow a packet's timing error belong to it.
+        let errors = outcome.standardError.split(separator: "\n").filter {
+            !$0.hasPrefix(" ") && !$0.hasPrefix("script packet:") && !$0.hasPrefix("actual packet:")
+        }
+        return !errors.isEmpty && errors.allSatisfy { $0.contains(": timing error: ") }
+    }
 }

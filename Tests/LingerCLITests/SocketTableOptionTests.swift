@@ -75,7 +75,7 @@ struct SocketTableOptionTests {
                    "skipped: \(KernelScriptTests.unavailableReason ?? "")"),
           .timeLimit(.minutes(1)))
     func kernelRowsMatchTheSim() throws {
-        let kernel = try LingerProcess.run(["run", "--backend", "kernel", "--ss", Self.script])
+        let kernel = try LingerProcess.runOnKernel(["run", "--backend", "kernel", "--ss", Self.script])
         #expect(kernel.status == 0, "\(kernel.standardError)")
         let sim = try LingerProcess.run(["run", "--ss", Self.script])
         let kernelReports = Self.reports(kernel.standardOutput)

@@ -18,7 +18,7 @@ struct TraceCommandTests {
         .enabled(if: KernelScriptTests.unavailableReason == nil, "skipped: \(KernelScriptTests.unavailableReason ?? "")"),
         .timeLimit(.minutes(2)))
     func kernelTraceHasPacketsAndCalls() throws {
-        let outcome = try LingerProcess.run(["run", "--backend", "kernel", "--trace", "Tests/Scripts/close-unread-data-rst.pkt"])
+        let outcome = try LingerProcess.runOnKernel(["run", "--backend", "kernel", "--trace", "Tests/Scripts/close-unread-data-rst.pkt"])
         #expect(outcome.status == 0, "\(outcome.standardError)")
         let lines = outcome.standardOutput.split(separator: "\n")
         // The script's 4 inbound packets plus the runner's closing RST; the kernel's SYN-ACK, data, ACK and two RSTs.
