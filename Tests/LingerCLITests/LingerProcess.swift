@@ -67,6 +67,8 @@ struct LingerProcess {
         while attempt < kernelAttempts, failedOnTimingAlone(outcome) {
             let firstLine = outcome.standardError.split(separator: "\n").first ?? ""
             FileHandle.standardError.write(Data("note: linger \(arguments.joined(separator: " ")) missed its timing (\(firstLine)); running it again\n".utf8))
+            // Let a stall of the machine pass before the next try.
+            Thread.sleep(forTimeInterval: 2)
             outcome = try run(arguments)
             attempt += 1
         }
