@@ -3,26 +3,30 @@ public struct TCPFlags: OptionSet, Hashable, Sendable {
     /// The flag bits as in the header (the low 9 bits of bytes 12...13).
     public var rawValue: UInt16
     /// Flags from their bits.
-    public init(rawValue: UInt16) { self.rawValue = rawValue }
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
+
+    // Computed and inlinable, not stored statics: a `static let` read from
+    // another module goes through a lazy-initialization addressor on every use,
+    // and the stack tests flags on every segment.
 
     /// FIN: the sender has no more data.
-    public static let fin = TCPFlags(rawValue: 0x001)
+    @inlinable public static var fin: TCPFlags { TCPFlags(rawValue: 0x001) }
     /// SYN: synchronize sequence numbers.
-    public static let syn = TCPFlags(rawValue: 0x002)
+    @inlinable public static var syn: TCPFlags { TCPFlags(rawValue: 0x002) }
     /// RST: reset the connection.
-    public static let rst = TCPFlags(rawValue: 0x004)
+    @inlinable public static var rst: TCPFlags { TCPFlags(rawValue: 0x004) }
     /// PSH: push the data to the application.
-    public static let psh = TCPFlags(rawValue: 0x008)
+    @inlinable public static var psh: TCPFlags { TCPFlags(rawValue: 0x008) }
     /// ACK: the acknowledgment number is valid.
-    public static let ack = TCPFlags(rawValue: 0x010)
+    @inlinable public static var ack: TCPFlags { TCPFlags(rawValue: 0x010) }
     /// URG: the urgent pointer is valid.
-    public static let urg = TCPFlags(rawValue: 0x020)
+    @inlinable public static var urg: TCPFlags { TCPFlags(rawValue: 0x020) }
     /// ECE: ECN echo.
-    public static let ece = TCPFlags(rawValue: 0x040)
+    @inlinable public static var ece: TCPFlags { TCPFlags(rawValue: 0x040) }
     /// CWR: congestion window reduced.
-    public static let cwr = TCPFlags(rawValue: 0x080)
+    @inlinable public static var cwr: TCPFlags { TCPFlags(rawValue: 0x080) }
     /// Accurate ECN (bit 8 of the flags field; the old NS bit).
-    public static let ae = TCPFlags(rawValue: 0x100)
+    @inlinable public static var ae: TCPFlags { TCPFlags(rawValue: 0x100) }
 }
 
 /// A TCP header (RFC 9293) with every field and its options in wire order.
