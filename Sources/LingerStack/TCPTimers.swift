@@ -17,11 +17,16 @@ extension TCPSocket {
         stack.rearm(&retransmitTimer, at: timeoutAt, .retransmit(self))
     }
 
-    /// inet_csk_clear_xmit_timer(ICSK_TIME_RETRANS).
+    /// inet_csk_clear_xmit_timer(ICSK_TIME_RETRANS): as in Linux (which
+    /// builds without INET_CSK_CLEAR_TIMERS), only the pending event is
+    /// cleared; the timer stays armed, the next resetRetransmitTimer moves it
+    /// (mod_timer), and if it fires first, writeTimerFired finds nothing
+    /// pending and does nothing. An ACK that empties the flight and the next
+    /// send thus move one timer instead of cancelling and scheduling one.
+    /// clearTimers (tcp_clear_xmit_timers) still disarms it when the
+    /// connection ends.
     func clearRetransmitTimer() {
         pending = .none
-        // A timer not armed needs no trip to the stack (nor a reference to it).
-        if retransmitTimer != nil { stack.cancel(&retransmitTimer) }
     }
 
     /// tcp_clear_xmit_timers: only armed timers are cancelled, through one

@@ -114,6 +114,22 @@ public final class TimerWheel<Payload> {
     @discardableResult
     public func reschedule(_ handle: TimerHandle, at deadline: Int64) -> Bool {
         guard let slot = liveSlot(handle) else { return false }
+        // Still in the same bucket (as most re-arms a few microseconds or
+        // none later are): only the deadline and the order change. A linked
+        // slot is always in the bucket insertIntoWheel would choose for it
+        // now (the cursor only moves within the lowest occupied bucket,
+        // keeping every other timer's level and digit), so this is exact.
+        let index = Int(slot)
+        let location = slots[index].location
+        if location >= 0 && deadline >= origin {
+            let deadlineOffset = offset(of: deadline)
+            if deadlineOffset >= cursor && list(forOffset: deadlineOffset) == Int(location) {
+                slots[index].deadline = deadline
+                slots[index].sequence = nextSequence
+                nextSequence &+= 1
+                return true
+            }
+        }
         unlink(slot)
         place(slot, at: deadline)
         return true
@@ -264,13 +280,20 @@ public final class TimerWheel<Payload> {
         }
     }
 
-    /// Links a slot whose deadline is at or after the cursor into its bucket.
-    private func insertIntoWheel(_ slot: Int32) {
-        let deadlineOffset = offset(of: slots[Int(slot)].deadline)
+    /// The bucket list (level * 64 + bucket) for an offset at or after the cursor.
+    @inline(__always)
+    private func list(forOffset deadlineOffset: UInt64) -> Int {
         let differing = deadlineOffset ^ cursor
         let level = differing == 0 ? 0 : (63 - differing.leadingZeroBitCount) / Self.bitsPerLevel
         let bucket = Int((deadlineOffset >> UInt64(level * Self.bitsPerLevel)) & 63)
-        let list = level * Self.bucketsPerLevel + bucket
+        return level * Self.bucketsPerLevel + bucket
+    }
+
+    /// Links a slot whose deadline is at or after the cursor into its bucket.
+    private func insertIntoWheel(_ slot: Int32) {
+        let list = list(forOffset: offset(of: slots[Int(slot)].deadline))
+        let level = list / Self.bucketsPerLevel
+        let bucket = list % Self.bucketsPerLevel
         let head = bucketHeads[list]
         slots[Int(slot)].location = Int32(list)
         slots[Int(slot)].previous = -1
