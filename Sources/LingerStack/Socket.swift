@@ -647,6 +647,12 @@ extension TCPSocket {
         }
     }
 
+    /// Whether any epoll instance watches this socket (no dictionary is built to ask).
+    var hasEpollWatchers: Bool {
+        guard let rare else { return false }
+        return !rare.epollWatchers.isEmpty
+    }
+
     var epollWatchers: [ObjectIdentifier: EpollInstance] {
         get { rare?.epollWatchers ?? [:] }
         _modify {

@@ -634,8 +634,11 @@ public final class SocketLayer {
             }
             return .completed(SocketCallResult(value: 0))
         }
-        for (_, ep) in sk.epollWatchers { ep.forget(sk) }
-        sk.epollWatchers.removeAll()
+        // Most sockets were never in an epoll set: no dictionary to walk or empty.
+        if sk.hasEpollWatchers {
+            for (_, ep) in sk.epollWatchers { ep.forget(sk) }
+            sk.epollWatchers.removeAll()
+        }
         // inet_release: the linger time, unless the process is exiting.
         let timeout: Int64 = (sk.lingerOn && !exiting) ? Int64(sk.lingerSeconds) * 1_000_000 : 0
         let wait = sk.closeBegin(lingerTimeout: timeout)

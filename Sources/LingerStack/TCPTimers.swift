@@ -8,9 +8,8 @@ extension TCPSocket {
 
     /// inet_csk_reset_xmit_timer for the retransmission timer's uses.
     func resetRetransmitTimer(_ what: PendingTimer, after delay: Int64) {
-        // One strong reference for the call: each use of the unowned property
-        // would otherwise retain and release the stack around it.
-        let stack = self.stack
+        // `stack` is unowned(unsafe): using it directly takes no reference,
+        // where a local copy would retain and release it.
         let when = min(max(delay, 0), maximumRTO)
         pending = what
         timeoutAt = stack.now + when
@@ -35,7 +34,6 @@ extension TCPSocket {
         pending = .none
         ackPending = 0
         guard retransmitTimer != nil || delackTimer != nil || keepaliveTimer != nil || pacingTimer != nil else { return }
-        let stack = self.stack
         stack.cancel(&retransmitTimer)
         stack.cancel(&delackTimer)
         stack.cancel(&keepaliveTimer)
