@@ -44,7 +44,8 @@ extension TCPSocket {
             if fastOpenRequest { h.fastOpenCookie = fastOpenCookie.map(FastOpenCookieBytes.init) ?? FastOpenCookieBytes() }
         } else {
             if timestampOK { h.timestamp = (stack.timestampClock &+ tsOffset, tsRecent) }
-            if sackOK { h.sackBlocks = outgoingSackBlocks() }
+            // The blocks live in the rarely used state: without it there are none.
+            if sackOK && rare != nil { h.sackBlocks = outgoingSackBlocks() }
             h.window = selectWindow()
         }
         h.tos = tosByte
@@ -59,14 +60,21 @@ extension TCPSocket {
         if countAsNew { stack.counters.increment(.tcpOutSegs) }
         segsOut &+= 1
         // The payload goes from the send queue into the packet in one pass
-        // that also sums it, in a buffer the link may have handed back.
+        // that also sums it, in a buffer the link may have handed back. The
+        // closure gets the payload's place in the ring, not the socket: it
+        // captures no reference to retain.
         var bytes = stack.packetBuffer()
+        let payload = sendBytes.runs(offset: payloadOffset, length: payloadLength)
         SegmentBuilder.build(h, payloadLength: payloadLength, checksumOffload: stack.addresses.checksumOffload,
                              into: &bytes) { destination, sum in
-            sendBytes.copy(offset: payloadOffset, length: payloadLength, to: destination, summing: &sum)
+            if let payload {
+                payload.copy(to: destination, summing: &sum)
+            } else {
+                destination.initializeMemory(as: UInt8.self, repeating: 0, count: payloadLength)
+            }
         }
         let charge = truesize ?? (payloadLength + sendSkbOverhead)
-        if stack.emit(bytes, departure: stamp, owner: self, truesize: charge,
+        if stack.emit(consume bytes, departure: stamp, owner: self, truesize: charge,
                       gsoContinuation: continuesBurst ? payloadLength : nil) { return true }
         // The device queue refused it: local congestion (err > 0 in __tcp_transmit_skb).
         enterCWR()
@@ -179,7 +187,9 @@ extension TCPSocket {
     var currentMSS: Int {
         var mss = mssCache
         guard sackOK else { return mss }
-        let count = min((duplicateSack != nil ? 1 : 0) + selectiveAcks.count, timestampOK ? 3 : 4)
+        // Both live in the rarely used state; read in place, not copied out.
+        guard let rare else { return max(1, mss) }
+        let count = min((rare.duplicateSack != nil ? 1 : 0) + rare.selectiveAcks.count, timestampOK ? 3 : 4)
         if count > 0 { mss -= 4 + 8 * count }
         return max(1, mss)
     }
