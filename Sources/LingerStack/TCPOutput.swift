@@ -651,8 +651,12 @@ extension TCPSocket {
             }
             var limit = mss
             if segs > 1 { limit = mssSplitPoint(sendHead, mss: mss, maxSegs: quota, nonagle: nonagle) }
-            if record.dataLength > limit { fragmentUnsent(sendHead, length: limit) }
-            let toSend = sendQueue[sendHead]
+            // The head record is read again only when fragmenting changed it.
+            var toSend = record
+            if record.dataLength > limit {
+                fragmentUnsent(sendHead, length: limit)
+                toSend = sendQueue[sendHead]
+            }
             if toSend.endSeq == toSend.seq { break }
             if smallQueueFull(truesize: recordTruesize(toSend), factor: 0) { break }
             let pieces = transmitNew(sendHead, mss: mss)
@@ -693,21 +697,20 @@ extension TCPSocket {
         let pieces = total > mss ? (total + mss - 1) / mss : 1
         let skbID = nextSkbID
         nextSkbID &+= 1
-        if pieces == 1 {
-            // One piece keeps the record's sequence range: only its skb changes,
-            // in place (no array of pieces, no removal and insertion).
-            sendQueue[index].skbID = skbID
-        } else {
-            splitForTransmit(record, at: index, pieces: pieces, mss: mss, skbID: skbID)
-        }
+        // One piece keeps the record's sequence range: only its skb changes,
+        // in place below, with its send times (no array of pieces, no removal
+        // and insertion).
+        if pieces > 1 { splitForTransmit(record, at: index, pieces: pieces, mss: mss, skbID: skbID) }
         let (priorStamp, stamp) = takeDepartureStamp()
         let truesize = total + sendSkbOverhead
+        let now = stack.now
         for k in 0..<pieces {
-            var piece = sendQueue[index + k]
+            var piece = pieces == 1 ? record : sendQueue[index + k]
+            piece.skbID = skbID
             var flags = piece.flags.union(piece.flags.contains(.syn) ? [] : [.ack])
             if pieces > 1 && k == pieces - 1 { flags.insert(.psh) }
-            piece.txTime = stack.now
-            if piece.firstTxTime == 0 { piece.firstTxTime = stack.now }
+            piece.txTime = now
+            if piece.firstTxTime == 0 { piece.firstTxTime = now }
             rateSkbSent(&piece)
             sendQueue[index + k] = piece
             transmit(seq: piece.seq, flags: flags, payloadOffset: payloadOffset(of: piece),
