@@ -172,6 +172,44 @@ struct ByteRing {
         head = 0
         count = 0
     }
+
+    /// Where the `length` bytes starting `offset` bytes from the front lie in
+    /// storage: at most two runs (the second empty unless the range wraps);
+    /// nil when the range is not all in the ring. The pointers hold no
+    /// reference: they are valid only while this ring is alive and unchanged,
+    /// for a caller that copies the bytes out at once (a segment being built).
+    func runs(offset: Int, length: Int) -> ByteRuns? {
+        guard length > 0 else { return ByteRuns(first: UnsafeRawBufferPointer(start: nil, count: 0)) }
+        guard offset >= 0, offset + length <= count, let storage else { return nil }
+        let cap = storage.size
+        let from = (head + offset) & (cap - 1)
+        let first = min(length, cap - from)
+        let base = UnsafeRawPointer(storage.base)
+        return ByteRuns(first: UnsafeRawBufferPointer(start: base + from, count: first),
+                        second: UnsafeRawBufferPointer(start: base, count: length - first))
+    }
+}
+
+/// Bytes of a ``ByteRing`` where they lie in its storage (see
+/// ``ByteRing/runs(offset:length:)``), not owning them.
+struct ByteRuns {
+    var first: UnsafeRawBufferPointer
+    var second = UnsafeRawBufferPointer(start: nil, count: 0)
+
+    /// Copies the bytes to `destination` and adds them to `checksum` (if any),
+    /// in one pass (Linux's csum_partial_copy).
+    @inline(__always)
+    func copy(to destination: UnsafeMutableRawPointer, summing checksum: inout InternetChecksum?) {
+        if checksum != nil {
+            if first.count > 0 { checksum?.add(copying: first, to: destination) }
+            if second.count > 0 { checksum?.add(copying: second, to: destination + first.count) }
+            return
+        }
+        if let from = first.baseAddress { destination.copyMemory(from: from, byteCount: first.count) }
+        if let from = second.baseAddress {
+            (destination + first.count).copyMemory(from: from, byteCount: second.count)
+        }
+    }
 }
 
 /// A queue of values with indexed access, cheap removal at the front (the dead

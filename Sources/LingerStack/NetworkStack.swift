@@ -315,7 +315,7 @@ public final class NetworkStack {
     func emit(_ bytes: consuming [UInt8], departure: Int64 = 0, owner: TCPSocket? = nil, truesize: Int = 0,
               gsoContinuation payloadBytes: Int? = nil) -> Bool {
         guard !bytes.isEmpty else { return false }
-        countOutboundIP(bytes, gsoContinuation: payloadBytes)
+        countOutboundIP(isIPv6: bytes[0] >> 4 == 6, length: bytes.count, gsoContinuation: payloadBytes)
         if explanationLog != nil { explainSent(bytes) }
         switch queueDiscipline {
         case .dropAll:
@@ -455,18 +455,18 @@ public final class NetworkStack {
     /// queueing discipline, so packets it drops count too, as on Linux. A TSO
     /// burst is one packet to IP (the device splits it later): its later
     /// segments, `gsoContinuation`, add only their payload.
-    func countOutboundIP(_ bytes: [UInt8], gsoContinuation payloadBytes: Int?) {
-        let isIPv6 = bytes[0] >> 4 == 6
+    /// `length`: the whole packet's.
+    func countOutboundIP(isIPv6: Bool, length: Int, gsoContinuation payloadBytes: Int?) {
         if let payloadBytes {
             counters.increment(isIPv6 ? .ip6OutOctets : .ipExtOutOctets, by: Int64(payloadBytes))
         } else if isIPv6 {
             counters.increment(.ip6OutRequests)
             counters.increment(.ip6OutTransmits)
-            counters.increment(.ip6OutOctets, by: Int64(bytes.count))
+            counters.increment(.ip6OutOctets, by: Int64(length))
         } else {
             counters.increment(.ipOutRequests)
             counters.increment(.ipOutTransmits)
-            counters.increment(.ipExtOutOctets, by: Int64(bytes.count))
+            counters.increment(.ipExtOutOctets, by: Int64(length))
         }
     }
 

@@ -410,34 +410,46 @@ enum SegmentBuilder {
     /// does not fit (no header asks for more).
     static let maximumOptionLength = 40
 
+    /// The length of the option area `writeOptions` writes for `h` (before the
+    /// 40-byte cap), known before any byte is written so the options can go
+    /// straight into the packet.
+    @inline(__always)
+    static func optionLength(_ h: OutboundHeader) -> Int {
+        var n = 0
+        if h.mss != nil { n += 4 }
+        // SACK-permitted rides in the timestamps' two NOPs when both are sent.
+        if h.timestamp != nil { n += 12 } else if h.sackPermitted { n += 4 }
+        if h.windowScale != nil { n += 4 }
+        if !h.sackBlocks.isEmpty { n += 4 + 8 * h.sackBlocks.count }
+        if let cookie = h.fastOpenCookie {
+            let length = 2 + cookie.count
+            n += length & 3 == 2 ? length + 2 : length
+        }
+        return n
+    }
+
     /// Writes the option bytes in Linux's order: MSS; SACK-permitted folded with
     /// timestamps (or NOP,NOP,TS); NOP,NOP,SACK-permitted without timestamps;
-    /// NOP,wscale; NOP,NOP,SACK blocks. Mirrors tcp_options_write.
+    /// NOP,wscale; NOP,NOP,SACK blocks. Mirrors tcp_options_write, which also
+    /// writes each option's kind and length bytes as one 32-bit word.
+    @inline(__always)
     static func writeOptions(_ h: OutboundHeader, to out: inout ByteWriter) {
         if let mss = h.mss {
-            out.put8(2); out.put8(4); out.put16(mss)
+            out.put32(0x0204_0000 | UInt32(mss))
         }
-        var sackPermitted = h.sackPermitted
         if let ts = h.timestamp {
-            if sackPermitted {
-                out.put8(4); out.put8(2)
-                sackPermitted = false
-            } else {
-                out.put8(1); out.put8(1)
-            }
-            out.put8(8); out.put8(10)
+            // Kinds 4,2 (SACK-permitted) in place of NOP,NOP; then kind 8, length 10.
+            out.put32(h.sackPermitted ? 0x0402_080A : 0x0101_080A)
             out.put32(ts.value)
             out.put32(ts.echo)
-        }
-        if sackPermitted {
-            out.put8(1); out.put8(1); out.put8(4); out.put8(2)
+        } else if h.sackPermitted {
+            out.put32(0x0101_0402)
         }
         if let ws = h.windowScale {
-            out.put8(1); out.put8(3); out.put8(3); out.put8(ws)
+            out.put32(0x0103_0300 | UInt32(ws))
         }
         if !h.sackBlocks.isEmpty {
-            out.put8(1); out.put8(1); out.put8(5)
-            out.put8(UInt8(truncatingIfNeeded: 2 + 8 * h.sackBlocks.count))
+            out.put32(0x0101_0500 | UInt32(truncatingIfNeeded: 2 + 8 * h.sackBlocks.count))
             for i in 0..<h.sackBlocks.count {
                 let block = h.sackBlocks[i]
                 out.put32(block.start.rawValue)
@@ -488,67 +500,82 @@ enum SegmentBuilder {
             out.removeAll()
             return
         }
-        withUnsafeTemporaryAllocation(byteCount: maximumOptionLength, alignment: 4) { optionArea in
-            let area = optionArea.baseAddress.unsafelyUnwrapped
-            var options = ByteWriter(area, capacity: maximumOptionLength)
-            writeOptions(h, to: &options)
-            let optionLength = min(options.offset, maximumOptionLength)
-            let tcpLength = 20 + optionLength + payloadLength
-            resize(&out, to: ipLength + tcpLength)
-            out.withUnsafeMutableBytes { packet in
-                let base = packet.baseAddress.unsafelyUnwrapped
+        // The option area's length is known up front: the options are written
+        // in place, after the fixed header, with no staging area to copy from.
+        let optionLength = min(optionLength(h), maximumOptionLength)
+        let tcpLength = 20 + optionLength + payloadLength
+        resize(&out, to: ipLength + tcpLength)
+        out.withUnsafeMutableBytes { packet in
+            let base = packet.baseAddress.unsafelyUnwrapped
+            var pseudo = InternetChecksum()
+            switch (h.tuple.local.address, h.tuple.remote.address) {
+            case (.v4(let s), .v4(let d)):
+                let totalLength = UInt16(truncatingIfNeeded: 20 + tcpLength)
+                let versionAndTOS = 0x4500 | UInt16(h.tos)
+                let ttlAndProtocol = 64 << 8 | UInt16(IPProtocolNumber.tcp)
+                store16(base, 0, versionAndTOS)
+                store16(base, 2, totalLength)
+                store16(base, 4, h.ipID)
+                store16(base, 6, 0x4000)  // DF: path MTU discovery is on
+                store16(base, 8, ttlAndProtocol)
+                store32(base, 12, s.value)
+                store32(base, 16, d.value)
+                // The header checksum from the ten words just written (the
+                // checksum word itself zero), without reading them back.
+                var words = UInt32(versionAndTOS) &+ UInt32(totalLength) &+ UInt32(h.ipID) &+ 0x4000
+                words &+= UInt32(ttlAndProtocol) &+ (s.value >> 16) &+ (s.value & 0xFFFF)
+                words &+= (d.value >> 16) &+ (d.value & 0xFFFF)
+                words = (words & 0xFFFF) &+ (words >> 16)
+                words = (words & 0xFFFF) &+ (words >> 16)
+                store16(base, 10, ~UInt16(truncatingIfNeeded: words))
+                pseudo.addPseudoHeader(source: s, destination: d, protocol: IPProtocolNumber.tcp, length: tcpLength)
+            case (.v6(let s), .v6(let d)):
                 var w = ByteWriter(base, capacity: packet.count)
-                var pseudo = InternetChecksum()
-                switch (h.tuple.local.address, h.tuple.remote.address) {
-                case (.v4(let s), .v4(let d)):
-                    w.put8(0x45); w.put8(h.tos)
-                    w.put16(UInt16(truncatingIfNeeded: 20 + tcpLength))
-                    w.put16(h.ipID)
-                    w.put16(0x4000)  // DF: path MTU discovery is on
-                    w.put8(64); w.put8(IPProtocolNumber.tcp)
-                    w.put16(0)
-                    w.put32(s.value)
-                    w.put32(d.value)
-                    let sum = InternetChecksum.checksum(UnsafeRawBufferPointer(start: base, count: 20))
-                    base.storeBytes(of: sum.bigEndian, toByteOffset: 10, as: UInt16.self)
-                    pseudo.addPseudoHeader(source: s, destination: d, protocol: IPProtocolNumber.tcp, length: tcpLength)
-                case (.v6(let s), .v6(let d)):
-                    w.put32(6 << 28 | UInt32(h.tos) << 20 | (h.flowLabel & 0xF_FFFF))
-                    w.put16(UInt16(truncatingIfNeeded: tcpLength))
-                    w.put8(IPProtocolNumber.tcp); w.put8(64)
-                    w.put32(UInt32(truncatingIfNeeded: s.high >> 32)); w.put32(UInt32(truncatingIfNeeded: s.high))
-                    w.put32(UInt32(truncatingIfNeeded: s.low >> 32)); w.put32(UInt32(truncatingIfNeeded: s.low))
-                    w.put32(UInt32(truncatingIfNeeded: d.high >> 32)); w.put32(UInt32(truncatingIfNeeded: d.high))
-                    w.put32(UInt32(truncatingIfNeeded: d.low >> 32)); w.put32(UInt32(truncatingIfNeeded: d.low))
-                    pseudo.addPseudoHeader(source: s, destination: d, nextHeader: IPProtocolNumber.tcp, length: tcpLength)
-                default:
-                    return
-                }
-                let tcpStart = ipLength
-                w.put16(h.tuple.local.port)
-                w.put16(h.tuple.remote.port)
-                w.put32(h.seq.rawValue)
-                w.put32(h.flags.contains(.ack) ? h.ack.rawValue : 0)
-                let offsetWords = UInt8(truncatingIfNeeded: (20 + optionLength) / 4)
-                w.put8(offsetWords << 4 | UInt8(truncatingIfNeeded: (h.flags.rawValue >> 8) & 1))
-                w.put8(UInt8(truncatingIfNeeded: h.flags.rawValue))
-                w.put16(h.window)
-                w.put16(0)
-                w.put16(0)
-                (base + tcpStart + 20).copyMemory(from: area, byteCount: optionLength)
-                if checksumOffload {
-                    var none: InternetChecksum?
-                    writePayload(base + tcpStart + 20 + optionLength, &none)
-                    base.storeBytes(of: pseudo.sum16.bigEndian, toByteOffset: tcpStart + 16, as: UInt16.self)
-                    return
-                }
-                var sum: InternetChecksum? = pseudo
-                sum?.add(UnsafeRawBufferPointer(start: base + tcpStart, count: 20 + optionLength))
-                writePayload(base + tcpStart + 20 + optionLength, &sum)
-                let checksum = sum?.checksum ?? 0
-                base.storeBytes(of: checksum.bigEndian, toByteOffset: tcpStart + 16, as: UInt16.self)
+                w.put32(6 << 28 | UInt32(h.tos) << 20 | (h.flowLabel & 0xF_FFFF))
+                w.put16(UInt16(truncatingIfNeeded: tcpLength))
+                w.put8(IPProtocolNumber.tcp); w.put8(64)
+                w.put32(UInt32(truncatingIfNeeded: s.high >> 32)); w.put32(UInt32(truncatingIfNeeded: s.high))
+                w.put32(UInt32(truncatingIfNeeded: s.low >> 32)); w.put32(UInt32(truncatingIfNeeded: s.low))
+                w.put32(UInt32(truncatingIfNeeded: d.high >> 32)); w.put32(UInt32(truncatingIfNeeded: d.high))
+                w.put32(UInt32(truncatingIfNeeded: d.low >> 32)); w.put32(UInt32(truncatingIfNeeded: d.low))
+                pseudo.addPseudoHeader(source: s, destination: d, nextHeader: IPProtocolNumber.tcp, length: tcpLength)
+            default:
+                return
             }
+            let tcp = base + ipLength
+            store16(tcp, 0, h.tuple.local.port)
+            store16(tcp, 2, h.tuple.remote.port)
+            store32(tcp, 4, h.seq.rawValue)
+            store32(tcp, 8, h.flags.contains(.ack) ? h.ack.rawValue : 0)
+            let offsetWords = UInt16(truncatingIfNeeded: (20 + optionLength) / 4)
+            store16(tcp, 12, offsetWords << 12 | (h.flags.rawValue & 0x1FF))
+            store16(tcp, 14, h.window)
+            store32(tcp, 16, 0)  // checksum and urgent pointer
+            var options = ByteWriter(tcp + 20, capacity: optionLength)
+            writeOptions(h, to: &options)
+            if checksumOffload {
+                var none: InternetChecksum?
+                writePayload(tcp + 20 + optionLength, &none)
+                store16(tcp, 16, pseudo.sum16)
+                return
+            }
+            var sum: InternetChecksum? = pseudo
+            sum?.add(UnsafeRawBufferPointer(start: tcp, count: 20 + optionLength))
+            writePayload(tcp + 20 + optionLength, &sum)
+            store16(tcp, 16, sum?.checksum ?? 0)
         }
+    }
+
+    /// Stores a big-endian 16-bit field at `offset`.
+    @inline(__always)
+    private static func store16(_ base: UnsafeMutableRawPointer, _ offset: Int, _ value: UInt16) {
+        base.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt16.self)
+    }
+
+    /// Stores a big-endian 32-bit field at `offset`.
+    @inline(__always)
+    private static func store32(_ base: UnsafeMutableRawPointer, _ offset: Int, _ value: UInt32) {
+        base.storeBytes(of: value.bigEndian, toByteOffset: offset, as: UInt32.self)
     }
 
     /// Makes `out` exactly `count` bytes long, keeping its storage; the bytes'

@@ -44,7 +44,8 @@ extension TCPSocket {
             if fastOpenRequest { h.fastOpenCookie = fastOpenCookie.map(FastOpenCookieBytes.init) ?? FastOpenCookieBytes() }
         } else {
             if timestampOK { h.timestamp = (stack.timestampClock &+ tsOffset, tsRecent) }
-            if sackOK { h.sackBlocks = outgoingSackBlocks() }
+            // The blocks live in the rarely used state: without it there are none.
+            if sackOK && rare != nil { h.sackBlocks = outgoingSackBlocks() }
             h.window = selectWindow()
         }
         h.tos = tosByte
@@ -59,14 +60,21 @@ extension TCPSocket {
         if countAsNew { stack.counters.increment(.tcpOutSegs) }
         segsOut &+= 1
         // The payload goes from the send queue into the packet in one pass
-        // that also sums it, in a buffer the link may have handed back.
+        // that also sums it, in a buffer the link may have handed back. The
+        // closure gets the payload's place in the ring, not the socket: it
+        // captures no reference to retain.
         var bytes = stack.packetBuffer()
+        let payload = sendBytes.runs(offset: payloadOffset, length: payloadLength)
         SegmentBuilder.build(h, payloadLength: payloadLength, checksumOffload: stack.addresses.checksumOffload,
                              into: &bytes) { destination, sum in
-            sendBytes.copy(offset: payloadOffset, length: payloadLength, to: destination, summing: &sum)
+            if let payload {
+                payload.copy(to: destination, summing: &sum)
+            } else {
+                destination.initializeMemory(as: UInt8.self, repeating: 0, count: payloadLength)
+            }
         }
         let charge = truesize ?? (payloadLength + sendSkbOverhead)
-        if stack.emit(bytes, departure: stamp, owner: self, truesize: charge,
+        if stack.emit(consume bytes, departure: stamp, owner: self, truesize: charge,
                       gsoContinuation: continuesBurst ? payloadLength : nil) { return true }
         // The device queue refused it: local congestion (err > 0 in __tcp_transmit_skb).
         enterCWR()
@@ -179,7 +187,9 @@ extension TCPSocket {
     var currentMSS: Int {
         var mss = mssCache
         guard sackOK else { return mss }
-        let count = min((duplicateSack != nil ? 1 : 0) + selectiveAcks.count, timestampOK ? 3 : 4)
+        // Both live in the rarely used state; read in place, not copied out.
+        guard let rare else { return max(1, mss) }
+        let count = min((rare.duplicateSack != nil ? 1 : 0) + rare.selectiveAcks.count, timestampOK ? 3 : 4)
         if count > 0 { mss -= 4 + 8 * count }
         return max(1, mss)
     }
@@ -641,8 +651,12 @@ extension TCPSocket {
             }
             var limit = mss
             if segs > 1 { limit = mssSplitPoint(sendHead, mss: mss, maxSegs: quota, nonagle: nonagle) }
-            if record.dataLength > limit { fragmentUnsent(sendHead, length: limit) }
-            let toSend = sendQueue[sendHead]
+            // The head record is read again only when fragmenting changed it.
+            var toSend = record
+            if record.dataLength > limit {
+                fragmentUnsent(sendHead, length: limit)
+                toSend = sendQueue[sendHead]
+            }
             if toSend.endSeq == toSend.seq { break }
             if smallQueueFull(truesize: recordTruesize(toSend), factor: 0) { break }
             let pieces = transmitNew(sendHead, mss: mss)
@@ -683,21 +697,20 @@ extension TCPSocket {
         let pieces = total > mss ? (total + mss - 1) / mss : 1
         let skbID = nextSkbID
         nextSkbID &+= 1
-        if pieces == 1 {
-            // One piece keeps the record's sequence range: only its skb changes,
-            // in place (no array of pieces, no removal and insertion).
-            sendQueue[index].skbID = skbID
-        } else {
-            splitForTransmit(record, at: index, pieces: pieces, mss: mss, skbID: skbID)
-        }
+        // One piece keeps the record's sequence range: only its skb changes,
+        // in place below, with its send times (no array of pieces, no removal
+        // and insertion).
+        if pieces > 1 { splitForTransmit(record, at: index, pieces: pieces, mss: mss, skbID: skbID) }
         let (priorStamp, stamp) = takeDepartureStamp()
         let truesize = total + sendSkbOverhead
+        let now = stack.now
         for k in 0..<pieces {
-            var piece = sendQueue[index + k]
+            var piece = pieces == 1 ? record : sendQueue[index + k]
+            piece.skbID = skbID
             var flags = piece.flags.union(piece.flags.contains(.syn) ? [] : [.ack])
             if pieces > 1 && k == pieces - 1 { flags.insert(.psh) }
-            piece.txTime = stack.now
-            if piece.firstTxTime == 0 { piece.firstTxTime = stack.now }
+            piece.txTime = now
+            if piece.firstTxTime == 0 { piece.firstTxTime = now }
             rateSkbSent(&piece)
             sendQueue[index + k] = piece
             transmit(seq: piece.seq, flags: flags, payloadOffset: payloadOffset(of: piece),

@@ -7,9 +7,9 @@
 /// lengths: a chunk that starts at an odd position is summed byte-swapped.
 public struct InternetChecksum: Sendable, Hashable {
     /// Running sum in native byte order, carries not yet folded.
-    private var sum: UInt64 = 0
+    @usableFromInline var sum: UInt64 = 0
     /// Whether the bytes added so far have odd length.
-    private var odd = false
+    @usableFromInline var odd = false
 
     /// An empty accumulator.
     public init() {}
@@ -38,14 +38,16 @@ public struct InternetChecksum: Sendable, Hashable {
 
     /// Adds a 16-bit word whose value is given in host terms (`0x1234` means bytes 12 34),
     /// as if its two bytes followed an even number of bytes added before.
+    @inlinable
     public mutating func add(word: UInt16) {
         sum &+= UInt64(word.bigEndian)
     }
 
-    /// Adds a 32-bit value as two big-endian words.
+    /// Adds a 32-bit value as two big-endian words: one native 32-bit word,
+    /// whose halves the fold adds (2^16 is 1 in ones' complement arithmetic).
+    @inlinable
     public mutating func add(word32: UInt32) {
-        add(word: UInt16(truncatingIfNeeded: word32 >> 16))
-        add(word: UInt16(truncatingIfNeeded: word32))
+        sum &+= UInt64(word32.bigEndian)
     }
 
     /// The ones' complement sum so far, as a host-order value (not complemented).
@@ -149,6 +151,7 @@ public struct InternetChecksum: Sendable, Hashable {
 
 extension InternetChecksum {
     /// Adds the IPv4 pseudo-header (RFC 793 / RFC 768): addresses, zero, protocol, length.
+    @inlinable
     public mutating func addPseudoHeader(source: IPv4Address, destination: IPv4Address, protocol proto: UInt8, length: Int) {
         add(word32: source.value)
         add(word32: destination.value)
@@ -156,12 +159,20 @@ extension InternetChecksum {
         add(word32: UInt32(truncatingIfNeeded: length))
     }
 
+    /// Adds a 64-bit value as four big-endian words.
+    @inlinable
+    mutating func add(half: UInt64) {
+        add(word32: UInt32(truncatingIfNeeded: half >> 32))
+        add(word32: UInt32(truncatingIfNeeded: half))
+    }
+
     /// Adds the IPv6 pseudo-header (RFC 8200 section 8.1): addresses, 32-bit length, next header.
     public mutating func addPseudoHeader(source: IPv6Address, destination: IPv6Address, nextHeader: UInt8, length: Int) {
-        for half in [source.high, source.low, destination.high, destination.low] {
-            add(word32: UInt32(truncatingIfNeeded: half >> 32))
-            add(word32: UInt32(truncatingIfNeeded: half))
-        }
+        // Each 64-bit half as two 32-bit words (no array of halves to allocate).
+        add(half: source.high)
+        add(half: source.low)
+        add(half: destination.high)
+        add(half: destination.low)
         add(word32: UInt32(truncatingIfNeeded: length))
         add(word: UInt16(nextHeader))
     }
