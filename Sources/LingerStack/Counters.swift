@@ -677,19 +677,27 @@ public enum Counter: Int, CaseIterable, Sendable {
     ]
 }
 
-/// The stack's SNMP counters: one fixed array indexed by `Counter`, cheap to
-/// increment and to copy as a snapshot.
+/// The stack's SNMP counters: one fixed inline array indexed by `Counter`,
+/// cheap to increment and to copy as a snapshot.
+///
+/// The values live inline rather than in an `Array`, so an increment is one
+/// add: an `Array` would check its buffer's uniqueness on every write, several
+/// times per segment.
 ///
 /// Linux keeps the four Tcp constants at fixed values (RtoAlgorithm 1, RtoMin
 /// 200, RtoMax 120000, MaxConn -1); a new `Counters` starts with those and
 /// every other counter at zero. TcpCurrEstab is a gauge (connections in
 /// ESTABLISHED or CLOSE_WAIT): use `decrement` for it.
 public struct Counters: Equatable, Sendable {
-    private var values: [Int64]
+    /// One slot per `Counter` case. An inline array's size must be a literal;
+    /// `init` checks that it equals `Counter.allCases.count`.
+    private typealias Storage = InlineArray<319, Int64>
+    private var values: Storage
 
     /// All counters zero, Tcp constants as Linux reports them.
     public init() {
-        values = Array(repeating: 0, count: Counter.allCases.count)
+        values = Storage(repeating: 0)
+        precondition(values.count == Counter.allCases.count, "Counters' storage needs one slot per Counter case")
         values[Counter.tcpRtoAlgorithm.rawValue] = 1
         values[Counter.tcpRtoMin.rawValue] = 200
         values[Counter.tcpRtoMax.rawValue] = 120_000
@@ -713,6 +721,12 @@ public struct Counters: Equatable, Sendable {
     @inlinable
     public mutating func decrement(_ counter: Counter, by amount: Int64 = 1) {
         self[counter] = self[counter] &- amount
+    }
+
+    /// Whether every counter holds the same value in both.
+    public static func == (lhs: Counters, rhs: Counters) -> Bool {
+        for index in lhs.values.indices where lhs.values[index] != rhs.values[index] { return false }
+        return true
     }
 
     /// Every counter nstat shows, with its value, in nstat's order.
