@@ -212,7 +212,18 @@ enum SegmentParser {
             guard sum.checksum == 0 else { throw .badChecksum }
         }
         var options = SegmentOptions()
-        parseOptions(bytes, from: tcpStart + 20, to: tcpStart + dataOffset, into: &options)
+        let alignedTimestamp = dataOffset >= 32 && bytes[tcpStart + 20] == 1 && bytes[tcpStart + 21] == 1
+            && bytes[tcpStart + 22] == 8 && bytes[tcpStart + 23] == 10
+        if alignedTimestamp && dataOffset == 32 {
+            // tcp_fast_parse_options: an option area of NOP, NOP, timestamps and
+            // nothing else (every segment of a connection with timestamps after
+            // the handshake) is read without walking it.
+            options.hasTimestamp = true
+            options.tsVal = be32(bytes, tcpStart + 24)
+            options.tsEcr = be32(bytes, tcpStart + 28)
+        } else if dataOffset > 20 {
+            parseOptions(bytes, from: tcpStart + 20, to: tcpStart + dataOffset, into: &options)
+        }
         let flagBits = (UInt16(bytes[tcpStart + 12] & 0x01) << 8) | UInt16(bytes[tcpStart + 13])
         return InboundSegment(
             source: source, destination: destination,
@@ -221,8 +232,7 @@ enum SegmentParser {
             flags: TCPFlags(rawValue: flagBits), window: be16(bytes, tcpStart + 14), options: options,
             payloadStart: tcpStart + dataOffset, payloadCount: tcpEnd - tcpStart - dataOffset,
             tcpHeaderLength: dataOffset,
-            alignedTimestamp: dataOffset >= 32 && bytes[tcpStart + 20] == 1 && bytes[tcpStart + 21] == 1
-                && bytes[tcpStart + 22] == 8 && bytes[tcpStart + 23] == 10,
+            alignedTimestamp: alignedTimestamp,
             ecn: tos & 3, tos: tos)
     }
 
