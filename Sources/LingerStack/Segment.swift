@@ -158,6 +158,8 @@ enum SegmentParser {
         var tcpStart: Int
         var tcpEnd: Int
         var tos: UInt8
+        // The pseudo-header's sum, taken only when the checksum is verified
+        // (under offload nobody reads it).
         var pseudo = InternetChecksum()
         if version == 4 {
             guard bytes.count >= 20 else { throw .malformed("IPv4 header truncated") }
@@ -174,7 +176,9 @@ enum SegmentParser {
             tcpStart = ihl
             tcpEnd = total
             tos = bytes[1]
-            pseudo.addPseudoHeader(source: s, destination: d, protocol: IPProtocolNumber.tcp, length: total - ihl)
+            if verifyingChecksum {
+                pseudo.addPseudoHeader(source: s, destination: d, protocol: IPProtocolNumber.tcp, length: total - ihl)
+            }
         } else if version == 6 {
             guard bytes.count >= 40 else { throw .malformed("IPv6 header truncated") }
             let payload = Int(be16(bytes, 4))
@@ -199,7 +203,9 @@ enum SegmentParser {
             tcpStart = offset
             tcpEnd = 40 + payload
             tos = UInt8(truncatingIfNeeded: (be32(bytes, 0) >> 20) & 0xFF)
-            pseudo.addPseudoHeader(source: s, destination: d, nextHeader: IPProtocolNumber.tcp, length: tcpEnd - tcpStart)
+            if verifyingChecksum {
+                pseudo.addPseudoHeader(source: s, destination: d, nextHeader: IPProtocolNumber.tcp, length: tcpEnd - tcpStart)
+            }
         } else {
             throw .malformed("IP version \(version)")
         }
@@ -508,7 +514,9 @@ enum SegmentBuilder {
             out.withUnsafeMutableBytes { packet in
                 let base = packet.baseAddress.unsafelyUnwrapped
                 var w = ByteWriter(base, capacity: packet.count)
-                var pseudo = InternetChecksum()
+                // The pseudo-header's sum, taken only when the checksum is verified
+        // (under offload nobody reads it).
+        var pseudo = InternetChecksum()
                 switch (h.tuple.local.address, h.tuple.remote.address) {
                 case (.v4(let s), .v4(let d)):
                     w.put8(0x45); w.put8(h.tos)
