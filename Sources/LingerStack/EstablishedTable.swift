@@ -46,21 +46,9 @@ struct EstablishedTable {
         }
     }
 
-    @inline(__always)
     private static func holds(_ sk: TCPSocket, _ tuple: FourTuple) -> Bool {
         sk.localPort == tuple.local.port && sk.remotePort == tuple.remote.port
-            && same(sk.remoteAddress, tuple.remote.address) && same(sk.localAddress, tuple.local.address)
-    }
-
-    /// `a == b`, compared here by value: IPAddress's synthesized `==` lives in
-    /// LingerWire and is a call (through Optional's) for every probe.
-    @inline(__always)
-    private static func same(_ a: IPAddress?, _ b: IPAddress) -> Bool {
-        switch (a, b) {
-        case (.v4(let x)?, .v4(let y)): return x.value == y.value
-        case (.v6(let x)?, .v6(let y)): return x.high == y.high && x.low == y.low
-        default: return false
-        }
+            && sk.remoteAddress == tuple.remote.address && sk.localAddress == tuple.local.address
     }
 
     /// The bucket of `tuple`'s socket, or nil.
@@ -78,17 +66,8 @@ struct EstablishedTable {
     /// The socket of `tuple`; setting nil removes it, setting a socket adds or replaces it.
     subscript(tuple: FourTuple) -> TCPSocket? {
         get {
-            // The probe returns the socket it matched: reading the bucket again
-            // would retain it a second time.
-            guard !sockets.isEmpty else { return nil }
-            let hash = Self.hash(tuple)
-            let mask = sockets.count - 1
-            var bucket = Int(hash) & mask
-            while let sk = sockets[bucket] {
-                if hashes[bucket] == hash && Self.holds(sk, tuple) { return sk }
-                bucket = (bucket + 1) & mask
-            }
-            return nil
+            guard let bucket = bucket(of: tuple, hash: Self.hash(tuple)) else { return nil }
+            return sockets[bucket]
         }
         set {
             let hash = Self.hash(tuple)
