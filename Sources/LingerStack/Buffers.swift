@@ -235,9 +235,17 @@ struct RingQueue<Element> {
         }
     }
 
+    /// The empty check is inlined at the call: queues are often polled empty
+    /// (a stack's outbound queue once per delivery round).
     @discardableResult
+    @inline(__always)
     mutating func removeFirst() -> Element? {
         guard head < elements.count else { return nil }
+        return takeFirst()
+    }
+
+    /// Removes and returns the first element of a non-empty queue.
+    private mutating func takeFirst() -> Element {
         if head == elements.count - 1 {
             // The last live element moves out (no copy, no release of a dead
             // slot later); the dead prefix, if any, goes with it.

@@ -470,10 +470,16 @@ public final class NetworkStack {
         }
     }
 
+    /// Compares the address words in place: every inbound segment asks, and
+    /// LingerWire's `==` through an Optional is a call.
     func isLocal(_ address: IPAddress) -> Bool {
         switch address {
-        case .v4(let a): return a == addresses.ipv4 || a.value >> 24 == 127
-        case .v6(let a): return a == addresses.ipv6 || a == .loopback
+        case .v4(let a):
+            if let own = addresses.ipv4, own.value == a.value { return true }
+            return a.value >> 24 == 127
+        case .v6(let a):
+            if let own = addresses.ipv6, own.high == a.high && own.low == a.low { return true }
+            return a.high == 0 && a.low == 1  // ::1
         }
     }
 

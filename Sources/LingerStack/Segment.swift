@@ -158,6 +158,8 @@ enum SegmentParser {
         var tcpStart: Int
         var tcpEnd: Int
         var tos: UInt8
+        // The pseudo-header's sum, taken only when the checksum is verified
+        // (under offload nobody reads it).
         var pseudo = InternetChecksum()
         if version == 4 {
             guard bytes.count >= 20 else { throw .malformed("IPv4 header truncated") }
@@ -174,7 +176,9 @@ enum SegmentParser {
             tcpStart = ihl
             tcpEnd = total
             tos = bytes[1]
-            pseudo.addPseudoHeader(source: s, destination: d, protocol: IPProtocolNumber.tcp, length: total - ihl)
+            if verifyingChecksum {
+                pseudo.addPseudoHeader(source: s, destination: d, protocol: IPProtocolNumber.tcp, length: total - ihl)
+            }
         } else if version == 6 {
             guard bytes.count >= 40 else { throw .malformed("IPv6 header truncated") }
             let payload = Int(be16(bytes, 4))
@@ -199,7 +203,9 @@ enum SegmentParser {
             tcpStart = offset
             tcpEnd = 40 + payload
             tos = UInt8(truncatingIfNeeded: (be32(bytes, 0) >> 20) & 0xFF)
-            pseudo.addPseudoHeader(source: s, destination: d, nextHeader: IPProtocolNumber.tcp, length: tcpEnd - tcpStart)
+            if verifyingChecksum {
+                pseudo.addPseudoHeader(source: s, destination: d, nextHeader: IPProtocolNumber.tcp, length: tcpEnd - tcpStart)
+            }
         } else {
             throw .malformed("IP version \(version)")
         }
@@ -212,7 +218,18 @@ enum SegmentParser {
             guard sum.checksum == 0 else { throw .badChecksum }
         }
         var options = SegmentOptions()
-        parseOptions(bytes, from: tcpStart + 20, to: tcpStart + dataOffset, into: &options)
+        let alignedTimestamp = dataOffset >= 32 && bytes[tcpStart + 20] == 1 && bytes[tcpStart + 21] == 1
+            && bytes[tcpStart + 22] == 8 && bytes[tcpStart + 23] == 10
+        if alignedTimestamp && dataOffset == 32 {
+            // tcp_fast_parse_options: an option area of NOP, NOP, timestamps and
+            // nothing else (every segment of a connection with timestamps after
+            // the handshake) is read without walking it.
+            options.hasTimestamp = true
+            options.tsVal = be32(bytes, tcpStart + 24)
+            options.tsEcr = be32(bytes, tcpStart + 28)
+        } else if dataOffset > 20 {
+            parseOptions(bytes, from: tcpStart + 20, to: tcpStart + dataOffset, into: &options)
+        }
         let flagBits = (UInt16(bytes[tcpStart + 12] & 0x01) << 8) | UInt16(bytes[tcpStart + 13])
         return InboundSegment(
             source: source, destination: destination,
@@ -221,8 +238,7 @@ enum SegmentParser {
             flags: TCPFlags(rawValue: flagBits), window: be16(bytes, tcpStart + 14), options: options,
             payloadStart: tcpStart + dataOffset, payloadCount: tcpEnd - tcpStart - dataOffset,
             tcpHeaderLength: dataOffset,
-            alignedTimestamp: dataOffset >= 32 && bytes[tcpStart + 20] == 1 && bytes[tcpStart + 21] == 1
-                && bytes[tcpStart + 22] == 8 && bytes[tcpStart + 23] == 10,
+            alignedTimestamp: alignedTimestamp,
             ecn: tos & 3, tos: tos)
     }
 
