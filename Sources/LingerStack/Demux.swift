@@ -37,7 +37,7 @@ extension NetworkStack {
     /// A listener for `address:port` (inet_lookup_listener): exact address first,
     /// then the wildcard.
     func lookupListener(address: IPAddress, port: UInt16) -> TCPSocket? {
-        guard let list = listeners[port] else { return nil }
+        let list = listeners[port]
         var wildcard: TCPSocket?
         for sk in list where sk.state == .listen {
             let isV6Packet: Bool = { if case .v6 = address { return true } else { return false } }()
@@ -78,30 +78,21 @@ extension NetworkStack {
     }
 
     func addListener(_ sk: TCPSocket) {
-        var list = listeners[sk.localPort] ?? []
-        if !list.contains(where: { $0 === sk }) { list.append(sk) }
-        listeners[sk.localPort] = list
+        if !listeners[sk.localPort].contains(where: { $0 === sk }) { listeners[sk.localPort].append(sk) }
     }
 
     func removeListener(_ sk: TCPSocket) {
-        guard var list = listeners[sk.localPort] else { return }
-        list.removeAll { $0 === sk }
-        listeners[sk.localPort] = list.isEmpty ? nil : list
+        listeners[sk.localPort].removeAll { $0 === sk }
     }
 
     /// Adds `sk` to its port's owners (inet_bind_hash): O(1), in place, as a
     /// listener's millionth child must not copy or scan the list.
     func addBound(_ sk: TCPSocket) {
-        // One hash of the port: the list is changed in place through its index.
-        if let i = bound.index(forKey: sk.localPort) {
-            let index = sk.boundIndex
-            if sk.isBound, index >= 0, index < bound.values[i].count, bound.values[i][index] === sk { return }
-            sk.boundIndex = bound.values[i].count
-            bound.values[i].append(sk)
-        } else {
-            sk.boundIndex = 0
-            bound[sk.localPort] = [sk]
-        }
+        let port = sk.localPort
+        let index = sk.boundIndex
+        if sk.isBound, index >= 0, index < bound[port].count, bound[port][index] === sk { return }
+        sk.boundIndex = bound[port].count
+        bound[port].append(sk)
         sk.isBound = true
     }
 
@@ -112,21 +103,16 @@ extension NetworkStack {
         let index = sk.boundIndex
         sk.boundIndex = -1
         sk.isBound = false
-        // One hash of the port; the list is changed in place through its index
-        // (no local copy of it: holding one would make the mutations copy it).
-        guard let i = bound.index(forKey: sk.localPort) else { return }
-        let count = bound.values[i].count
-        if index >= 0, index < count, bound.values[i][index] === sk {
-            if count == 1 {
-                bound.remove(at: i)
-                return
-            }
-            bound.values[i].swapAt(index, count - 1)
-            bound.values[i].removeLast()
-            if index < count - 1 { bound.values[i][index].boundIndex = index }
+        // The list is changed in place (no local copy of it: holding one
+        // would make the mutations copy it).
+        let port = sk.localPort
+        let count = bound[port].count
+        if index >= 0, index < count, bound[port][index] === sk {
+            bound[port].swapAt(index, count - 1)
+            bound[port].removeLast()
+            if index < count - 1 { bound[port][index].boundIndex = index }
         } else {
-            bound.values[i].removeAll { $0 === sk }
-            if bound.values[i].isEmpty { bound.remove(at: i) }
+            bound[port].removeAll { $0 === sk }
         }
     }
 
@@ -137,7 +123,7 @@ extension NetworkStack {
             guard let address, let other, !otherAny else { return true }
             return addressesMatch(address, other)
         }
-        for other in bound[port] ?? [] where other !== sk {
+        for other in bound[port] where other !== sk {
             guard overlaps(other.localAddress, other.bindAddressWasAny) else { continue }
             if sk.reuseAddress && other.reuseAddress && other.state != .listen { continue }
             if sk.reusePort && other.reusePort { continue }
@@ -158,7 +144,7 @@ extension NetworkStack {
     /// whatever SO_REUSEADDR says.
     func ephemeralPortForBind(_ sk: TCPSocket, address: IPAddress?) -> UInt16? {
         firstEphemeralPort { port in
-            guard !bindConflicts(sk, address: address, port: port), bound[port] == nil else { return false }
+            guard !bindConflicts(sk, address: address, port: port), bound[port].isEmpty else { return false }
             return !timeWait.contains(port: port) { local, _ in
                 guard let address else { return true }
                 return addressesMatch(address, local)
@@ -191,7 +177,7 @@ extension NetworkStack {
     func ephemeralPortForConnect(local: IPAddress, remote: TCPEndpoint) -> (port: UInt16, reused: TimeWaitEntry?)? {
         var reusable: TimeWaitEntry?
         let found = firstEphemeralPort { port in
-            if let owners = bound[port], !owners.allSatisfy({ $0.portFromConnect && $0.inEstablishedTable }) {
+            if !bound[port].allSatisfy({ $0.portFromConnect && $0.inEstablishedTable }) {
                 return false
             }
             if let holders = timeWait.holders(ofPort: port), holders.fromBind > 0 { return false }

@@ -145,7 +145,7 @@ extension NetworkStack {
         var rows: [(order: UInt64, row: SocketSnapshot)] = []
         var seen = Set<ObjectIdentifier>()
         var listenerRows: [(order: UInt64, row: SocketSnapshot)] = []
-        for (_, group) in listeners {
+        for group in listeners.nonEmptyLists {
             for listener in group where seen.insert(ObjectIdentifier(listener)).inserted {
                 listenerRows.append((listener.id, fullSocketRow(listener)))
                 for (tuple, request) in listener.synQueue {

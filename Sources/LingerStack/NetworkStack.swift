@@ -115,8 +115,8 @@ public final class NetworkStack {
     // Demux tables (inet_hashtables).
     var established = EstablishedTable()
     var timeWait = TimeWaitTable()
-    var listeners: [UInt16: [TCPSocket]] = [:]
-    var bound: [UInt16: [TCPSocket]] = [:]
+    var listeners = PortOwners()
+    var bound = PortOwners()
     /// Orphaned sockets alive now (tcp_orphan_count): counted from close() (or
     /// a listener dropping an unaccepted child) until the socket is destroyed.
     private(set) var orphanCount = 0

@@ -791,7 +791,7 @@ struct SocketLayerError: Error {
 extension NetworkStack {
     /// Listening on a port another listener already holds (inet_csk_get_port at listen()).
     func bindConflictsForListen(_ sk: TCPSocket) -> Bool {
-        for other in listeners[sk.localPort] ?? [] where other !== sk && other.state == .listen {
+        for other in listeners[sk.localPort] where other !== sk && other.state == .listen {
             if sk.reusePort && other.reusePort { continue }
             let overlap: Bool
             if sk.bindAddressWasAny || other.bindAddressWasAny {
