@@ -4,19 +4,26 @@
 /// and a dictionary entry made and freed each time; an emptied list keeps its
 /// storage for the port's next owner.
 struct PortOwners {
-    /// One list per port (65,536), made on first use so that a stack that
-    /// never binds a port pays nothing.
-    private var lists: [[TCPSocket]] = []
+    /// 256 pages of 256 lists, each page made when one of its ports is first
+    /// used: a stack that binds a few ports makes and frees a few pages, not
+    /// 65,536 lists.
+    private var pages: [[[TCPSocket]]] = []
 
     /// The sockets on `port`, in the order they came (empty when none).
     subscript(port: UInt16) -> [TCPSocket] {
-        get { lists.isEmpty ? [] : lists[Int(port)] }
+        get {
+            let page = Int(port >> 8)
+            guard page < pages.count, !pages[page].isEmpty else { return [] }
+            return pages[page][Int(port & 0xFF)]
+        }
         _modify {
-            if lists.isEmpty { lists = Array(repeating: [], count: 65536) }
-            yield &lists[Int(port)]
+            if pages.isEmpty { pages = Array(repeating: [], count: 256) }
+            let page = Int(port >> 8)
+            if pages[page].isEmpty { pages[page] = Array(repeating: [], count: 256) }
+            yield &pages[page][Int(port & 0xFF)]
         }
     }
 
     /// Every port's list that holds a socket.
-    var nonEmptyLists: some Sequence<[TCPSocket]> { lists.lazy.filter { !$0.isEmpty } }
+    var nonEmptyLists: some Sequence<[TCPSocket]> { pages.lazy.joined().filter { !$0.isEmpty } }
 }
