@@ -168,9 +168,10 @@ extension TCPSocket {
                 ackQuick -= pkts
             }
         }
+        // The delayed-ACK timer stays armed, as inet_csk_clear_xmit_timer leaves
+        // it: with the pending bits clear its firing does nothing, and the next
+        // delayed ACK moves it instead of scheduling a new one.
         ackPending = 0
-        // Most ACKs leave with no delayed ACK armed: no trip to the stack then.
-        if delackTimer != nil { stack.cancel(&delackTimer) }
         lastAckSentSeq = rcvNxt
     }
 
