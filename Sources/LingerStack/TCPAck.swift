@@ -356,7 +356,11 @@ extension TCPSocket {
 
     /// usecs_to_jiffies and back: rounds up to a whole jiffy (1 ms at HZ=1000).
     func jiffiesRoundUp(_ us: Int64) -> Int64 {
-        let tick = Int64(1_000_000 / max(1, min(stack.sysctls.hz, 1_000_000)))
+        let hz = stack.sysctls.hz
+        // HZ=1000 is the usual case: a constant divisor costs a multiply, not
+        // two divisions, and the RTT and delayed-ACK paths round on every ACK.
+        if hz == 1000 { return (us + 999) / 1000 * 1000 }
+        let tick = Int64(1_000_000 / max(1, min(hz, 1_000_000)))
         return (us + tick - 1) / tick * tick
     }
 
