@@ -775,12 +775,16 @@ extension TCPSocket {
         default:
             break
         }
-        for segment in outOfOrder { uncharge(segment.truesize) }
-        outOfOrder.removeAll()
+        // Read before written: an empty queue (nearly every FIN) is left alone,
+        // which spares the rarely-used state's accessors.
+        if !outOfOrder.isEmpty {
+            for segment in outOfOrder { uncharge(segment.truesize) }
+            outOfOrder.removeAll()
+        }
         // tcp_sack_reset: the D-SACK goes too.
         if sackOK {
-            selectiveAcks.removeAll()
-            duplicateSack = nil
+            if !selectiveAcks.isEmpty { selectiveAcks.removeAll() }
+            if duplicateSack != nil { duplicateSack = nil }
         }
         if !isOrphan { wakeWaiters() }
     }
