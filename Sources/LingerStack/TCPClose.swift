@@ -107,7 +107,9 @@ extension TCPSocket {
         writeQueuePurge()
         receiveBytes.removeAll()
         receiveRecords.removeAll()
-        outOfOrder.removeAll()
+        // Only a socket with rare state can have an out-of-order queue.
+        if let rare { rare.outOfOrder.removeAll() }
+        stack.keepSpareStorage(of: self)
         if isOrphan { stack.orphanRemoved() }
     }
 

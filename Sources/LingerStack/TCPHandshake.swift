@@ -254,6 +254,7 @@ extension TCPSocket {
     /// tcp_create_openreq_child (with inet_csk_clone_lock's copy of the listener's options).
     func createChild(from req: RequestSock, _ seg: InboundSegment) -> TCPSocket {
         let child = TCPSocket(stack: stack, family: family, id: stack.makeSocketID())
+        stack.giveSpareStorage(to: child)
         child.copyOptions(from: self)
         child.hasFile = false
         child.state = .synReceived
@@ -472,6 +473,7 @@ extension TCPSocket {
         sndWnd = 0
         sndWl1 = SequenceNumber(0)
         sendQueue.removeAll()
+        stack.giveSpareStorage(to: self)
         sendHead = 0
         sndUna = writeSeq
         sndSml = writeSeq
