@@ -127,6 +127,10 @@ public final class NetworkStack {
     private var orphanCacheSampledAt: Int64 = 0
     /// The emptied rings and record queues of destroyed sockets, for the next ones.
     var socketStorage = SocketStorageCache()
+    /// net.ipv4.tcp_congestion_control as last parsed, and what it named: every
+    /// new socket starts with it, and the name rarely changes.
+    private var parsedCongestionName = ""
+    private var parsedCongestion = CongestionAlgorithm.cubic
     /// Fast Open cookies by server address (the tcp_metrics cookie cache).
     var fastOpenCookies: [IPAddress: [UInt8]] = [:]
     var lastChallengeAckTime: Int64 = 0
@@ -503,6 +507,17 @@ public final class NetworkStack {
     func keepSpareStorage(of sk: TCPSocket) {
         socketStorage.keep(sendBytes: &sk.sendBytes, receiveBytes: &sk.receiveBytes,
                            sendRecords: &sk.sendQueue, receiveRecords: &sk.receiveRecords)
+    }
+
+    /// The algorithm tcp_congestion_control names (cubic when it names none),
+    /// parsed again only when the name changed.
+    func defaultCongestionAlgorithm() -> CongestionAlgorithm {
+        let name = sysctls.tcpCongestionControl
+        if name != parsedCongestionName {
+            parsedCongestion = CongestionAlgorithm(named: name) ?? .cubic
+            parsedCongestionName = name
+        }
+        return parsedCongestion
     }
 
     func makeSocketID() -> UInt64 {
