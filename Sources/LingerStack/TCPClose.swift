@@ -67,6 +67,9 @@ extension TCPSocket {
     /// The "adjudge to death" half of __tcp_close: the socket becomes an orphan and
     /// lives on under the stack's care, or is destroyed.
     func closeFinish() {
+        // One strong reference for the call: each use of the unowned property
+        // would otherwise retain and release the stack around it.
+        let stack = self.stack
         isOrphan = true
         hasFile = false
         stack.orphanAdded()
@@ -100,6 +103,9 @@ extension TCPSocket {
     func destroy() {
         guard !isDestroyed else { return }
         isDestroyed = true
+        // One strong reference for the call: each use of the unowned property
+        // would otherwise retain and release the stack around it.
+        let stack = self.stack
         clearTimers()
         stack.unhashEstablished(self)
         stack.removeBound(self)
