@@ -89,7 +89,7 @@ extension TCPSocket {
                 }
             }
         }
-        if state != .close && checkOOM(shift: 0) {
+        if state != .close && stack.tooManyOrphans(shift: 0) {  // tcp_check_oom
             stack.reason = .tooManyOrphans
             setState(.close)
             sendActiveReset()
