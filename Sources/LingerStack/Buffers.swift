@@ -41,6 +41,9 @@ struct ByteRing {
 
     var isEmpty: Bool { count == 0 }
 
+    /// Whether the ring has no storage yet (a fresh ring).
+    var hasNoStorage: Bool { storage == nil }
+
     /// The storage size in bytes (0 before the first append).
     private var capacity: Int { storage?.size ?? 0 }
 
@@ -173,6 +176,26 @@ struct ByteRing {
         count = 0
     }
 
+    /// Takes the storage of an empty ring that owns it alone (none larger than
+    /// `largest` bytes), leaving the ring
+    /// as a fresh one (no storage), for a free list to hand to another ring.
+    mutating func takeSpareStorage(largest: Int) -> ByteRingStorage? {
+        guard count == 0, isKnownUniquelyReferenced(&storage), storage.unsafelyUnwrapped.size <= largest else { return nil }
+        let taken = storage
+        storage = nil
+        head = 0
+        return taken
+    }
+
+    /// Gives a ring without storage `spare` (from ``takeSpareStorage(largest:)``) to
+    /// write into; the ring behaves as before, only its first append does not allocate.
+    mutating func adoptSpareStorage(_ spare: ByteRingStorage) {
+        guard storage == nil else { return }
+        storage = spare
+        head = 0
+        count = 0
+    }
+
     /// Where the `length` bytes starting `offset` bytes from the front lie in
     /// storage: at most two runs (the second empty unless the range wraps);
     /// nil when the range is not all in the ring. The pointers hold no
@@ -298,7 +321,84 @@ struct RingQueue<Element> {
     }
 
     mutating func removeAll() {
-        elements.removeAll(keepingCapacity: true)
+        // Array's removeAll(keepingCapacity:) replaces a subrange even when
+        // there is nothing to remove.
+        if !elements.isEmpty { elements.removeAll(keepingCapacity: true) }
         head = 0
+    }
+
+    /// The capacity of the element storage (for free lists that bound what they keep).
+    var capacity: Int { elements.capacity }
+
+    /// Takes the element storage of an empty queue (capacity kept), leaving the
+    /// queue as a fresh one, for a free list to hand to another queue.
+    mutating func takeSpareStorage() -> [Element] {
+        guard head == elements.count else { return [] }
+        if !elements.isEmpty { elements.removeAll(keepingCapacity: true) }
+        head = 0
+        var taken: [Element] = []
+        swap(&taken, &elements)
+        return taken
+    }
+
+    /// Gives an empty queue the empty storage `spare` (from
+    /// ``takeSpareStorage()``): its first appends do not allocate.
+    mutating func adoptSpareStorage(_ spare: inout [Element]) {
+        guard elements.capacity == 0, spare.isEmpty else { return }
+        swap(&elements, &spare)
+        head = 0
+    }
+}
+
+/// The emptied queue storage of destroyed sockets, kept for the next sockets
+/// (as Linux takes socks and skbs from slab caches instead of the page
+/// allocator): a short connection's rings and record queues then cost no
+/// malloc and no free. Bounded in count and in the size of what it keeps, so
+/// it holds at most a few hundred KiB however many sockets come and go.
+struct SocketStorageCache {
+    /// One socket's worth of queue storage, taken and given as a whole.
+    struct Spare {
+        var sendBytes: ByteRingStorage?
+        var receiveBytes: ByteRingStorage?
+        var sendRecords: [SendRecord]
+        var receiveRecords: [ReceiveRecord]
+    }
+
+    private var spares: [Spare] = []
+
+    /// How many sockets' storage it keeps.
+    static let limit = 64
+    /// The largest ring storage kept (bytes); bigger ones are freed.
+    static let largestRing = 16384
+    /// The largest record queue capacity kept (records); bigger ones are freed.
+    static let largestQueue = 64
+
+    var count: Int { spares.count }
+
+    /// Takes the storage of the emptied queues given (what is not empty,
+    /// shared or too big stays where it is).
+    mutating func keep(sendBytes: inout ByteRing, receiveBytes: inout ByteRing,
+                       sendRecords: inout RingQueue<SendRecord>, receiveRecords: inout RingQueue<ReceiveRecord>) {
+        guard spares.count < Self.limit else { return }
+        var spare = Spare(sendBytes: sendBytes.takeSpareStorage(largest: Self.largestRing),
+                          receiveBytes: receiveBytes.takeSpareStorage(largest: Self.largestRing),
+                          sendRecords: [], receiveRecords: [])
+        if sendRecords.capacity <= Self.largestQueue { spare.sendRecords = sendRecords.takeSpareStorage() }
+        if receiveRecords.capacity <= Self.largestQueue { spare.receiveRecords = receiveRecords.takeSpareStorage() }
+        if spare.sendBytes == nil && spare.receiveBytes == nil
+            && spare.sendRecords.capacity == 0 && spare.receiveRecords.capacity == 0 { return }
+        spares.append(spare)
+    }
+
+    /// Gives queues without storage the storage of one destroyed socket
+    /// (nothing when none is kept).
+    mutating func give(sendBytes: inout ByteRing, receiveBytes: inout ByteRing,
+                       sendRecords: inout RingQueue<SendRecord>, receiveRecords: inout RingQueue<ReceiveRecord>) {
+        // A socket that carried a connection before keeps its own storage.
+        guard sendRecords.capacity == 0, sendBytes.hasNoStorage, var spare = spares.popLast() else { return }
+        if let s = spare.sendBytes { sendBytes.adoptSpareStorage(s) }
+        if let s = spare.receiveBytes { receiveBytes.adoptSpareStorage(s) }
+        sendRecords.adoptSpareStorage(&spare.sendRecords)
+        receiveRecords.adoptSpareStorage(&spare.receiveRecords)
     }
 }

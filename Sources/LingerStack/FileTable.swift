@@ -105,7 +105,8 @@ public final class ProcessFiles {
         if fd == nextFree {
             repeat { nextFree += 1 } while self.file(nextFree) != nil
         }
-        closeOnExecFlags[index] = cloexec
+        // Written only when it changes: a read needs no uniqueness check.
+        if closeOnExecFlags[index] != cloexec { closeOnExecFlags[index] = cloexec }
     }
 
     /// Removes `fd` and returns the description it referred to, with its
@@ -115,7 +116,7 @@ public final class ProcessFiles {
         guard let f = file(fd) else { return nil }
         table[Int(fd)] = nil
         nextFree = min(nextFree, fd)
-        closeOnExecFlags[Int(fd)] = false
+        if closeOnExecFlags[Int(fd)] { closeOnExecFlags[Int(fd)] = false }
         f.references -= 1
         return f
     }

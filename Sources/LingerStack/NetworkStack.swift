@@ -125,6 +125,12 @@ public final class NetworkStack {
     /// the socket being closed is not yet in it.
     private var orphanCache = 0
     private var orphanCacheSampledAt: Int64 = 0
+    /// The emptied rings and record queues of destroyed sockets, for the next ones.
+    var socketStorage = SocketStorageCache()
+    /// net.ipv4.tcp_congestion_control as last parsed, and what it named: every
+    /// new socket starts with it, and the name rarely changes.
+    private var parsedCongestionName = ""
+    private var parsedCongestion = CongestionAlgorithm.cubic
     /// Fast Open cookies by server address (the tcp_metrics cookie cache).
     var fastOpenCookies: [IPAddress: [UInt8]] = [:]
     var lastChallengeAckTime: Int64 = 0
@@ -487,6 +493,32 @@ public final class NetworkStack {
 
     func randomUInt32() -> UInt32 { UInt32(truncatingIfNeeded: random.next() >> 16) }
     func randomInt(below n: Int) -> Int { n <= 0 ? 0 : Int(random.next() % UInt64(n)) }
+
+    /// Gives a socket about to carry a connection the spare storage of
+    /// destroyed sockets' queues (none when there is none): its queues behave
+    /// as fresh ones, only their first appends take no malloc.
+    func giveSpareStorage(to sk: TCPSocket) {
+        socketStorage.give(sendBytes: &sk.sendBytes, receiveBytes: &sk.receiveBytes,
+                           sendRecords: &sk.sendQueue, receiveRecords: &sk.receiveRecords)
+    }
+
+    /// Takes back the storage of a destroyed socket's emptied queues (kept
+    /// only when empty and owned by the socket alone).
+    func keepSpareStorage(of sk: TCPSocket) {
+        socketStorage.keep(sendBytes: &sk.sendBytes, receiveBytes: &sk.receiveBytes,
+                           sendRecords: &sk.sendQueue, receiveRecords: &sk.receiveRecords)
+    }
+
+    /// The algorithm tcp_congestion_control names (cubic when it names none),
+    /// parsed again only when the name changed.
+    func defaultCongestionAlgorithm() -> CongestionAlgorithm {
+        let name = sysctls.tcpCongestionControl
+        if name != parsedCongestionName {
+            parsedCongestion = CongestionAlgorithm(named: name) ?? .cubic
+            parsedCongestionName = name
+        }
+        return parsedCongestion
+    }
 
     func makeSocketID() -> UInt64 {
         defer { nextSocketID += 1 }

@@ -443,7 +443,7 @@ final class TCPSocket {
         let s = stack.sysctls
         sendBufferSize = s.tcpWmem.default
         receiveBufferSize = s.tcpRmem.default
-        congestionAlgorithm = CongestionAlgorithm(named: s.tcpCongestionControl) ?? .cubic
+        congestionAlgorithm = stack.defaultCongestionAlgorithm()
         reordering = UInt32(max(1, s.tcpReordering))
     }
 

@@ -67,6 +67,9 @@ extension TCPSocket {
     /// The "adjudge to death" half of __tcp_close: the socket becomes an orphan and
     /// lives on under the stack's care, or is destroyed.
     func closeFinish() {
+        // One strong reference for the call: each use of the unowned property
+        // would otherwise retain and release the stack around it.
+        let stack = self.stack
         isOrphan = true
         hasFile = false
         stack.orphanAdded()
@@ -86,7 +89,7 @@ extension TCPSocket {
                 }
             }
         }
-        if state != .close && checkOOM(shift: 0) {
+        if state != .close && stack.tooManyOrphans(shift: 0) {  // tcp_check_oom
             stack.reason = .tooManyOrphans
             setState(.close)
             sendActiveReset()
@@ -100,6 +103,9 @@ extension TCPSocket {
     func destroy() {
         guard !isDestroyed else { return }
         isDestroyed = true
+        // One strong reference for the call: each use of the unowned property
+        // would otherwise retain and release the stack around it.
+        let stack = self.stack
         clearTimers()
         stack.unhashEstablished(self)
         stack.removeBound(self)
@@ -107,7 +113,9 @@ extension TCPSocket {
         writeQueuePurge()
         receiveBytes.removeAll()
         receiveRecords.removeAll()
-        outOfOrder.removeAll()
+        // Only a socket with rare state can have an out-of-order queue.
+        if let rare { rare.outOfOrder.removeAll() }
+        stack.keepSpareStorage(of: self)
         if isOrphan { stack.orphanRemoved() }
     }
 

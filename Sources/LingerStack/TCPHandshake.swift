@@ -137,6 +137,9 @@ extension TCPSocket {
     /// `request` is the listener's request for the segment's connection, as
     /// the demultiplexer found it (its key is the request's tuple).
     func checkRequest(_ seg: InboundSegment, _ raw: UnsafeRawBufferPointer, request: RequestSock) {
+        // One strong reference for the call: each use of the unowned property
+        // would otherwise retain and release the stack around it.
+        let stack = self.stack
         var req = request
         let tuple = req.tuple
         var pawsReject = false
@@ -253,7 +256,11 @@ extension TCPSocket {
 
     /// tcp_create_openreq_child (with inet_csk_clone_lock's copy of the listener's options).
     func createChild(from req: RequestSock, _ seg: InboundSegment) -> TCPSocket {
+        // One strong reference for the call: each use of the unowned property
+        // would otherwise retain and release the stack around it.
+        let stack = self.stack
         let child = TCPSocket(stack: stack, family: family, id: stack.makeSocketID())
+        stack.giveSpareStorage(to: child)
         child.copyOptions(from: self)
         child.hasFile = false
         child.state = .synReceived
@@ -378,6 +385,9 @@ extension TCPSocket {
 
     /// tcp_v4_connect + tcp_connect: picks the route and port, sends the SYN.
     func connect(to remote: TCPEndpoint) -> Int32 {
+        // One strong reference for the call: each use of the unowned property
+        // would otherwise retain and release the stack around it.
+        let stack = self.stack
         let ipv6Wire = remote.address.isIPv6
         guard let local = localAddress ?? stack.localAddress(ipv6: ipv6Wire) else { return ENETUNREACH }
         remoteAddress = remote.address
@@ -472,6 +482,7 @@ extension TCPSocket {
         sndWnd = 0
         sndWl1 = SequenceNumber(0)
         sendQueue.removeAll()
+        stack.giveSpareStorage(to: self)
         sendHead = 0
         sndUna = writeSeq
         sndSml = writeSeq

@@ -150,6 +150,62 @@ import Testing
         #expect(ring.storageAddress == moved)
     }
 
+    /// A destroyed socket's emptied queues give their storage to the next
+    /// socket's fresh ones, which then behave as new queues; queues that are not
+    /// empty, shared or too big keep theirs.
+    @Test func socketStorageCacheHandsEmptiedStorageToFreshQueues() {
+        var cache = SocketStorageCache()
+        var sendBytes = ByteRing(), receiveBytes = ByteRing()
+        var sendRecords = RingQueue<SendRecord>(), receiveRecords = RingQueue<ReceiveRecord>()
+        sendBytes.append([1, 2, 3])
+        receiveBytes.append([4])
+        sendRecords.append(SendRecord(seq: SequenceNumber(1), endSeq: SequenceNumber(2), flags: []))
+        receiveRecords.append(ReceiveRecord(dataEnd: SequenceNumber(5), truesize: 1, tailroom: 0, hasFin: false))
+        let sendAddress = sendBytes.storageAddress
+        // Not empty: nothing is taken.
+        cache.keep(sendBytes: &sendBytes, receiveBytes: &receiveBytes, sendRecords: &sendRecords, receiveRecords: &receiveRecords)
+        #expect(cache.count == 0)
+        #expect(sendBytes.storageAddress == sendAddress)
+        sendBytes.removeFirst(3)
+        receiveBytes.removeAll()
+        sendRecords.removeFirst()
+        receiveRecords.removeAll()
+        // A copy still alive keeps the receive ring's storage where it is.
+        let copy = receiveBytes
+        cache.keep(sendBytes: &sendBytes, receiveBytes: &receiveBytes, sendRecords: &sendRecords, receiveRecords: &receiveRecords)
+        #expect(cache.count == 1)
+        #expect(sendBytes.storageAddress == nil)
+        #expect(receiveBytes.storageAddress != nil)
+        #expect(sendRecords.capacity == 0)
+        #expect(receiveRecords.capacity == 0)
+        withExtendedLifetime(copy) {}
+
+        var nextSend = ByteRing(), nextReceive = ByteRing()
+        var nextSendRecords = RingQueue<SendRecord>(), nextReceiveRecords = RingQueue<ReceiveRecord>()
+        cache.give(sendBytes: &nextSend, receiveBytes: &nextReceive, sendRecords: &nextSendRecords, receiveRecords: &nextReceiveRecords)
+        #expect(cache.count == 0)
+        #expect(nextSend.storageAddress == sendAddress)
+        #expect(nextSend.isEmpty && nextReceive.isEmpty && nextSendRecords.isEmpty && nextReceiveRecords.isEmpty)
+        #expect(nextReceive.storageAddress == nil)
+        #expect(nextSendRecords.capacity > 0)
+        nextSend.append([9, 8])
+        var out: [UInt8] = []
+        nextSend.copy(offset: 0, length: 2, into: &out)
+        #expect(out == [9, 8])
+        #expect(nextSend.storageAddress == sendAddress)
+        // Nothing kept: a fresh queue stays fresh.
+        var fresh = ByteRing()
+        cache.give(sendBytes: &fresh, receiveBytes: &nextReceive, sendRecords: &nextSendRecords, receiveRecords: &nextReceiveRecords)
+        #expect(fresh.storageAddress == nil)
+
+        // Too big a ring is freed, not kept.
+        var big = ByteRing(capacity: SocketStorageCache.largestRing * 2)
+        var empty = ByteRing()
+        var q1 = RingQueue<SendRecord>(), q2 = RingQueue<ReceiveRecord>()
+        cache.keep(sendBytes: &big, receiveBytes: &empty, sendRecords: &q1, receiveRecords: &q2)
+        #expect(cache.count == 0)
+    }
+
     @Test func byteRingIgnoresOutOfRangeRequests() {
         var ring = ByteRing()
         ring.append([1, 2, 3])
