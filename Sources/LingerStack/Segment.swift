@@ -217,45 +217,42 @@ enum SegmentParser {
             sum.add(UnsafeRawBufferPointer(rebasing: bytes[tcpStart..<tcpEnd]))
             guard sum.checksum == 0 else { throw .badChecksum }
         }
+        var options = SegmentOptions()
         let alignedTimestamp = dataOffset >= 32 && bytes[tcpStart + 20] == 1 && bytes[tcpStart + 21] == 1
             && bytes[tcpStart + 22] == 8 && bytes[tcpStart + 23] == 10
-        let flagBits = (UInt16(bytes[tcpStart + 12] & 0x01) << 8) | UInt16(bytes[tcpStart + 13])
-        // The segment is built first and its options filled in place: no
-        // separate options value to copy into it afterwards.
-        var segment = InboundSegment(
-            source: source, destination: destination,
-            sourcePort: be16(bytes, tcpStart), destinationPort: be16(bytes, tcpStart + 2),
-            seq: SequenceNumber(be32(bytes, tcpStart + 4)), ack: SequenceNumber(be32(bytes, tcpStart + 8)),
-            flags: TCPFlags(rawValue: flagBits), window: be16(bytes, tcpStart + 14), options: SegmentOptions(),
-            payloadStart: tcpStart + dataOffset, payloadCount: tcpEnd - tcpStart - dataOffset,
-            tcpHeaderLength: dataOffset,
-            alignedTimestamp: alignedTimestamp,
-            ecn: tos & 3, tos: tos)
         if alignedTimestamp && dataOffset == 32 {
             // tcp_fast_parse_options: an option area of NOP, NOP, timestamps and
             // nothing else (every segment of a connection with timestamps after
             // the handshake) is read without walking it.
-            segment.options.hasTimestamp = true
-            segment.options.tsVal = be32(bytes, tcpStart + 24)
-            segment.options.tsEcr = be32(bytes, tcpStart + 28)
+            options.hasTimestamp = true
+            options.tsVal = be32(bytes, tcpStart + 24)
+            options.tsEcr = be32(bytes, tcpStart + 28)
         } else if dataOffset > 20 {
-            segment.options = parseOptions(bytes, from: tcpStart + 20, to: tcpStart + dataOffset)
+            parseOptions(bytes, from: tcpStart + 20, to: tcpStart + dataOffset, into: &options)
         }
-        return segment
+        let flagBits = (UInt16(bytes[tcpStart + 12] & 0x01) << 8) | UInt16(bytes[tcpStart + 13])
+        return InboundSegment(
+            source: source, destination: destination,
+            sourcePort: be16(bytes, tcpStart), destinationPort: be16(bytes, tcpStart + 2),
+            seq: SequenceNumber(be32(bytes, tcpStart + 4)), ack: SequenceNumber(be32(bytes, tcpStart + 8)),
+            flags: TCPFlags(rawValue: flagBits), window: be16(bytes, tcpStart + 14), options: options,
+            payloadStart: tcpStart + dataOffset, payloadCount: tcpEnd - tcpStart - dataOffset,
+            tcpHeaderLength: dataOffset,
+            alignedTimestamp: alignedTimestamp,
+            ecn: tos & 3, tos: tos)
     }
 
     /// Reads the option area as Linux does: a malformed length ends the walk, options
     /// with a wrong length are ignored. Mirrors tcp_parse_options.
-    static func parseOptions(_ b: UnsafeRawBufferPointer, from start: Int, to end: Int) -> SegmentOptions {
-        var o = SegmentOptions()
+    static func parseOptions(_ b: UnsafeRawBufferPointer, from start: Int, to end: Int, into o: inout SegmentOptions) {
         var i = start
         while i < end {
             let kind = b[i]
-            if kind == 0 { return o }
+            if kind == 0 { return }
             if kind == 1 { i += 1; continue }
-            guard i + 1 < end else { return o }
+            guard i + 1 < end else { return }
             let length = Int(b[i + 1])
-            guard length >= 2, i + length <= end else { return o }
+            guard length >= 2, i + length <= end else { return }
             switch (kind, length) {
             case (2, 4): o.mss = be16(b, i + 2)
             case (3, 3): o.windowScale = b[i + 2]
@@ -295,7 +292,6 @@ enum SegmentParser {
             }
             i += length
         }
-        return o
     }
 }
 
