@@ -32,14 +32,10 @@ import Testing
     @Test func lookupsAgreeWithADictionary() {
         var table = EstablishedTable()
         var oracle: [FourTuple: TCPSocket] = [:]
-        var state: UInt64 = 12345
-        func next(below n: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(n))
-        }
+        var random = SeededGenerator(state: 12345)
         for step in 0..<30_000 {
-            let t = tuple(next(below: 4000))
-            if next(below: 3) == 0 {
+            let t = tuple(random.next(below: 4000))
+            if random.next(below: 3) == 0 {
                 table[t] = nil
                 oracle[t] = nil
             } else {

@@ -7,14 +7,6 @@ import Testing
 /// dense slot array (checked against a Dictionary as the oracle) and the
 /// entries' timers (FIFO plus heap, checked against a sort of the live deadlines).
 @Suite struct TimeWaitTableTests {
-    /// A small deterministic generator, so a failure can be replayed.
-    private struct Generator {
-        var state: UInt64
-        mutating func next(below n: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(n))
-        }
-    }
 
     private let local = IPAddress.v4(IPv4Address(192, 168, 0, 1))
 
@@ -35,7 +27,7 @@ import Testing
     @Test func lookupsAgreeWithADictionaryThroughInsertsRemovesAndGrowth() {
         var table = TimeWaitTable()
         var oracle: [FourTuple: UInt32] = [:]
-        var random = Generator(state: 7)
+        var random = SeededGenerator(state: 7)
         for step in 0..<20_000 {
             let i = random.next(below: 3000)
             let t = tuple(i)
@@ -68,7 +60,7 @@ import Testing
 
     @Test func timersRunOutInDeadlineOrderThenArmingOrder() {
         var table = TimeWaitTable()
-        var random = Generator(state: 99)
+        var random = SeededGenerator(state: 99)
         var deadlines: [FourTuple: Int64] = [:]
         var order: [FourTuple] = []  // arming order, for ties
         // Mostly one length (the FIFO), some shorter ones (the heap), some ties.

@@ -11,6 +11,9 @@ struct SeededGenerator: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// A number in 0..<n (n > 0), for the randomized tests' choices.
+    mutating func next(below n: Int) -> Int { Int(next() % UInt64(n)) }
 }
 
 /// The obvious model: a list of (deadline, order, id); due ones fire sorted.

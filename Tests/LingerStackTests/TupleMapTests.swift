@@ -23,14 +23,10 @@ import Testing
     @Test func agreesWithADictionary() {
         var map = TupleMap<Int>()
         var oracle: [FourTuple: Int] = [:]
-        var state: UInt64 = 11
-        func next(_ n: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int((state >> 33) % UInt64(n))
-        }
+        var random = SeededGenerator(state: 11)
         for step in 0..<20_000 {
-            let t = tuple(next(2000))
-            switch next(4) {
+            let t = tuple(random.next(below: 2000))
+            switch random.next(below: 4) {
             case 0:
                 #expect(map.removeValue(forKey: t) == oracle.removeValue(forKey: t))
             case 1:
