@@ -73,7 +73,7 @@ extension NetworkStack {
 
     func unhashEstablished(_ sk: TCPSocket) {
         guard sk.inEstablishedTable, let t = sk.tuple else { return }
-        if established[t] === sk { established[t] = nil }
+        established.remove(sk, at: t)
         sk.inEstablishedTable = false
     }
 

@@ -86,6 +86,13 @@ struct EstablishedTable {
         }
     }
 
+    /// Removes `sk` from `tuple`'s bucket if it is the socket held there: one
+    /// probe, where reading the entry and then setting it to nil takes two.
+    mutating func remove(_ sk: TCPSocket, at tuple: FourTuple) {
+        guard let bucket = bucket(of: tuple, hash: Self.hash(tuple)), sockets[bucket] === sk else { return }
+        remove(bucket: bucket)
+    }
+
     /// Every socket, in no particular order.
     var allSockets: [TCPSocket] { sockets.compactMap { $0 } }
 

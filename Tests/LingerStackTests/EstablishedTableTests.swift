@@ -55,4 +55,33 @@ import Testing
                            remote: TCPEndpoint(.v6(IPv6Address(high: 0, low: UInt64(IPv4Address(10, 0, 0, 1).value))), v4.remote.port))
         #expect(table[v6] == nil)
     }
+
+    /// `remove(_:at:)` takes out the socket only when it is the one held for
+    /// the tuple, as unhashing a socket that another took over must not.
+    @Test func removeTakesOnlyTheSocketHeld() {
+        var table = EstablishedTable()
+        var oracle: [FourTuple: TCPSocket] = [:]
+        var random = SeededGenerator(state: 777)
+        for step in 0..<20_000 {
+            let t = tuple(random.next(below: 3000))
+            if random.next(below: 2) == 0, let held = oracle[t] {
+                // Removing a stranger leaves the entry; removing the holder empties it.
+                table.remove(socket(t, id: UInt64(step)), at: t)
+                #expect(table[t] === held)
+                table.remove(held, at: t)
+                oracle[t] = nil
+            } else {
+                let sk = socket(t, id: UInt64(step))
+                table[t] = sk
+                oracle[t] = sk
+            }
+        }
+        #expect(table.count == oracle.count)
+        for i in 0..<3000 {
+            #expect(table[tuple(i)] === oracle[tuple(i)])
+        }
+        var empty = EstablishedTable()
+        empty.remove(socket(tuple(1), id: 1), at: tuple(1))
+        #expect(empty.isEmpty)
+    }
 }
