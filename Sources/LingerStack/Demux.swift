@@ -21,7 +21,7 @@ extension NetworkStack {
             noSocket(seg)
             return
         }
-        if let request = listener.synQueue[tuple] {
+        if let request = listener.request(for: tuple) {
             listener.checkRequest(seg, raw, request: request)
             return
         }
@@ -37,9 +37,11 @@ extension NetworkStack {
     /// A listener for `address:port` (inet_lookup_listener): exact address first,
     /// then the wildcard.
     func lookupListener(address: IPAddress, port: UInt16) -> TCPSocket? {
-        let list = listeners[port]
         var wildcard: TCPSocket?
-        for sk in list where sk.state == .listen {
+        // By index: a copy of the port's list would be retained and released.
+        for index in 0..<listeners.count(on: port) {
+            let sk = listeners.socket(on: port, at: index)
+            guard sk.state == .listen else { continue }
             let isV6Packet: Bool = { if case .v6 = address { return true } else { return false } }()
             if isV6Packet && !sk.isIPv6 { continue }
             if !isV6Packet && sk.isIPv6 && sk.ipv6Only { continue }

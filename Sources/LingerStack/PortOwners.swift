@@ -29,6 +29,19 @@ struct PortOwners {
         }
     }
 
+    /// How many sockets `port` has, read without copying its list.
+    func count(on port: UInt16) -> Int {
+        let number = listNumbers.isEmpty ? 0 : Int(listNumbers[Int(port)])
+        return number == 0 ? 0 : lists[number - 1].count
+    }
+
+    /// The socket at `index` (0..<count(on: port)) of `port`'s list, read
+    /// without copying the list: the listener lookup of every handshake
+    /// segment walks it so.
+    func socket(on port: UInt16, at index: Int) -> TCPSocket {
+        lists[Int(listNumbers[Int(port)]) - 1][index]
+    }
+
     /// Every port's list that holds a socket.
     var nonEmptyLists: some Sequence<[TCPSocket]> { lists.lazy.filter { !$0.isEmpty } }
 }

@@ -34,7 +34,8 @@ extension TCPSocket {
             listenDrop()
             return
         }
-        if acceptQueue.count > maxAckBacklog {
+        // The count read in place (the `acceptQueue` getter copies the array).
+        if (rare?.acceptQueue.count ?? 0) > maxAckBacklog {
             stack.counters.increment(.tcpExtListenOverflows)
             listenDrop()
             return
@@ -132,6 +133,14 @@ extension TCPSocket {
         synQueue[tuple] = nil
     }
 
+    /// The pending request for `tuple`, looked up in place: the `synQueue`
+    /// getter would copy the queue (retaining its storage) on every
+    /// handshake segment.
+    @inline(__always)
+    func request(for tuple: FourTuple) -> RequestSock? {
+        rare?.synQueue[tuple]
+    }
+
     /// A segment for a pending request. Mirrors tcp_check_req and what tcp_v4_rcv does
     /// with its result.
     /// `request` is the listener's request for the segment's connection, as
@@ -219,7 +228,8 @@ extension TCPSocket {
             return
         }
         // tcp_v4_syn_recv_sock
-        if acceptQueue.count > maxAckBacklog {
+        // The count read in place (the `acceptQueue` getter copies the array).
+        if (rare?.acceptQueue.count ?? 0) > maxAckBacklog {
             stack.counters.increment(.tcpExtListenOverflows)
             listenDrop()
             if stack.sysctls.tcpAbortOnOverflow == 0 {

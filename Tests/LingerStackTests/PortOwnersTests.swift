@@ -30,8 +30,16 @@ import Testing
         }
         for port in ports {
             #expect(owners[port].map(ObjectIdentifier.init) == (oracle[port] ?? []).map(ObjectIdentifier.init))
+            // The in-place accessors read the same list.
+            let list = oracle[port] ?? []
+            #expect(owners.count(on: port) == list.count)
+            for index in list.indices {
+                #expect(owners.socket(on: port, at: index) === list[index])
+            }
         }
         #expect(owners[443].isEmpty)
+        #expect(owners.count(on: 443) == 0)
+        #expect(PortOwners().count(on: 80) == 0)
         // Emptying a port leaves it out of the non-empty lists.
         owners[65535].removeAll()
         let listed = owners.nonEmptyLists.map { $0.count }.reduce(0, +)
