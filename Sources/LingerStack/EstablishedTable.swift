@@ -24,6 +24,7 @@ struct EstablishedTable {
     var isEmpty: Bool { count == 0 }
 
     /// A well-mixed hash of a 4-tuple (MurmurHash3's finalizer over its fields).
+    @inline(__always)
     static func hash(_ tuple: FourTuple) -> UInt32 {
         var h = UInt64(tuple.local.port) << 16 | UInt64(tuple.remote.port)
         mix(&h, tuple.local.address)
@@ -67,7 +68,7 @@ struct EstablishedTable {
 
     /// The socket of `tuple`; setting nil removes it, setting a socket adds or replaces it.
     subscript(tuple: FourTuple) -> TCPSocket? {
-        get {
+        @inline(__always) get {
             guard let bucket = bucket(of: tuple, hash: Self.hash(tuple)) else { return nil }
             return sockets[bucket]
         }
