@@ -251,7 +251,7 @@ extension TCPSocket {
     }
 
     func dropRequest(_ tuple: FourTuple) {
-        if let req = synQueue.removeValue(forKey: tuple), let h = req.timer { stack.timers.cancel(h) }
+        if let req = synQueue.removeValue(forKey: tuple), let h = req.timer { withStack { _ = $0.timers.cancel(h) } }
     }
 
     /// tcp_create_openreq_child (with inet_csk_clone_lock's copy of the listener's options).
