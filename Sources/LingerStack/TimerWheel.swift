@@ -24,8 +24,12 @@ public struct TimerHandle: Hashable, Sendable, CustomStringConvertible {
 /// are O(1). Each timer is moved down the wheel's 11 levels at most 11 times in
 /// its life, so `nextDeadline()` and `advance(to:)` are O(1) amortized per timer,
 /// plus O(log k) to order k timers that fall due in the same microsecond.
-/// Timer state lives in arrays with a free list; nothing is allocated per timer
-/// once the arrays have grown to the peak number of armed timers.
+/// Timer state lives in buffers with a free list; nothing is allocated per timer
+/// once the slot buffer has grown to the peak number of armed timers. The
+/// buffers are raw memory the wheel owns: a timer operation touches several
+/// of them, and as arrays each write paid a uniqueness and a bounds check.
+/// Every index into them is one the wheel made (handles are checked against
+/// the slot count first).
 ///
 /// How it works: deadlines are kept as unsigned offsets from the wheel's
 /// origin, read as 11 digits of 6 bits. A timer sits at the level of the
@@ -68,12 +72,15 @@ public final class TimerWheel<Payload> {
         }
     }
 
-    private var slots: [Slot] = []
+    /// `slotCount` initialized slots in room for `slotCapacity`.
+    private var slots: UnsafeMutablePointer<Slot>
+    private var slotCount = 0
+    private var slotCapacity = 0
     private var freeHead: Int32 = -1
     /// First slot of each bucket's list, indexed level * 64 + bucket.
-    private var bucketHeads: [Int32]
+    private let bucketHeads: UnsafeMutablePointer<Int32>
     /// Bit b of occupancy[level] is set when that bucket is not empty.
-    private var occupancy: [UInt64]
+    private let occupancy: UnsafeMutablePointer<UInt64>
     private var due = MinHeap<DueEntry>()
     private var staleDueEntries = 0
     /// The time all offsets are measured from.
@@ -93,8 +100,18 @@ public final class TimerWheel<Payload> {
     public init(now: Int64) {
         self.origin = now
         self.now = now
-        self.bucketHeads = Array(repeating: -1, count: Self.levelCount * Self.bucketsPerLevel)
-        self.occupancy = Array(repeating: 0, count: Self.levelCount)
+        self.slots = UnsafeMutablePointer<Slot>.allocate(capacity: 0)
+        self.bucketHeads = UnsafeMutablePointer<Int32>.allocate(capacity: Self.levelCount * Self.bucketsPerLevel)
+        self.bucketHeads.initialize(repeating: -1, count: Self.levelCount * Self.bucketsPerLevel)
+        self.occupancy = UnsafeMutablePointer<UInt64>.allocate(capacity: Self.levelCount)
+        self.occupancy.initialize(repeating: 0, count: Self.levelCount)
+    }
+
+    deinit {
+        slots.deinitialize(count: slotCount)
+        slots.deallocate()
+        bucketHeads.deallocate()
+        occupancy.deallocate()
     }
 
     /// Arms a timer that fires at `deadline` (microseconds) with `payload`.
@@ -226,14 +243,26 @@ public final class TimerWheel<Payload> {
             freeHead = slots[Int(slot)].next
             return slot
         }
-        slots.append(Slot())
-        return Int32(slots.count - 1)
+        if slotCount == slotCapacity { growSlots() }
+        (slots + slotCount).initialize(to: Slot())
+        slotCount += 1
+        return Int32(slotCount - 1)
+    }
+
+    /// Doubles the slot buffer (the slots move; indexes stay).
+    private func growSlots() {
+        let capacity = max(16, slotCapacity * 2)
+        let grown = UnsafeMutablePointer<Slot>.allocate(capacity: capacity)
+        grown.moveInitialize(from: slots, count: slotCount)
+        slots.deallocate()
+        slots = grown
+        slotCapacity = capacity
     }
 
     /// The slot of an armed timer, nil for a stale or foreign handle.
     private func liveSlot(_ handle: TimerHandle) -> Int32? {
         let index = Int(handle.slot)
-        guard index < slots.count else { return nil }
+        guard index < slotCount else { return nil }
         // Field by field: copying the whole slot would copy (retain) its payload.
         guard slots[index].generation == handle.generation, slots[index].location != Self.locationFree else {
             return nil
