@@ -236,7 +236,7 @@ extension TCPSocket {
         }
         acceptQueue.removeAll()
         for (_, req) in synQueue {
-            if let h = req.timer { stack.timers.cancel(h) }
+            if let h = req.timer { stack.timers.drop(h) }
         }
         synQueue.removeAll()
         stack.removeListener(self)

@@ -58,7 +58,6 @@ public final class TimerWheel<Payload> {
         var location: Int32 = -2  // free
         var next: Int32 = -1  // bucket list, or free list
         var previous: Int32 = -1
-        var payload: Payload?
     }
 
     private struct DueEntry: HeapOrdered {
@@ -74,6 +73,10 @@ public final class TimerWheel<Payload> {
 
     /// `slotCount` initialized slots in room for `slotCapacity`.
     private var slots: UnsafeMutablePointer<Slot>
+    /// Each slot's payload, initialized exactly while the slot is not free: a
+    /// payload is moved in and out, never stored over or read as an Optional
+    /// (whose generic destroys went through value witnesses).
+    private var payloads: UnsafeMutablePointer<Payload>
     private var slotCount = 0
     private var slotCapacity = 0
     private var freeHead: Int32 = -1
@@ -101,6 +104,7 @@ public final class TimerWheel<Payload> {
         self.origin = now
         self.now = now
         self.slots = UnsafeMutablePointer<Slot>.allocate(capacity: 0)
+        self.payloads = UnsafeMutablePointer<Payload>.allocate(capacity: 0)
         self.bucketHeads = UnsafeMutablePointer<Int32>.allocate(capacity: Self.levelCount * Self.bucketsPerLevel)
         self.bucketHeads.initialize(repeating: -1, count: Self.levelCount * Self.bucketsPerLevel)
         self.occupancy = UnsafeMutablePointer<UInt64>.allocate(capacity: Self.levelCount)
@@ -108,6 +112,10 @@ public final class TimerWheel<Payload> {
     }
 
     deinit {
+        for index in 0..<slotCount where slots[index].location != Self.locationFree {
+            (payloads + index).deinitialize(count: 1)
+        }
+        payloads.deallocate()
         slots.deinitialize(count: slotCount)
         slots.deallocate()
         bucketHeads.deallocate()
@@ -119,7 +127,7 @@ public final class TimerWheel<Payload> {
     public func schedule(at deadline: Int64, _ payload: consuming Payload) -> TimerHandle {
         let slot = allocateSlot()
         // Consumed: the caller's reference moves into the slot (no retain).
-        slots[Int(slot)].payload = consume payload
+        (payloads + Int(slot)).initialize(to: payload)
         place(slot, at: deadline)
         count += 1
         return TimerHandle(slot: UInt32(slot), generation: slots[Int(slot)].generation)
@@ -161,6 +169,15 @@ public final class TimerWheel<Payload> {
         return release(slot)
     }
 
+    /// Disarms a timer and destroys its payload in place, for callers that
+    /// do not want it back. A timer that has fired or was cancelled is left alone.
+    public func drop(_ handle: TimerHandle) {
+        guard let slot = liveSlot(handle) else { return }
+        unlink(slot)
+        (payloads + Int(slot)).deinitialize(count: 1)
+        freeSlot(slot)
+    }
+
     /// Whether the handle's timer is armed (not yet fired, not cancelled).
     public func isScheduled(_ handle: TimerHandle) -> Bool {
         liveSlot(handle) != nil
@@ -175,7 +192,7 @@ public final class TimerWheel<Payload> {
     /// The payload of an armed timer, nil if it has fired or was cancelled.
     public func payload(of handle: TimerHandle) -> Payload? {
         guard let slot = liveSlot(handle) else { return nil }
-        return slots[Int(slot)].payload
+        return payloads[Int(slot)]
     }
 
     /// The earliest deadline of any armed timer, nil when none is armed.
@@ -253,9 +270,15 @@ public final class TimerWheel<Payload> {
     private func growSlots() {
         let capacity = max(16, slotCapacity * 2)
         let grown = UnsafeMutablePointer<Slot>.allocate(capacity: capacity)
+        let grownPayloads = UnsafeMutablePointer<Payload>.allocate(capacity: capacity)
+        for index in 0..<slotCount where slots[index].location != Self.locationFree {
+            (grownPayloads + index).moveInitialize(from: payloads + index, count: 1)
+        }
         grown.moveInitialize(from: slots, count: slotCount)
         slots.deallocate()
+        payloads.deallocate()
         slots = grown
+        payloads = grownPayloads
         slotCapacity = capacity
     }
 
@@ -263,7 +286,6 @@ public final class TimerWheel<Payload> {
     private func liveSlot(_ handle: TimerHandle) -> Int32? {
         let index = Int(handle.slot)
         guard index < slotCount else { return nil }
-        // Field by field: copying the whole slot would copy (retain) its payload.
         guard slots[index].generation == handle.generation, slots[index].location != Self.locationFree else {
             return nil
         }
@@ -272,18 +294,21 @@ public final class TimerWheel<Payload> {
 
     /// Frees a slot that is no longer linked anywhere and returns its payload.
     private func release(_ slot: Int32) -> Payload? {
+        guard slots[Int(slot)].location != Self.locationFree else { return nil }
+        let payload = (payloads + Int(slot)).move()
+        freeSlot(slot)
+        return payload
+    }
+
+    /// Puts an unlinked slot whose payload is gone on the free list.
+    private func freeSlot(_ slot: Int32) {
         let index = Int(slot)
-        guard slots[index].location != Self.locationFree else { return nil }
-        // Swapped out in place: reading the field would copy the whole slot.
-        var payload: Payload? = nil
-        swap(&payload, &slots[index].payload)
         slots[index].location = Self.locationFree
         slots[index].generation &+= 1
         slots[index].previous = -1
         slots[index].next = freeHead
         freeHead = slot
         count -= 1
-        return payload
     }
 
     // MARK: - Placement
