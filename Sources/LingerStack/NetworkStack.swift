@@ -267,6 +267,9 @@ public final class NetworkStack {
         handle = timers.schedule(at: max(deadline, now), payload())
     }
 
+    /// Disarms `handle`'s timer, if any (sk_stop_timer). Inlined: most
+    /// handles a connection's teardown clears are already nil.
+    @inline(__always)
     func cancel(_ handle: inout TimerHandle?) {
         if let h = handle { timers.drop(h) }
         handle = nil

@@ -34,34 +34,37 @@ extension TCPSocket {
     /// the FIN. Returns whether close() must wait for the FIN (linger > 0).
     /// `lingerTimeout` is the SO_LINGER time in force (0 when none or exiting).
     func closeBegin(lingerTimeout: Int64) -> Bool {
-        shutdownMask = .both
-        if state == .listen {
-            stack.reason = .closeListener
-            setState(.close)
-            listenStop()
-            return false
+        // The stack borrowed for the call (see withStack).
+        withStack { stack in
+            shutdownMask = .both
+            if state == .listen {
+                stack.reason = .closeListener
+                setState(.close)
+                listenStop()
+                return false
+            }
+            var dataWasUnread = false
+            let unreadEnd = finReceived ? rcvNxt - 1 : rcvNxt
+            if unreadEnd > copiedSeq { dataWasUnread = true }
+            receiveBytes.removeAll()
+            receiveRecords.removeAll()
+            forwardAlloc = (forwardAlloc + rmemAlloc) % 4096
+            rmemAlloc = 0
+            // copied_seq stays: what was never read still counts in ss's Recv-Q.
+            if state == .close { return false }
+            stack.reason = dataWasUnread ? .closeUnreadData(bytes: Int(copiedSeq.distance(to: unreadEnd))) : lingerOn && lingerSeconds == 0 ? .closeLingerZero : .closeSendsFin
+            if dataWasUnread {
+                stack.counters.increment(.tcpExtTCPAbortOnClose)
+                setState(.close)
+                sendActiveReset()
+            } else if lingerOn && lingerSeconds == 0 {
+                disconnect()
+                stack.counters.increment(.tcpExtTCPAbortOnData)
+            } else if closeState() {
+                sendFin()
+            }
+            return lingerTimeout > 0 && (state == .finWait1 || state == .closing || state == .lastAck)
         }
-        var dataWasUnread = false
-        let unreadEnd = finReceived ? rcvNxt - 1 : rcvNxt
-        if unreadEnd > copiedSeq { dataWasUnread = true }
-        receiveBytes.removeAll()
-        receiveRecords.removeAll()
-        forwardAlloc = (forwardAlloc + rmemAlloc) % 4096
-        rmemAlloc = 0
-        // copied_seq stays: what was never read still counts in ss's Recv-Q.
-        if state == .close { return false }
-        stack.reason = dataWasUnread ? .closeUnreadData(bytes: Int(copiedSeq.distance(to: unreadEnd))) : lingerOn && lingerSeconds == 0 ? .closeLingerZero : .closeSendsFin
-        if dataWasUnread {
-            stack.counters.increment(.tcpExtTCPAbortOnClose)
-            setState(.close)
-            sendActiveReset()
-        } else if lingerOn && lingerSeconds == 0 {
-            disconnect()
-            stack.counters.increment(.tcpExtTCPAbortOnData)
-        } else if closeState() {
-            sendFin()
-        }
-        return lingerTimeout > 0 && (state == .finWait1 || state == .closing || state == .lastAck)
     }
 
     /// The "adjudge to death" half of __tcp_close: the socket becomes an orphan and
