@@ -90,12 +90,18 @@ extension NetworkStack {
     /// Adds `sk` to its port's owners (inet_bind_hash): O(1), in place, as a
     /// listener's millionth child must not copy or scan the list.
     func addBound(_ sk: TCPSocket) {
-        let port = sk.localPort
-        let index = sk.boundIndex
-        if sk.isBound, index >= 0, index < bound[port].count, bound[port][index] === sk { return }
-        sk.boundIndex = bound[port].count
-        bound[port].append(sk)
+        Self.addOwner(sk, to: &bound[sk.localPort])
         sk.isBound = true
+    }
+
+    /// addBound's work on the port's list, reached once: each `bound[port]`
+    /// is a lookup and a uniqueness check of the tables, and a read of it a
+    /// copy (a retain) of the list.
+    private static func addOwner(_ sk: TCPSocket, to list: inout [TCPSocket]) {
+        let index = sk.boundIndex
+        if sk.isBound, index >= 0, index < list.count, list[index] === sk { return }
+        sk.boundIndex = list.count
+        list.append(sk)
     }
 
     /// Releases the socket's port (inet_put_port): the list's last owner takes
@@ -105,16 +111,19 @@ extension NetworkStack {
         let index = sk.boundIndex
         sk.boundIndex = -1
         sk.isBound = false
-        // The list is changed in place (no local copy of it: holding one
-        // would make the mutations copy it).
-        let port = sk.localPort
-        let count = bound[port].count
-        if index >= 0, index < count, bound[port][index] === sk {
-            bound[port].swapAt(index, count - 1)
-            bound[port].removeLast()
-            if index < count - 1 { bound[port][index].boundIndex = index }
+        Self.removeOwner(sk, at: index, from: &bound[sk.localPort])
+    }
+
+    /// removeBound's work on the port's list, changed in place through one
+    /// access (see addOwner).
+    private static func removeOwner(_ sk: TCPSocket, at index: Int, from list: inout [TCPSocket]) {
+        let count = list.count
+        if index >= 0, index < count, list[index] === sk {
+            list.swapAt(index, count - 1)
+            list.removeLast()
+            if index < count - 1 { list[index].boundIndex = index }
         } else {
-            bound[port].removeAll { $0 === sk }
+            list.removeAll { $0 === sk }
         }
     }
 

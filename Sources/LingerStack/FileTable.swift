@@ -113,8 +113,11 @@ public final class ProcessFiles {
     /// reference already dropped (filp_close -> fput). The caller releases the
     /// description when its count reached zero.
     func remove(_ fd: Int32) -> OpenFile? {
-        guard let f = file(fd) else { return nil }
-        table[Int(fd)] = nil
+        guard fd >= 0, Int(fd) < table.count else { return nil }
+        // Moved out of the table, not copied and then cleared (a retain and a release).
+        var taken: OpenFile? = nil
+        swap(&taken, &table[Int(fd)])
+        guard let f = taken else { return nil }
         nextFree = min(nextFree, fd)
         if closeOnExecFlags[Int(fd)] { closeOnExecFlags[Int(fd)] = false }
         f.references -= 1

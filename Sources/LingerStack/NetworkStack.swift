@@ -34,15 +34,31 @@ public struct SentPacket: Sendable, Hashable {
     public var time: Int64
 }
 
-/// What the stack's timers run.
-enum StackTimer {
-    case retransmit(TCPSocket)
-    case delayedAck(TCPSocket)
-    case keepalive(TCPSocket)
-    case synAck(listener: TCPSocket, tuple: FourTuple)
-    case pacing(TCPSocket)
-    case queueRelease
-    case wakeup(UInt64)
+/// What the stack's timers run: a kind and the socket it is for.
+///
+/// A struct with one reference rather than an enum with payloads: every
+/// cancelled timer destroys one, and a multi-payload enum is destroyed through
+/// its value witnesses, where this is one release.
+struct StackTimer {
+    enum Kind: UInt8 {
+        case retransmit, delayedAck, keepalive, synAck, pacing, queueRelease
+    }
+
+    let kind: Kind
+    /// The socket whose timer this is (for synAck, the listener); nil for the
+    /// stack's own timers.
+    let socket: TCPSocket?
+    /// synAck: the request whose SYN-ACK is retransmitted.
+    let tuple: FourTuple?
+
+    static func retransmit(_ sk: TCPSocket) -> StackTimer { StackTimer(kind: .retransmit, socket: sk, tuple: nil) }
+    static func delayedAck(_ sk: TCPSocket) -> StackTimer { StackTimer(kind: .delayedAck, socket: sk, tuple: nil) }
+    static func keepalive(_ sk: TCPSocket) -> StackTimer { StackTimer(kind: .keepalive, socket: sk, tuple: nil) }
+    static func synAck(listener: TCPSocket, tuple: FourTuple) -> StackTimer {
+        StackTimer(kind: .synAck, socket: listener, tuple: tuple)
+    }
+    static func pacing(_ sk: TCPSocket) -> StackTimer { StackTimer(kind: .pacing, socket: sk, tuple: nil) }
+    static var queueRelease: StackTimer { StackTimer(kind: .queueRelease, socket: nil, tuple: nil) }
 }
 
 /// The root queueing discipline of the simulated device, as `tc qdisc` sets it.
@@ -251,36 +267,43 @@ public final class NetworkStack {
         handle = timers.schedule(at: max(deadline, now), payload())
     }
 
+    /// Disarms `handle`'s timer, if any (sk_stop_timer). Inlined: most
+    /// handles a connection's teardown clears are already nil.
+    @inline(__always)
     func cancel(_ handle: inout TimerHandle?) {
-        if let h = handle { timers.cancel(h) }
+        if let h = handle { timers.drop(h) }
         handle = nil
     }
 
     private func fire(_ handle: TimerHandle, _ payload: StackTimer) {
-        switch payload {
-        case .retransmit(let sk):
+        if payload.kind == .queueRelease {
+            guard queueTimer == handle else { return }
+            queueTimer = nil
+            releaseHeldPackets(all: false)
+            return
+        }
+        guard let sk = payload.socket else { return }
+        switch payload.kind {
+        case .retransmit:
             guard sk.retransmitTimer == handle else { return }
             sk.retransmitTimer = nil
             sk.writeTimerFired()
-        case .delayedAck(let sk):
+        case .delayedAck:
             guard sk.delackTimer == handle else { return }
             sk.delackTimer = nil
             sk.delayedAckTimerFired()
-        case .keepalive(let sk):
+        case .keepalive:
             guard sk.keepaliveTimer == handle else { return }
             sk.keepaliveTimer = nil
             sk.keepaliveTimerFired()
-        case .synAck(let listener, let tuple):
-            listener.synAckTimerFired(tuple: tuple, handle: handle)
-        case .pacing(let sk):
+        case .synAck:
+            guard let tuple = payload.tuple else { return }
+            sk.synAckTimerFired(tuple: tuple, handle: handle)
+        case .pacing:
             guard sk.pacingTimer == handle else { return }
             sk.pacingTimer = nil
             sk.smallQueueHandler()
         case .queueRelease:
-            guard queueTimer == handle else { return }
-            queueTimer = nil
-            releaseHeldPackets(all: false)
-        case .wakeup:
             break
         }
     }

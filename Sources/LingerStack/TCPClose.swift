@@ -34,68 +34,71 @@ extension TCPSocket {
     /// the FIN. Returns whether close() must wait for the FIN (linger > 0).
     /// `lingerTimeout` is the SO_LINGER time in force (0 when none or exiting).
     func closeBegin(lingerTimeout: Int64) -> Bool {
-        shutdownMask = .both
-        if state == .listen {
-            stack.reason = .closeListener
-            setState(.close)
-            listenStop()
-            return false
+        // The stack borrowed for the call (see withStack).
+        withStack { stack in
+            shutdownMask = .both
+            if state == .listen {
+                stack.reason = .closeListener
+                setState(.close)
+                listenStop()
+                return false
+            }
+            var dataWasUnread = false
+            let unreadEnd = finReceived ? rcvNxt - 1 : rcvNxt
+            if unreadEnd > copiedSeq { dataWasUnread = true }
+            receiveBytes.removeAll()
+            receiveRecords.removeAll()
+            forwardAlloc = (forwardAlloc + rmemAlloc) % 4096
+            rmemAlloc = 0
+            // copied_seq stays: what was never read still counts in ss's Recv-Q.
+            if state == .close { return false }
+            stack.reason = dataWasUnread ? .closeUnreadData(bytes: Int(copiedSeq.distance(to: unreadEnd))) : lingerOn && lingerSeconds == 0 ? .closeLingerZero : .closeSendsFin
+            if dataWasUnread {
+                stack.counters.increment(.tcpExtTCPAbortOnClose)
+                setState(.close)
+                sendActiveReset()
+            } else if lingerOn && lingerSeconds == 0 {
+                disconnect()
+                stack.counters.increment(.tcpExtTCPAbortOnData)
+            } else if closeState() {
+                sendFin()
+            }
+            return lingerTimeout > 0 && (state == .finWait1 || state == .closing || state == .lastAck)
         }
-        var dataWasUnread = false
-        let unreadEnd = finReceived ? rcvNxt - 1 : rcvNxt
-        if unreadEnd > copiedSeq { dataWasUnread = true }
-        receiveBytes.removeAll()
-        receiveRecords.removeAll()
-        forwardAlloc = (forwardAlloc + rmemAlloc) % 4096
-        rmemAlloc = 0
-        // copied_seq stays: what was never read still counts in ss's Recv-Q.
-        if state == .close { return false }
-        stack.reason = dataWasUnread ? .closeUnreadData(bytes: Int(copiedSeq.distance(to: unreadEnd))) : lingerOn && lingerSeconds == 0 ? .closeLingerZero : .closeSendsFin
-        if dataWasUnread {
-            stack.counters.increment(.tcpExtTCPAbortOnClose)
-            setState(.close)
-            sendActiveReset()
-        } else if lingerOn && lingerSeconds == 0 {
-            disconnect()
-            stack.counters.increment(.tcpExtTCPAbortOnData)
-        } else if closeState() {
-            sendFin()
-        }
-        return lingerTimeout > 0 && (state == .finWait1 || state == .closing || state == .lastAck)
     }
 
     /// The "adjudge to death" half of __tcp_close: the socket becomes an orphan and
     /// lives on under the stack's care, or is destroyed.
     func closeFinish() {
-        // One strong reference for the call: each use of the unowned property
-        // would otherwise retain and release the stack around it.
-        let stack = self.stack
-        isOrphan = true
-        hasFile = false
-        stack.orphanAdded()
-        if state == .finWait2 {
-            if linger2 < 0 {
-                stack.reason = .linger2Negative
-                setState(.close)
-                sendActiveReset()
-                stack.counters.increment(.tcpExtTCPAbortOnLinger)
-            } else {
-                let tmo = finTime
-                if tmo > timeWaitLength {
-                    resetKeepaliveTimer(tmo - timeWaitLength)
+        // The stack borrowed for the call (see withStack).
+        withStack { stack in
+            isOrphan = true
+            hasFile = false
+            stack.orphanAdded()
+            if state == .finWait2 {
+                if linger2 < 0 {
+                    stack.reason = .linger2Negative
+                    setState(.close)
+                    sendActiveReset()
+                    stack.counters.increment(.tcpExtTCPAbortOnLinger)
                 } else {
-                    stack.enterTimeWait(self, substate: .finWait2, timeout: tmo)
-                    return
+                    let tmo = finTime
+                    if tmo > timeWaitLength {
+                        resetKeepaliveTimer(tmo - timeWaitLength)
+                    } else {
+                        stack.enterTimeWait(self, substate: .finWait2, timeout: tmo)
+                        return
+                    }
                 }
             }
+            if state != .close && stack.tooManyOrphans(shift: 0) {  // tcp_check_oom
+                stack.reason = .tooManyOrphans
+                setState(.close)
+                sendActiveReset()
+                stack.counters.increment(.tcpExtTCPAbortOnMemory)
+            }
+            if state == .close { destroy() }
         }
-        if state != .close && stack.tooManyOrphans(shift: 0) {  // tcp_check_oom
-            stack.reason = .tooManyOrphans
-            setState(.close)
-            sendActiveReset()
-            stack.counters.increment(.tcpExtTCPAbortOnMemory)
-        }
-        if state == .close { destroy() }
     }
 
     /// inet_csk_destroy_sock: forget everything; the object stays only while
@@ -103,20 +106,21 @@ extension TCPSocket {
     func destroy() {
         guard !isDestroyed else { return }
         isDestroyed = true
-        // One strong reference for the call: each use of the unowned property
-        // would otherwise retain and release the stack around it.
-        let stack = self.stack
         clearTimers()
-        stack.unhashEstablished(self)
-        stack.removeBound(self)
-        if state == .listen { stack.removeListener(self) }
+        withStack { stack in
+            stack.unhashEstablished(self)
+            stack.removeBound(self)
+            if state == .listen { stack.removeListener(self) }
+        }
         writeQueuePurge()
         receiveBytes.removeAll()
         receiveRecords.removeAll()
         // Only a socket with rare state can have an out-of-order queue.
         if let rare { rare.outOfOrder.removeAll() }
-        stack.keepSpareStorage(of: self)
-        if isOrphan { stack.orphanRemoved() }
+        withStack { stack in
+            stack.keepSpareStorage(of: self)
+            if isOrphan { stack.orphanRemoved() }
+        }
     }
 
     /// tcp_shutdown: SHUT_WR sends the FIN where the state allows.
@@ -235,7 +239,7 @@ extension TCPSocket {
         }
         acceptQueue.removeAll()
         for (_, req) in synQueue {
-            if let h = req.timer { stack.timers.cancel(h) }
+            if let h = req.timer { stack.timers.drop(h) }
         }
         synQueue.removeAll()
         stack.removeListener(self)

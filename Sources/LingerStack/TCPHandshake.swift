@@ -170,7 +170,7 @@ extension TCPSocket {
                 sendSynAck(&req)
                 req.retransmits += 1
                 stack.counters.increment(.tcpRetransSegs)
-                if let h = req.timer { stack.timers.cancel(h) }
+                if let h = req.timer { stack.timers.drop(h) }
                 let timeout = min(initialRTO << Int64(min(req.numTimeout, 20)), maximumRTO)
                 req.timer = stack.schedule(at: stack.now + timeout, .synAck(listener: self, tuple: tuple))
             }
@@ -261,7 +261,7 @@ extension TCPSocket {
     }
 
     func dropRequest(_ tuple: FourTuple) {
-        if let req = synQueue.removeValue(forKey: tuple), let h = req.timer { stack.timers.cancel(h) }
+        if let req = synQueue.removeValue(forKey: tuple), let h = req.timer { withStack { $0.timers.drop(h) } }
     }
 
     /// tcp_create_openreq_child (with inet_csk_clone_lock's copy of the listener's options).

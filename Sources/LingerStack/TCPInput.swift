@@ -413,22 +413,22 @@ extension TCPSocket {
     func setState(_ new: TCPState) {
         let old = state
         if old == new { return }
-        // One strong reference for the call (see transmit).
-        let stack = self.stack
-        if stack.explanationLog != nil { stack.explainStateChange(self, from: old, to: new) }
-        switch new {
-        case .established:
-            stack.counters.increment(.tcpCurrEstab)
-        case .closeWait:
-            if old == .synReceived { stack.counters.increment(.tcpCurrEstab) }
-        case .close:
-            if old == .closeWait || old == .established { stack.counters.increment(.tcpEstabResets) }
-            stack.unhashEstablished(self)
-            if old == .listen { stack.removeListener(self) }
-            if !explicitlyBound { stack.removeBound(self) }
-            fallthrough
-        default:
-            if old == .established || old == .closeWait { stack.counters.decrement(.tcpCurrEstab) }
+        withStack { stack in
+            if stack.explanationLog != nil { stack.explainStateChange(self, from: old, to: new) }
+            switch new {
+            case .established:
+                stack.counters.increment(.tcpCurrEstab)
+            case .closeWait:
+                if old == .synReceived { stack.counters.increment(.tcpCurrEstab) }
+            case .close:
+                if old == .closeWait || old == .established { stack.counters.increment(.tcpEstabResets) }
+                stack.unhashEstablished(self)
+                if old == .listen { stack.removeListener(self) }
+                if !explicitlyBound { stack.removeBound(self) }
+                fallthrough
+            default:
+                if old == .established || old == .closeWait { stack.counters.decrement(.tcpCurrEstab) }
+            }
         }
         state = new
     }

@@ -6,14 +6,23 @@ import LingerWire
 extension TCPSocket {
     // MARK: - Arming
 
+    /// Runs `body` with the stack borrowed, not retained. Calling a method on
+    /// the unowned(unsafe) `stack` makes a strong copy first (a retain and a
+    /// release around each call); the stack outlives its sockets (see
+    /// `stack`), so a borrowed reference is safe for the call.
+    @inline(__always)
+    func withStack<Result>(_ body: (NetworkStack) -> Result) -> Result {
+        Unmanaged.passUnretained(stack)._withUnsafeGuaranteedRef(body)
+    }
+
     /// inet_csk_reset_xmit_timer for the retransmission timer's uses.
     func resetRetransmitTimer(_ what: PendingTimer, after delay: Int64) {
-        // `stack` is unowned(unsafe): using it directly takes no reference,
-        // where a local copy would retain and release it.
         let when = min(max(delay, 0), maximumRTO)
         pending = what
-        timeoutAt = stack.now + when
-        stack.rearm(&retransmitTimer, at: timeoutAt, .retransmit(self))
+        withStack { stack in
+            timeoutAt = stack.now + when
+            stack.rearm(&retransmitTimer, at: timeoutAt, .retransmit(self))
+        }
     }
 
     /// inet_csk_clear_xmit_timer(ICSK_TIME_RETRANS): as in Linux (which
@@ -34,15 +43,19 @@ extension TCPSocket {
         pending = .none
         ackPending = 0
         guard retransmitTimer != nil || delackTimer != nil || keepaliveTimer != nil || pacingTimer != nil else { return }
-        stack.cancel(&retransmitTimer)
-        stack.cancel(&delackTimer)
-        stack.cancel(&keepaliveTimer)
-        stack.cancel(&pacingTimer)
+        withStack { stack in
+            stack.cancel(&retransmitTimer)
+            stack.cancel(&delackTimer)
+            stack.cancel(&keepaliveTimer)
+            stack.cancel(&pacingTimer)
+        }
     }
 
     /// inet_csk_reset_keepalive_timer.
     func resetKeepaliveTimer(_ delay: Int64) {
-        stack.rearm(&keepaliveTimer, at: stack.now + max(0, delay), .keepalive(self))
+        withStack { stack in
+            stack.rearm(&keepaliveTimer, at: stack.now + max(0, delay), .keepalive(self))
+        }
     }
 
     func deleteKeepaliveTimer() { stack.cancel(&keepaliveTimer) }

@@ -137,8 +137,8 @@ struct TimeWaitTable {
     /// Slot number + 1 (0: empty), by the key's hash.
     private var slotIndex = SlotIndex()
     private var localAddresses: [IPAddress] = []
-    /// Indexes into `localAddresses`, consulted only when that list is long
-    /// (a short one is searched directly, with no hashing).
+    /// Indexes into `localAddresses`, consulted (and made) only when that list
+    /// is long (a short one is searched directly, with no hashing).
     private var localIndexes: [IPAddress: UInt32] = [:]
     /// Holders by local port: a direct array of 65,536 counts (512 KiB, made at
     /// the first insert), so counting costs an index, not a hashed lookup.
@@ -205,19 +205,18 @@ struct TimeWaitTable {
 
     /// The bucket holding `key` and its slot, or nil.
     private func find(_ key: TimeWaitKey) -> (bucket: Int, slot: Int)? {
-        guard let found = slotIndex.find(hash: Int(truncatingIfNeeded: key.mixedHash), matches: { slots[$0].key == key })
-        else { return nil }
+        find(key, hash: Int(truncatingIfNeeded: key.mixedHash))
+    }
+
+    /// find, with the key's hash already computed.
+    private func find(_ key: TimeWaitKey, hash: Int) -> (bucket: Int, slot: Int)? {
+        guard let found = slotIndex.find(hash: hash, matches: { slots[$0].key == key }) else { return nil }
         return (found.bucket, found.entry)
     }
 
     private func find(_ tuple: FourTuple) -> (bucket: Int, slot: Int)? {
         guard let key = key(tuple) else { return nil }
         return find(key)
-    }
-
-    /// Puts slot `slot` (whose key is not in the index) into the index.
-    private mutating func index(_ slot: Int) {
-        slotIndex.insert(slot, hash: Int(truncatingIfNeeded: slots[slot].key.mixedHash))
     }
 
     /// Makes the index big enough for `entries` keys at a load of at most 3/4.
@@ -256,13 +255,22 @@ struct TimeWaitTable {
         } else {
             localIndex = UInt32(truncatingIfNeeded: localAddresses.count)
             localAddresses.append(tuple.local.address)
-            localIndexes[tuple.local.address] = localIndex
+            if localAddresses.count > Self.shortLocalList {
+                if localIndexes.isEmpty {
+                    for (index, address) in localAddresses.enumerated() {
+                        localIndexes[address] = UInt32(truncatingIfNeeded: index)
+                    }
+                } else {
+                    localIndexes[tuple.local.address] = localIndex
+                }
+            }
         }
         let key = Self.key(tuple, localIndex: localIndex)
+        let hash = Int(truncatingIfNeeded: key.mixedHash)
         var entry = entry
         entry.timerStamp = takeTimerStamp()
         let slot: Int
-        if let found = find(key) {
+        if let found = find(key, hash: hash) {
             slot = found.slot
             release(port: tuple.local.port, slots[slot].entry)
             staleTimerRecords += 1
@@ -277,7 +285,7 @@ struct TimeWaitTable {
                 slot = slots.count
                 slots.append(Slot(key: key, entry: entry))
             }
-            index(slot)
+            slotIndex.insert(slot, hash: hash)
             count += 1
         }
         if ports.isEmpty { ports = [PortHolders](repeating: PortHolders(), count: Int(UInt16.max) + 1) }

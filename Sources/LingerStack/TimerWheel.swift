@@ -24,8 +24,12 @@ public struct TimerHandle: Hashable, Sendable, CustomStringConvertible {
 /// are O(1). Each timer is moved down the wheel's 11 levels at most 11 times in
 /// its life, so `nextDeadline()` and `advance(to:)` are O(1) amortized per timer,
 /// plus O(log k) to order k timers that fall due in the same microsecond.
-/// Timer state lives in arrays with a free list; nothing is allocated per timer
-/// once the arrays have grown to the peak number of armed timers.
+/// Timer state lives in buffers with a free list; nothing is allocated per timer
+/// once the slot buffer has grown to the peak number of armed timers. The
+/// buffers are raw memory the wheel owns: a timer operation touches several
+/// of them, and as arrays each write paid a uniqueness and a bounds check.
+/// Every index into them is one the wheel made (handles are checked against
+/// the slot count first).
 ///
 /// How it works: deadlines are kept as unsigned offsets from the wheel's
 /// origin, read as 11 digits of 6 bits. A timer sits at the level of the
@@ -54,7 +58,6 @@ public final class TimerWheel<Payload> {
         var location: Int32 = -2  // free
         var next: Int32 = -1  // bucket list, or free list
         var previous: Int32 = -1
-        var payload: Payload?
     }
 
     private struct DueEntry: HeapOrdered {
@@ -68,12 +71,19 @@ public final class TimerWheel<Payload> {
         }
     }
 
-    private var slots: [Slot] = []
+    /// `slotCount` initialized slots in room for `slotCapacity`.
+    private var slots: UnsafeMutablePointer<Slot>
+    /// Each slot's payload, initialized exactly while the slot is not free: a
+    /// payload is moved in and out, never stored over or read as an Optional
+    /// (whose generic destroys went through value witnesses).
+    private var payloads: UnsafeMutablePointer<Payload>
+    private var slotCount = 0
+    private var slotCapacity = 0
     private var freeHead: Int32 = -1
     /// First slot of each bucket's list, indexed level * 64 + bucket.
-    private var bucketHeads: [Int32]
+    private let bucketHeads: UnsafeMutablePointer<Int32>
     /// Bit b of occupancy[level] is set when that bucket is not empty.
-    private var occupancy: [UInt64]
+    private let occupancy: UnsafeMutablePointer<UInt64>
     private var due = MinHeap<DueEntry>()
     private var staleDueEntries = 0
     /// The time all offsets are measured from.
@@ -93,8 +103,23 @@ public final class TimerWheel<Payload> {
     public init(now: Int64) {
         self.origin = now
         self.now = now
-        self.bucketHeads = Array(repeating: -1, count: Self.levelCount * Self.bucketsPerLevel)
-        self.occupancy = Array(repeating: 0, count: Self.levelCount)
+        self.slots = UnsafeMutablePointer<Slot>.allocate(capacity: 0)
+        self.payloads = UnsafeMutablePointer<Payload>.allocate(capacity: 0)
+        self.bucketHeads = UnsafeMutablePointer<Int32>.allocate(capacity: Self.levelCount * Self.bucketsPerLevel)
+        self.bucketHeads.initialize(repeating: -1, count: Self.levelCount * Self.bucketsPerLevel)
+        self.occupancy = UnsafeMutablePointer<UInt64>.allocate(capacity: Self.levelCount)
+        self.occupancy.initialize(repeating: 0, count: Self.levelCount)
+    }
+
+    deinit {
+        for index in 0..<slotCount where slots[index].location != Self.locationFree {
+            (payloads + index).deinitialize(count: 1)
+        }
+        payloads.deallocate()
+        slots.deinitialize(count: slotCount)
+        slots.deallocate()
+        bucketHeads.deallocate()
+        occupancy.deallocate()
     }
 
     /// Arms a timer that fires at `deadline` (microseconds) with `payload`.
@@ -102,7 +127,7 @@ public final class TimerWheel<Payload> {
     public func schedule(at deadline: Int64, _ payload: consuming Payload) -> TimerHandle {
         let slot = allocateSlot()
         // Consumed: the caller's reference moves into the slot (no retain).
-        slots[Int(slot)].payload = consume payload
+        (payloads + Int(slot)).initialize(to: payload)
         place(slot, at: deadline)
         count += 1
         return TimerHandle(slot: UInt32(slot), generation: slots[Int(slot)].generation)
@@ -144,6 +169,15 @@ public final class TimerWheel<Payload> {
         return release(slot)
     }
 
+    /// Disarms a timer and destroys its payload in place, for callers that
+    /// do not want it back. A timer that has fired or was cancelled is left alone.
+    public func drop(_ handle: TimerHandle) {
+        guard let slot = liveSlot(handle) else { return }
+        unlink(slot)
+        (payloads + Int(slot)).deinitialize(count: 1)
+        freeSlot(slot)
+    }
+
     /// Whether the handle's timer is armed (not yet fired, not cancelled).
     public func isScheduled(_ handle: TimerHandle) -> Bool {
         liveSlot(handle) != nil
@@ -158,7 +192,7 @@ public final class TimerWheel<Payload> {
     /// The payload of an armed timer, nil if it has fired or was cancelled.
     public func payload(of handle: TimerHandle) -> Payload? {
         guard let slot = liveSlot(handle) else { return nil }
-        return slots[Int(slot)].payload
+        return payloads[Int(slot)]
     }
 
     /// The earliest deadline of any armed timer, nil when none is armed.
@@ -226,15 +260,32 @@ public final class TimerWheel<Payload> {
             freeHead = slots[Int(slot)].next
             return slot
         }
-        slots.append(Slot())
-        return Int32(slots.count - 1)
+        if slotCount == slotCapacity { growSlots() }
+        (slots + slotCount).initialize(to: Slot())
+        slotCount += 1
+        return Int32(slotCount - 1)
+    }
+
+    /// Doubles the slot buffer (the slots move; indexes stay).
+    private func growSlots() {
+        let capacity = max(16, slotCapacity * 2)
+        let grown = UnsafeMutablePointer<Slot>.allocate(capacity: capacity)
+        let grownPayloads = UnsafeMutablePointer<Payload>.allocate(capacity: capacity)
+        for index in 0..<slotCount where slots[index].location != Self.locationFree {
+            (grownPayloads + index).moveInitialize(from: payloads + index, count: 1)
+        }
+        grown.moveInitialize(from: slots, count: slotCount)
+        slots.deallocate()
+        payloads.deallocate()
+        slots = grown
+        payloads = grownPayloads
+        slotCapacity = capacity
     }
 
     /// The slot of an armed timer, nil for a stale or foreign handle.
     private func liveSlot(_ handle: TimerHandle) -> Int32? {
         let index = Int(handle.slot)
-        guard index < slots.count else { return nil }
-        // Field by field: copying the whole slot would copy (retain) its payload.
+        guard index < slotCount else { return nil }
         guard slots[index].generation == handle.generation, slots[index].location != Self.locationFree else {
             return nil
         }
@@ -243,18 +294,21 @@ public final class TimerWheel<Payload> {
 
     /// Frees a slot that is no longer linked anywhere and returns its payload.
     private func release(_ slot: Int32) -> Payload? {
+        guard slots[Int(slot)].location != Self.locationFree else { return nil }
+        let payload = (payloads + Int(slot)).move()
+        freeSlot(slot)
+        return payload
+    }
+
+    /// Puts an unlinked slot whose payload is gone on the free list.
+    private func freeSlot(_ slot: Int32) {
         let index = Int(slot)
-        guard slots[index].location != Self.locationFree else { return nil }
-        // Swapped out in place: reading the field would copy the whole slot.
-        var payload: Payload? = nil
-        swap(&payload, &slots[index].payload)
         slots[index].location = Self.locationFree
         slots[index].generation &+= 1
         slots[index].previous = -1
         slots[index].next = freeHead
         freeHead = slot
         count -= 1
-        return payload
     }
 
     // MARK: - Placement

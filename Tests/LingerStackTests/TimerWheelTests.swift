@@ -108,6 +108,66 @@ struct ReferenceTimers {
     #expect(wheel.reschedule(second, at: 500) == false)
 }
 
+/// A payload that counts its own deinits, to see the wheel own payloads exactly.
+final class CountedPayload {
+    let id: Int
+    let deinits: DeinitCounter
+    init(_ id: Int, _ deinits: DeinitCounter) {
+        self.id = id
+        self.deinits = deinits
+    }
+    deinit { deinits.count += 1 }
+}
+
+final class DeinitCounter {
+    var count = 0
+}
+
+@Test func dropDestroysThePayloadAndIgnoresStaleHandles() {
+    let deinits = DeinitCounter()
+    let wheel = TimerWheel<CountedPayload>(now: 0)
+    let dropped = wheel.schedule(at: 10, CountedPayload(1, deinits))
+    let kept = wheel.schedule(at: 20, CountedPayload(2, deinits))
+    wheel.drop(dropped)
+    #expect(deinits.count == 1)
+    #expect(!wheel.isScheduled(dropped))
+    #expect(wheel.count == 1)
+    wheel.drop(dropped)  // stale: nothing happens
+    #expect(deinits.count == 1)
+    // The freed slot is reused; the stale handle must not drop the new timer.
+    let reused = wheel.schedule(at: 30, CountedPayload(3, deinits))
+    wheel.drop(dropped)
+    #expect(wheel.isScheduled(reused))
+    var fired: [Int] = []
+    wheel.advance(to: 100) { _, payload in fired.append(payload.id) }
+    #expect(fired == [2, 3])
+    #expect(deinits.count == 3)
+    #expect(!wheel.isScheduled(kept))
+}
+
+@Test func payloadsSurviveGrowthAndAreReleasedWithTheWheel() {
+    let deinits = DeinitCounter()
+    var handles: [TimerHandle] = []
+    do {
+        let wheel = TimerWheel<CountedPayload>(now: 0)
+        // Enough timers to grow the slot storage several times, with freed
+        // slots (not holding payloads) among the live ones as it grows.
+        for id in 0..<300 {
+            handles.append(wheel.schedule(at: Int64(1_000 + id), CountedPayload(id, deinits)))
+            if id % 3 == 0 { wheel.drop(handles[id]) }
+        }
+        #expect(deinits.count == 100)
+        for id in 0..<300 where id % 3 == 1 {
+            #expect(wheel.payload(of: handles[id])?.id == id)
+            #expect(wheel.cancel(handles[id])?.id == id)
+        }
+        #expect(deinits.count == 200)
+        #expect(wheel.count == 100)
+    }
+    // The wheel is gone: the payloads of the timers still armed went with it.
+    #expect(deinits.count == 300)
+}
+
 @Test func callbackMayArmTimersDueInTheSameAdvance() {
     let wheel = TimerWheel<String>(now: 0)
     _ = wheel.schedule(at: 10, "first")
