@@ -79,9 +79,8 @@ public final class NetworkStack {
     public let addresses: StackAddresses
     /// Now, in microseconds.
     public private(set) var now: Int64
-    /// Packets sent and not yet taken, oldest first (a ring: taking one from the
-    /// front is O(1), however many a burst queued).
-    var outbound = RingQueue<SentPacket>()
+    /// Packets sent and not yet taken, oldest first.
+    let outbound = SentPacketQueue()
 
     /// How many sent packets wait to be taken.
     public var outboundCount: Int { outbound.count }
