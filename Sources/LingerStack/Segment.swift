@@ -601,7 +601,8 @@ enum SegmentBuilder {
             // Fresh storage, not zero-filled first: every byte is written next.
             out = [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         } else if out.count > count {
-            out.removeLast(out.count - count)
+            // Straight to the range replacement removeLast(_:) ends in.
+            out.replaceSubrange(count..<out.count, with: EmptyCollection())
         } else if out.count < count {
             let growth = count - out.count
             guard growth <= 64 else {
