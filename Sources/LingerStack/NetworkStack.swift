@@ -95,9 +95,8 @@ public final class NetworkStack {
     public let addresses: StackAddresses
     /// Now, in microseconds.
     public private(set) var now: Int64
-    /// Packets sent and not yet taken, oldest first (a ring: taking one from the
-    /// front is O(1), however many a burst queued).
-    var outbound = RingQueue<SentPacket>()
+    /// Packets sent and not yet taken, oldest first.
+    let outbound = SentPacketQueue()
 
     /// How many sent packets wait to be taken.
     public var outboundCount: Int { outbound.count }
@@ -405,17 +404,15 @@ public final class NetworkStack {
     /// allocating, as a driver reuses its transmit buffers. Optional; a taker
     /// that keeps packets simply does not call it.
     public func recycle(_ packet: consuming SentPacket) {
-        guard spareBuffers.count < Self.spareBufferLimit else { return }
-        spareBuffers.append(packet.bytes)
+        spareBuffers.keep(packet.bytes)
     }
 
-    /// Packet buffers handed back through ``recycle(_:)``, newest last.
-    private var spareBuffers: [[UInt8]] = []
-    private static let spareBufferLimit = 64
+    /// Packet buffers handed back through ``recycle(_:)``, newest taken first.
+    private let spareBuffers = PacketBufferPool(limit: 64)
 
     /// Storage for the next packet built: a recycled buffer, or an empty array.
     func packetBuffer() -> [UInt8] {
-        spareBuffers.popLast() ?? []
+        spareBuffers.take()
     }
 
     // MARK: - Input

@@ -601,9 +601,21 @@ enum SegmentBuilder {
             // Fresh storage, not zero-filled first: every byte is written next.
             out = [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         } else if out.count > count {
-            out.removeLast(out.count - count)
+            // Straight to the range replacement removeLast(_:) ends in.
+            out.replaceSubrange(count..<out.count, with: EmptyCollection())
         } else if out.count < count {
-            out.append(contentsOf: repeatElement(0, count: count - out.count))
+            let growth = count - out.count
+            guard growth <= 64 else {
+                out.append(contentsOf: repeatElement(0, count: growth))
+                return
+            }
+            // A recycled buffer is usually a few bytes short (a pure ACK's
+            // storage for a SYN): one copy from a small zeroed block, not a
+            // byte at a time through the repeating sequence.
+            var zeros: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+            withUnsafeBytes(of: &zeros) { block in
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: block.assumingMemoryBound(to: UInt8.self)[..<growth]))
+            }
         }
     }
 }

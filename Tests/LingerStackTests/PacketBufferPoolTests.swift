@@ -1,0 +1,56 @@
+import LingerWire
+import Testing
+
+@testable import LingerStack
+
+/// The pool of packet buffers a stack's taker hands back.
+@Suite struct PacketBufferPoolTests {
+    @Test func givesBackTheNewestBufferFirstWithItsStorage() {
+        let pool = PacketBufferPool(limit: 4)
+        #expect(pool.take().isEmpty)
+        var first = [UInt8](repeating: 1, count: 52)
+        first.reserveCapacity(200)
+        let second = [UInt8](repeating: 2, count: 60)
+        let firstCapacity = first.capacity
+        pool.keep(first)
+        pool.keep(second)
+        #expect(pool.count == 2)
+        #expect(pool.take() == second)
+        let again = pool.take()
+        #expect(again == [UInt8](repeating: 1, count: 52))
+        #expect(again.capacity == firstCapacity)
+        #expect(pool.count == 0)
+        #expect(pool.take().isEmpty)
+    }
+
+    @Test func dropsBuffersBeyondItsLimit() {
+        let pool = PacketBufferPool(limit: 2)
+        for value in 1...5 { pool.keep([UInt8(value)]) }
+        #expect(pool.count == 2)
+        #expect(pool.take() == [2])
+        #expect(pool.take() == [1])
+        #expect(pool.take().isEmpty)
+        let none = PacketBufferPool(limit: 0)
+        none.keep([7])
+        #expect(none.count == 0)
+        #expect(none.take().isEmpty)
+    }
+
+    @Test func aStackBuildsLaterPacketsInRecycledStorage() throws {
+        // A recycled buffer of another length still yields a packet of exactly
+        // the right bytes: the builder resizes it and overwrites every byte.
+        let stack = NetworkStack(addresses: StackAddresses(ipv4: IPv4Address(10, 0, 0, 1)))
+        stack.recycle(SentPacket(bytes: [UInt8](repeating: 0xAA, count: 30), time: 0))
+        stack.recycle(SentPacket(bytes: [UInt8](repeating: 0xBB, count: 90), time: 0))
+        let tuple = FourTuple(local: TCPEndpoint(.v4(IPv4Address(10, 0, 0, 1)), 80),
+                              remote: TCPEndpoint(.v4(IPv4Address(10, 0, 0, 2)), 4000))
+        var header = OutboundHeader(tuple: tuple, seq: SequenceNumber(5), ack: SequenceNumber(9), flags: [.ack], window: 100)
+        header.timestamp = (1, 2)
+        let expected = SegmentBuilder.build(header, payload: UnsafeRawBufferPointer(start: nil, count: 0))
+        for _ in 0..<3 {
+            #expect(stack.emitControl(header))
+            let sent = try #require(stack.takeOutbound())
+            #expect(sent.bytes == expected)
+        }
+    }
+}
