@@ -92,9 +92,8 @@ extension NetworkStack {
     func addBound(_ sk: TCPSocket) {
         let port = sk.localPort
         let index = sk.boundIndex
-        if sk.isBound, index >= 0, index < bound[port].count, bound[port][index] === sk { return }
-        sk.boundIndex = bound[port].count
-        bound[port].append(sk)
+        if sk.isBound, index >= 0, index < bound.count(on: port), bound.socket(on: port, at: index) === sk { return }
+        sk.boundIndex = bound.append(sk, on: port)
         sk.isBound = true
     }
 
@@ -105,16 +104,15 @@ extension NetworkStack {
         let index = sk.boundIndex
         sk.boundIndex = -1
         sk.isBound = false
-        // The list is changed in place (no local copy of it: holding one
-        // would make the mutations copy it).
+        // The list is read and changed in place (no local copy of it:
+        // holding one would make the mutations copy it).
         let port = sk.localPort
-        let count = bound[port].count
-        if index >= 0, index < count, bound[port][index] === sk {
-            bound[port].swapAt(index, count - 1)
-            bound[port].removeLast()
-            if index < count - 1 { bound[port][index].boundIndex = index }
+        // An emptied port's list serves the next port connect() or bind() takes.
+        if index >= 0, index < bound.count(on: port), bound.socket(on: port, at: index) === sk {
+            bound.swapRemove(at: index, on: port)?.boundIndex = index
         } else {
             bound[port].removeAll { $0 === sk }
+            bound.release(port)
         }
     }
 
@@ -179,8 +177,10 @@ extension NetworkStack {
     func ephemeralPortForConnect(local: IPAddress, remote: TCPEndpoint) -> (port: UInt16, reused: TimeWaitEntry?)? {
         var reusable: TimeWaitEntry?
         let found = firstEphemeralPort { port in
-            if !bound[port].allSatisfy({ $0.portFromConnect && $0.inEstablishedTable }) {
-                return false
+            // The owners read in place (the getter would copy the list).
+            for index in 0..<bound.count(on: port) {
+                let owner = bound.socket(on: port, at: index)
+                if !(owner.portFromConnect && owner.inEstablishedTable) { return false }
             }
             if let holders = timeWait.holders(ofPort: port), holders.fromBind > 0 { return false }
             let tuple = FourTuple(local: TCPEndpoint(local, port), remote: remote)
