@@ -52,8 +52,10 @@ public final class InMemoryLink {
         while true {
             var fromClient = false
             // Each packet's buffer goes back to its sender once delivered.
+            // The packet is held across the delivery, so its bytes are lent
+            // to the receiver without a retain and release around the call.
             while let p = client.takeOutbound() {
-                server.receive(p.bytes)
+                withExtendedLifetime(p) { server.receive(p.bytes) }
                 client.recycle(p)
                 packetsCarried += 1
                 fromClient = true
@@ -63,7 +65,7 @@ public final class InMemoryLink {
             if fromClient { moved = true }
             var fromServer = false
             while let p = server.takeOutbound() {
-                client.receive(p.bytes)
+                withExtendedLifetime(p) { client.receive(p.bytes) }
                 server.recycle(p)
                 packetsCarried += 1
                 fromServer = true

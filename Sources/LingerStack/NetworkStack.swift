@@ -383,7 +383,8 @@ public final class NetworkStack {
     /// that keeps packets simply does not call it.
     public func recycle(_ packet: consuming SentPacket) {
         guard spareBuffers.count < Self.spareBufferLimit else { return }
-        spareBuffers.append(packet.bytes)
+        // The packet is consumed: its bytes move in without a retain.
+        spareBuffers.append((consume packet).bytes)
     }
 
     /// Packet buffers handed back through ``recycle(_:)``, newest last.
