@@ -44,23 +44,33 @@ public final class InMemoryLink {
     /// empty. Returns whether anything moved.
     @discardableResult
     public func carry() -> Bool {
+        // A side's queue grows only when it receives: once a side has sent
+        // all it held and then received nothing, both queues are empty, and
+        // the carry stops there without asking either side again.
         var moved = false
+        var first = true
         while true {
-            var any = false
+            var fromClient = false
             // Each packet's buffer goes back to its sender once delivered.
+            // The packet is held across the delivery, so its bytes are lent
+            // to the receiver without a retain and release around the call.
             while let p = client.takeOutbound() {
-                server.receive(p.bytes)
+                withExtendedLifetime(p) { server.receive(p.bytes) }
                 client.recycle(p)
                 packetsCarried += 1
-                any = true
+                fromClient = true
             }
+            if !fromClient && !first { return moved }
+            first = false
+            if fromClient { moved = true }
+            var fromServer = false
             while let p = server.takeOutbound() {
-                client.receive(p.bytes)
+                withExtendedLifetime(p) { client.receive(p.bytes) }
                 server.recycle(p)
                 packetsCarried += 1
-                any = true
+                fromServer = true
             }
-            if !any { return moved }
+            if !fromServer { return moved }
             moved = true
         }
     }

@@ -90,18 +90,11 @@ extension NetworkStack {
     /// Adds `sk` to its port's owners (inet_bind_hash): O(1), in place, as a
     /// listener's millionth child must not copy or scan the list.
     func addBound(_ sk: TCPSocket) {
-        Self.addOwner(sk, to: &bound[sk.localPort])
-        sk.isBound = true
-    }
-
-    /// addBound's work on the port's list, reached once: each `bound[port]`
-    /// is a lookup and a uniqueness check of the tables, and a read of it a
-    /// copy (a retain) of the list.
-    private static func addOwner(_ sk: TCPSocket, to list: inout [TCPSocket]) {
+        let port = sk.localPort
         let index = sk.boundIndex
-        if sk.isBound, index >= 0, index < list.count, list[index] === sk { return }
-        sk.boundIndex = list.count
-        list.append(sk)
+        if sk.isBound, index >= 0, index < bound.count(on: port), bound.socket(on: port, at: index) === sk { return }
+        sk.boundIndex = bound.append(sk, on: port)
+        sk.isBound = true
     }
 
     /// Releases the socket's port (inet_put_port): the list's last owner takes
@@ -111,19 +104,15 @@ extension NetworkStack {
         let index = sk.boundIndex
         sk.boundIndex = -1
         sk.isBound = false
-        Self.removeOwner(sk, at: index, from: &bound[sk.localPort])
-    }
-
-    /// removeBound's work on the port's list, changed in place through one
-    /// access (see addOwner).
-    private static func removeOwner(_ sk: TCPSocket, at index: Int, from list: inout [TCPSocket]) {
-        let count = list.count
-        if index >= 0, index < count, list[index] === sk {
-            list.swapAt(index, count - 1)
-            list.removeLast()
-            if index < count - 1 { list[index].boundIndex = index }
+        // The list is read and changed in place (no local copy of it:
+        // holding one would make the mutations copy it).
+        let port = sk.localPort
+        // An emptied port's list serves the next port connect() or bind() takes.
+        if index >= 0, index < bound.count(on: port), bound.socket(on: port, at: index) === sk {
+            bound.swapRemove(at: index, on: port)?.boundIndex = index
         } else {
-            list.removeAll { $0 === sk }
+            bound[port].removeAll { $0 === sk }
+            bound.release(port)
         }
     }
 
@@ -188,8 +177,10 @@ extension NetworkStack {
     func ephemeralPortForConnect(local: IPAddress, remote: TCPEndpoint) -> (port: UInt16, reused: TimeWaitEntry?)? {
         var reusable: TimeWaitEntry?
         let found = firstEphemeralPort { port in
-            if !bound[port].allSatisfy({ $0.portFromConnect && $0.inEstablishedTable }) {
-                return false
+            // The owners read in place (the getter would copy the list).
+            for index in 0..<bound.count(on: port) {
+                let owner = bound.socket(on: port, at: index)
+                if !(owner.portFromConnect && owner.inEstablishedTable) { return false }
             }
             if let holders = timeWait.holders(ofPort: port), holders.fromBind > 0 { return false }
             let tuple = FourTuple(local: TCPEndpoint(local, port), remote: remote)

@@ -404,7 +404,8 @@ public final class NetworkStack {
     /// allocating, as a driver reuses its transmit buffers. Optional; a taker
     /// that keeps packets simply does not call it.
     public func recycle(_ packet: consuming SentPacket) {
-        spareBuffers.keep(packet.bytes)
+        // The packet is consumed: its bytes move in without a retain.
+        spareBuffers.keep((consume packet).bytes)
     }
 
     /// Packet buffers handed back through ``recycle(_:)``, newest taken first.

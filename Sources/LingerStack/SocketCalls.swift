@@ -249,9 +249,11 @@ public final class SocketLayer {
     /// the accept queue is empty (inet_csk_accept).
     private func acceptAttempt(_ sk: TCPSocket, flags: Int32) -> SocketCallResult? {
         if sk.state != .listen { return Self.fail(EINVAL) }
-        guard !sk.acceptQueue.isEmpty else { return nil }
+        // The count read in place (the `acceptQueue` getter copies the array).
+        let queued = sk.rare?.acceptQueue.count ?? 0
+        guard queued > 0 else { return nil }
         // The oldest child; a lone one comes off the end (no shift of the array).
-        let child = sk.acceptQueue.count == 1 ? sk.acceptQueue.removeLast() : sk.acceptQueue.removeFirst()
+        let child = queued == 1 ? sk.acceptQueue.removeLast() : sk.acceptQueue.removeFirst()
         child.inAcceptQueue = false
         guard let newFD = files.lowestFree() else { return Self.fail(EMFILE) }
         child.hasFile = true
