@@ -309,8 +309,14 @@ public final class NetworkStack {
     }
 
     /// Runs every registered wakeup (blocked calls re-check their condition).
+    /// The empty check is inlined: it runs after every packet and timer, and
+    /// usually nothing waits.
+    @inline(__always)
     func runWakeups() {
-        guard !wakeups.isEmpty else { return }
+        if !wakeups.isEmpty { runRegisteredWakeups() }
+    }
+
+    private func runRegisteredWakeups() {
         for id in wakeups.keys.sorted() {
             wakeups[id]?()
         }

@@ -771,7 +771,8 @@ extension TCPSocket {
             setState(.closing)
         case .finWait2:
             sendAck()
-            stack.enterTimeWait(self, substate: .timeWait, timeout: 0)
+            // The stack borrowed for the call (see withStack).
+            withStack { $0.enterTimeWait(self, substate: .timeWait, timeout: 0) }
         default:
             break
         }
