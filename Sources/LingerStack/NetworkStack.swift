@@ -130,6 +130,10 @@ public final class NetworkStack {
 
     // Demux tables (inet_hashtables).
     var established = EstablishedTable()
+    /// The socket last taken out of `established`, kept alive until the
+    /// segment being processed is done: tcpReceive borrows the table's
+    /// reference instead of taking its own (see unhashEstablished).
+    var unhashedSocket: TCPSocket?
     var timeWait = TimeWaitTable()
     var listeners = PortOwners()
     var bound = PortOwners()

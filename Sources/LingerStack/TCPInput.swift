@@ -898,9 +898,8 @@ extension TCPSocket {
         if n <= 8 { return 8 }
         if n > 64 && n <= 96 { return 96 }
         if n > 128 && n <= 192 { return 192 }
-        var size = 8
-        while size < n { size <<= 1 }
-        return size
+        // The next power of two, without a loop (every inbound segment asks).
+        return 1 << (Int.bitWidth - (n - 1).leadingZeroBitCount)
     }
 
     /// tcp_event_data_recv: schedules the ACK, measures, runs the delayed-ACK
