@@ -283,18 +283,25 @@ struct RingQueue<Element> {
         }
     }
 
-    /// The empty check, and the emptying of a trivial queue, are inlined at
-    /// the call: queues are often polled empty (a stack's outbound queue once
-    /// per delivery round) and record queues often hold one record.
+    /// The empty check, and the removal of a queue's only element, are
+    /// inlined at the call: queues are often polled empty (a stack's outbound
+    /// queue once per delivery round) and often hold one element.
     @discardableResult
     @inline(__always)
     mutating func removeFirst() -> Element? {
         guard head < tail else { return nil }
-        if Self.keepsDeadSlots, head == tail &- 1 {
-            let e = elements[Int(head)]
-            head = 0
-            tail = 0
-            return e
+        if head == tail &- 1 {
+            if Self.keepsDeadSlots {
+                let e = elements[Int(head)]
+                head = 0
+                tail = 0
+                return e
+            }
+            if head == 0 {
+                // The only element moves out; nothing is left to release.
+                tail = 0
+                return elements.removeLast()
+            }
         }
         return takeFirst()
     }

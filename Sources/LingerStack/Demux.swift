@@ -8,14 +8,16 @@ extension NetworkStack {
         let tuple = seg.tuple
         if let found = established.unretainedSocket(tuple) {
             // The table's reference is borrowed for the segment (a reference of
-            // its own would cost a retain and a release per segment); a socket
-            // the segment unhashes stays alive in `unhashedSocket` until here.
+            // its own would cost a retain and a release per segment); if the
+            // segment unhashes the socket, `unhashedSocket` keeps it until here.
             found._withUnsafeGuaranteedRef { sk in
+                receivingSocket = ObjectIdentifier(sk)
                 sk.segsIn &+= 1
                 if seg.payloadCount > 0 { sk.dataSegsIn &+= 1 }
                 let needsReset = sk.state == .established ? sk.receiveEstablished(seg, raw) : sk.receiveStateProcess(seg, raw)
                 if needsReset { sendResetForSegment(seg) }
             }
+            receivingSocket = nil
             if unhashedSocket != nil { unhashedSocket = nil }
             return
         }
@@ -83,7 +85,7 @@ extension NetworkStack {
         guard sk.inEstablishedTable, let t = sk.tuple else { return }
         // The table's reference may be the last one, borrowed by tcpReceive
         // for the segment being processed: it lives on until that is done.
-        unhashedSocket = sk
+        if receivingSocket == ObjectIdentifier(sk) { unhashedSocket = sk }
         established.remove(sk, at: t)
         sk.inEstablishedTable = false
     }

@@ -331,10 +331,11 @@ extension TCPSocket {
     /// tcp_replace_ts_recent.
     func replaceTsRecent(_ seq: SequenceNumber) {
         if sawTimestamp && seq <= rcvWup {
+            let seconds = stack.seconds
             if pawsCheck(tsRecent: tsRecent, tsRecentStamp: tsRecentStamp, tsVal: rcvTsval, window: 0,
-                         nowSeconds: stack.seconds) {
+                         nowSeconds: seconds) {
                 tsRecent = rcvTsval
-                tsRecentStamp = stack.seconds
+                tsRecentStamp = seconds
             }
         }
     }
