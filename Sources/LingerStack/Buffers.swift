@@ -238,54 +238,91 @@ struct ByteRuns {
 /// A queue of values with indexed access, cheap removal at the front (the dead
 /// prefix is compacted now and then) and insertion anywhere: the queues of
 /// segment records.
+///
+/// Trivial elements (records of plain values) leave their slots behind when
+/// the queue empties: `tail` marks the end of the live elements and the next
+/// appends overwrite the dead slots, so a queue that empties after every
+/// segment (a short connection's send queue) never shrinks its array. Other
+/// elements are released as they go (`tail` is then always the array's count).
 struct RingQueue<Element> {
     private var elements: [Element] = []
-    private var head = 0
+    // 32-bit positions keep the queue at two words, as in the sockets that
+    // hold two queues; no queue comes near 2^31 elements.
+    private var head: Int32 = 0
+    private var tail: Int32 = 0
 
     init() {}
 
-    var count: Int { elements.count - head }
-    var isEmpty: Bool { count == 0 }
+    /// Whether emptied slots may stay in the storage (the elements hold no
+    /// references); a constant once the queue is specialized.
+    @inline(__always)
+    private static var keepsDeadSlots: Bool { _isPOD(Element.self) }
 
-    mutating func append(_ e: Element) { elements.append(e) }
+    var count: Int { Int(tail &- head) }
+    var isEmpty: Bool { head == tail }
+
+    /// Inlined, as the array's own append is: an outlined call would copy
+    /// (retain) an element its caller hands over.
+    @inline(__always)
+    mutating func append(_ e: Element) {
+        if Self.keepsDeadSlots, Int(tail) < elements.count {
+            elements[Int(tail)] = e
+        } else {
+            elements.append(e)
+        }
+        tail += 1
+    }
 
     mutating func prepend(_ e: Element) {
         if head > 0 {
             head -= 1
-            elements[head] = e
+            elements[Int(head)] = e
         } else {
             elements.insert(e, at: 0)
+            tail += 1
         }
     }
 
-    /// The empty check is inlined at the call: queues are often polled empty
-    /// (a stack's outbound queue once per delivery round).
+    /// The empty check, and the removal of a queue's only element, are
+    /// inlined at the call: queues are often polled empty (a stack's outbound
+    /// queue once per delivery round) and often hold one element.
     @discardableResult
     @inline(__always)
     mutating func removeFirst() -> Element? {
-        guard head < elements.count else { return nil }
+        guard head < tail else { return nil }
+        if head == tail &- 1 {
+            if Self.keepsDeadSlots {
+                let e = elements[Int(head)]
+                head = 0
+                tail = 0
+                return e
+            }
+            if head == 0 {
+                // The only element moves out; nothing is left to release.
+                tail = 0
+                return elements.removeLast()
+            }
+        }
         return takeFirst()
     }
 
     /// Removes and returns the first element of a non-empty queue.
     private mutating func takeFirst() -> Element {
-        if head == elements.count - 1 {
+        if head == tail &- 1 {
             // The last live element moves out (no copy, no release of a dead
             // slot later); the dead prefix, if any, goes with it.
             let e = elements.removeLast()
-            if head > 0 {
-                elements.removeAll(keepingCapacity: true)
-                head = 0
-            }
+            if head > 0 { elements.removeAll(keepingCapacity: true) }
+            head = 0
+            tail = 0
             return e
         }
-        let e = elements[head]
+        let e = elements[Int(head)]
         head += 1
-        if head == elements.count {
-            elements.removeAll(keepingCapacity: true)
-            head = 0
-        } else if head >= 64, head * 2 >= elements.count {
-            elements.removeFirst(head)
+        if head >= 64, Int(head) * 2 >= Int(tail) {
+            if Int(tail) < elements.count { elements.removeSubrange(Int(tail)...) }
+            elements.removeFirst(Int(head))
+            tail -= head
             head = 0
         }
         return e
@@ -293,38 +330,50 @@ struct RingQueue<Element> {
 
     @discardableResult
     mutating func removeLast() -> Element? {
-        guard head < elements.count else { return nil }
-        let e = elements.removeLast()
-        if head == elements.count {
-            elements.removeAll(keepingCapacity: true)
+        guard head < tail else { return nil }
+        let e = Self.keepsDeadSlots ? elements[Int(tail) - 1] : elements.removeLast()
+        tail -= 1
+        if head == tail {
+            if !Self.keepsDeadSlots { elements.removeAll(keepingCapacity: true) }
             head = 0
+            tail = 0
         }
         return e
     }
 
-    var first: Element? { head < elements.count ? elements[head] : nil }
-    var last: Element? { head < elements.count ? elements.last : nil }
+    var first: Element? { head < tail ? elements[Int(head)] : nil }
+    var last: Element? { head < tail ? elements[Int(tail) - 1] : nil }
 
     /// The element at `i` (0..<count); callers check the bound.
     subscript(i: Int) -> Element {
-        get { elements[head + i] }
-        set { elements[head + i] = newValue }
+        get { elements[Int(head) + i] }
+        set { elements[Int(head) + i] = newValue }
     }
 
     /// Inserts `e` at position `i` (0...count).
-    mutating func insert(_ e: Element, at i: Int) { elements.insert(e, at: head + i) }
+    mutating func insert(_ e: Element, at i: Int) {
+        elements.insert(e, at: Int(head) + i)
+        tail += 1
+    }
 
     /// Removes the element at `i`.
     mutating func remove(at i: Int) {
         guard i >= 0, i < count else { return }
-        if i == 0 { removeFirst() } else { elements.remove(at: head + i) }
+        if i == 0 {
+            removeFirst()
+        } else {
+            elements.remove(at: Int(head) + i)
+            tail -= 1
+        }
     }
 
+    @inline(__always)
     mutating func removeAll() {
         // Array's removeAll(keepingCapacity:) replaces a subrange even when
         // there is nothing to remove.
-        if !elements.isEmpty { elements.removeAll(keepingCapacity: true) }
+        if !Self.keepsDeadSlots && !elements.isEmpty { elements.removeAll(keepingCapacity: true) }
         head = 0
+        tail = 0
     }
 
     /// The capacity of the element storage (for free lists that bound what they keep).
@@ -333,20 +382,23 @@ struct RingQueue<Element> {
     /// Takes the element storage of an empty queue (capacity kept), leaving the
     /// queue as a fresh one, for a free list to hand to another queue.
     mutating func takeSpareStorage() -> [Element] {
-        guard head == elements.count else { return [] }
-        if !elements.isEmpty { elements.removeAll(keepingCapacity: true) }
+        guard head == tail else { return [] }
+        // Dead trivial slots go along (the next queue overwrites them).
+        if !Self.keepsDeadSlots && !elements.isEmpty { elements.removeAll(keepingCapacity: true) }
         head = 0
+        tail = 0
         var taken: [Element] = []
         swap(&taken, &elements)
         return taken
     }
 
-    /// Gives an empty queue the empty storage `spare` (from
-    /// ``takeSpareStorage()``): its first appends do not allocate.
+    /// Gives an empty queue the storage `spare` (from ``takeSpareStorage()``,
+    /// empty but for dead trivial slots): its first appends do not allocate.
     mutating func adoptSpareStorage(_ spare: inout [Element]) {
-        guard elements.capacity == 0, spare.isEmpty else { return }
+        guard elements.capacity == 0, Self.keepsDeadSlots || spare.isEmpty else { return }
         swap(&elements, &spare)
         head = 0
+        tail = 0
     }
 }
 

@@ -6,11 +6,19 @@ extension NetworkStack {
     /// The entry point for every inbound TCP segment. Mirrors tcp_v4_rcv.
     func tcpReceive(_ seg: InboundSegment, _ raw: UnsafeRawBufferPointer) {
         let tuple = seg.tuple
-        if let sk = established[tuple] {
-            sk.segsIn &+= 1
-            if seg.payloadCount > 0 { sk.dataSegsIn &+= 1 }
-            let needsReset = sk.state == .established ? sk.receiveEstablished(seg, raw) : sk.receiveStateProcess(seg, raw)
-            if needsReset { sendResetForSegment(seg) }
+        if let found = established.unretainedSocket(tuple) {
+            // The table's reference is borrowed for the segment (a reference of
+            // its own would cost a retain and a release per segment); if the
+            // segment unhashes the socket, `unhashedSocket` keeps it until here.
+            found._withUnsafeGuaranteedRef { sk in
+                receivingSocket = ObjectIdentifier(sk)
+                sk.segsIn &+= 1
+                if seg.payloadCount > 0 { sk.dataSegsIn &+= 1 }
+                let needsReset = sk.state == .established ? sk.receiveEstablished(seg, raw) : sk.receiveStateProcess(seg, raw)
+                if needsReset { sendResetForSegment(seg) }
+            }
+            receivingSocket = nil
+            if unhashedSocket != nil { unhashedSocket = nil }
             return
         }
         if timeWait[tuple] != nil {
@@ -75,6 +83,9 @@ extension NetworkStack {
 
     func unhashEstablished(_ sk: TCPSocket) {
         guard sk.inEstablishedTable, let t = sk.tuple else { return }
+        // The table's reference may be the last one, borrowed by tcpReceive
+        // for the segment being processed: it lives on until that is done.
+        if receivingSocket == ObjectIdentifier(sk) { unhashedSocket = sk }
         established.remove(sk, at: t)
         sk.inEstablishedTable = false
     }

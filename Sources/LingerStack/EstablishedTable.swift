@@ -89,6 +89,14 @@ struct EstablishedTable {
         }
     }
 
+    /// The socket of `tuple` without a reference of its own: valid while the
+    /// table holds it (NetworkStack.unhashedSocket keeps it a while longer).
+    @inline(__always)
+    func unretainedSocket(_ tuple: FourTuple) -> Unmanaged<TCPSocket>? {
+        guard let bucket = bucket(of: tuple, hash: Self.hash(tuple)), let sk = sockets[bucket] else { return nil }
+        return Unmanaged.passUnretained(sk)
+    }
+
     /// Removes `sk` from `tuple`'s bucket if it is the socket held there: one
     /// probe, where reading the entry and then setting it to nil takes two.
     mutating func remove(_ sk: TCPSocket, at tuple: FourTuple) {

@@ -172,9 +172,14 @@ extension NetworkStack {
 
     /// The end of one step of the stack (a packet in, a timer, a system call):
     /// counters moved after the step's last packet go to its last record, and
-    /// the reason is forgotten.
+    /// the reason is forgotten. The check for a log is inlined: every step
+    /// ends here, and only explained runs keep one.
+    @inline(__always)
     func endExplanationStep() {
-        guard let log = explanationLog else { return }
+        if let log = explanationLog { endExplanationStep(log) }
+    }
+
+    private func endExplanationStep(_ log: ExplanationLog) {
         reason = .none
         if log.records.count > log.stepStart {
             let moved = countersMoved(log)

@@ -355,6 +355,9 @@ extension TCPSocket {
     }
 
     /// usecs_to_jiffies and back: rounds up to a whole jiffy (1 ms at HZ=1000).
+    /// Inlined: the RTT, RTO and delayed-ACK paths round several times per
+    /// ACK, and the call cost as much as the rounding.
+    @inline(__always)
     func jiffiesRoundUp(_ us: Int64) -> Int64 {
         let hz = stack.sysctls.hz
         // HZ=1000 is the usual case: a constant divisor costs a multiply, not

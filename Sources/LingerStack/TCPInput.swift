@@ -331,10 +331,11 @@ extension TCPSocket {
     /// tcp_replace_ts_recent.
     func replaceTsRecent(_ seq: SequenceNumber) {
         if sawTimestamp && seq <= rcvWup {
+            let seconds = stack.seconds
             if pawsCheck(tsRecent: tsRecent, tsRecentStamp: tsRecentStamp, tsVal: rcvTsval, window: 0,
-                         nowSeconds: stack.seconds) {
+                         nowSeconds: seconds) {
                 tsRecent = rcvTsval
-                tsRecentStamp = stack.seconds
+                tsRecentStamp = seconds
             }
         }
     }
@@ -771,7 +772,8 @@ extension TCPSocket {
             setState(.closing)
         case .finWait2:
             sendAck()
-            stack.enterTimeWait(self, substate: .timeWait, timeout: 0)
+            // The stack borrowed for the call (see withStack).
+            withStack { $0.enterTimeWait(self, substate: .timeWait, timeout: 0) }
         default:
             break
         }
@@ -897,9 +899,8 @@ extension TCPSocket {
         if n <= 8 { return 8 }
         if n > 64 && n <= 96 { return 96 }
         if n > 128 && n <= 192 { return 192 }
-        var size = 8
-        while size < n { size <<= 1 }
-        return size
+        // The next power of two, without a loop (every inbound segment asks).
+        return 1 << (Int.bitWidth - (n - 1).leadingZeroBitCount)
     }
 
     /// tcp_event_data_recv: schedules the ACK, measures, runs the delayed-ACK

@@ -35,6 +35,27 @@ import Testing
         #expect(rst.sequenceNumber.rawValue == h.iss + 2)
     }
 
+    /// tcpReceive borrows the established table's reference to the socket:
+    /// an orphan whose own segment takes it out of the table (the FIN that
+    /// moves FIN_WAIT2 to TIME_WAIT) finishes that segment, and is then freed.
+    @Test func anOrphanUnhashedByItsOwnSegmentFinishesItAndIsFreedAfter() throws {
+        let h = StackHarness()
+        let fd = h.acceptedConnection()
+        weak let socket = h.stack.established.allSockets.first
+        #expect(socket != nil)
+        #expect(h.call(.close(fd: fd)).value == 0)
+        #expect(h.packet()?.tcp?.flags == [.fin, .ack])
+        h.inject([.ack], seq: h.peerISS + 1, ack: h.iss + 2)
+        h.inject([.fin, .ack], seq: h.peerISS + 1, ack: h.iss + 2)
+        let ack = try #require(h.packet())
+        #expect(ack.tcp?.flags == [.ack])
+        #expect(h.relAck(ack) == 2)
+        #expect(h.stack.timeWait.count == 1)
+        #expect(h.stack.established.isEmpty)
+        #expect(h.stack.receivingSocket == nil && h.stack.unhashedSocket == nil)
+        #expect(socket == nil, "nothing holds the socket once its last segment is done")
+    }
+
     @Test func passiveCloseGoesThroughCloseWaitAndLastAck() throws {
         let h = StackHarness()
         let fd = h.acceptedConnection()

@@ -274,6 +274,71 @@ import Testing
         #expect(q.isEmpty)
     }
 
+    @Test func ringQueueOfTrivialElementsReusesItsEmptiedSlots() {
+        // Emptied queues of plain values keep their slots and write over them;
+        // what the queue holds must be what an array would hold, whichever
+        // way it empties (front, back, all at once) and after compaction.
+        var q = RingQueue<Int>()
+        var model: [Int] = []
+        var next = 0
+        func add(_ n: Int) {
+            for _ in 0..<n {
+                q.append(next)
+                model.append(next)
+                next += 1
+            }
+        }
+        func check() {
+            #expect(q.count == model.count)
+            #expect(q.isEmpty == model.isEmpty)
+            #expect((0..<q.count).map { q[$0] } == model)
+            #expect(q.first == model.first)
+            #expect(q.last == model.last)
+        }
+        for round in 0..<6 {
+            add(3 + round)
+            check()
+            switch round % 3 {
+            case 0:
+                while let e = q.removeFirst() { #expect(e == model.removeFirst()) }
+            case 1:
+                while let e = q.removeLast() { #expect(e == model.removeLast()) }
+            default:
+                q.removeAll()
+                model.removeAll()
+            }
+            check()
+            #expect(q.removeFirst() == nil && q.removeLast() == nil)
+        }
+        // Fewer than before: the dead slots after them stay out of sight.
+        add(2)
+        q.prepend(-1)
+        model.insert(-1, at: 0)
+        q.insert(-2, at: 1)
+        model.insert(-2, at: 1)
+        q.remove(at: 2)
+        model.remove(at: 2)
+        check()
+        // A long run removed from the front compacts the dead prefix.
+        add(200)
+        for _ in 0..<150 { #expect(q.removeFirst() == model.removeFirst()) }
+        check()
+        add(5)
+        check()
+        // An emptied queue's storage, dead slots and all, serves a fresh queue.
+        while q.removeFirst() != nil {}
+        model.removeAll()
+        var spare = q.takeSpareStorage()
+        #expect(q.capacity == 0 && q.isEmpty)
+        var fresh = RingQueue<Int>()
+        fresh.adoptSpareStorage(&spare)
+        #expect(fresh.isEmpty && fresh.capacity > 0)
+        fresh.append(7)
+        #expect(fresh.count == 1 && fresh[0] == 7 && fresh.first == 7 && fresh.last == 7)
+        #expect(fresh.removeFirst() == 7)
+        #expect(fresh.isEmpty)
+    }
+
     @Test func minimumRTTFilterTracksTheWindowedMinimum() {
         var f = MinRTTFilter()
         f.update(window: 10_000, time: 0, value: 500)
