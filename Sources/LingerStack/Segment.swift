@@ -484,6 +484,20 @@ enum SegmentBuilder {
         }
     }
 
+    /// The length of the packet `build` makes for `h` with `payloadLength`
+    /// payload bytes (0 when the addresses' families differ), to pick a
+    /// buffer of that length.
+    @inline(__always)
+    static func packetLength(_ h: OutboundHeader, payloadLength: Int) -> Int {
+        let ipLength: Int
+        switch (h.tuple.local.address, h.tuple.remote.address) {
+        case (.v4, .v4): ipLength = 20
+        case (.v6, .v6): ipLength = 40
+        default: return 0
+        }
+        return ipLength + 20 + min(optionLength(h), maximumOptionLength) + payloadLength
+    }
+
     /// The whole IP packet for `h` carrying `payload` (may be empty);
     /// `checksumOffload`: the device's (see ``StackAddresses/checksumOffload``).
     static func build(_ h: OutboundHeader, payload: UnsafeRawBufferPointer, checksumOffload: Bool = false) -> [UInt8] {
@@ -597,7 +611,9 @@ enum SegmentBuilder {
     /// Makes `out` exactly `count` bytes long, keeping its storage; the bytes'
     /// values do not matter (the builder overwrites every one).
     private static func resize(_ out: inout [UInt8], to count: Int) {
-        if out.capacity < count {
+        if out.count == count {
+            // The usual case: a buffer picked for this length.
+        } else if out.capacity < count {
             // Fresh storage, not zero-filled first: every byte is written next.
             out = [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         } else if out.count > count {

@@ -30,55 +30,56 @@ extension TCPSocket {
                   countAsNew: Bool, departure: Int64? = nil, truesize: Int? = nil,
                   continuesBurst: Bool = false) -> Bool {
         guard let tuple else { return false }
-        // One strong reference for the whole call: each use of the unowned
-        // property would otherwise retain and release the stack around it.
-        let stack = self.stack
-        let stamp = departure ?? takeDepartureStamp().stamp
-        var h = OutboundHeader(tuple: tuple, seq: seq, ack: rcvNxt, flags: flags, window: 0)
-        if flags.contains(.syn) {
-            h.mss = UInt16(truncatingIfNeeded: advmss)
-            if stack.sysctls.tcpTimestamps != 0 { h.timestamp = (stack.timestampClock &+ tsOffset, tsRecent) }
-            if stack.sysctls.tcpWindowScaling != 0 { h.windowScale = rcvWscale }
-            h.sackPermitted = stack.sysctls.tcpSack != 0
-            h.window = UInt16(truncatingIfNeeded: min(rcvWnd, 65535))
-            if fastOpenRequest { h.fastOpenCookie = fastOpenCookie.map(FastOpenCookieBytes.init) ?? FastOpenCookieBytes() }
-        } else {
-            if timestampOK { h.timestamp = (stack.timestampClock &+ tsOffset, tsRecent) }
-            // The blocks live in the rarely used state: without it there are none.
-            if sackOK && rare != nil { h.sackBlocks = outgoingSackBlocks() }
-            h.window = selectWindow()
-        }
-        h.tos = tosByte
-        h.ipID = ipID
-        ipID &+= 1
-        if flags.contains(.ack) { eventAckSent() }
-        if payloadLength > 0 {
-            eventDataSent()
-            dataSegsOut &+= 1
-            bytesSent &+= UInt64(payloadLength)
-        }
-        if countAsNew { stack.counters.increment(.tcpOutSegs) }
-        segsOut &+= 1
-        // The payload goes from the send queue into the packet in one pass
-        // that also sums it, in a buffer the link may have handed back. The
-        // closure gets the payload's place in the ring, not the socket: it
-        // captures no reference to retain.
-        var bytes = stack.packetBuffer()
-        let payload = sendBytes.runs(offset: payloadOffset, length: payloadLength)
-        SegmentBuilder.build(h, payloadLength: payloadLength, checksumOffload: stack.addresses.checksumOffload,
-                             into: &bytes) { destination, sum in
-            if let payload {
-                payload.copy(to: destination, summing: &sum)
+        // The stack borrowed for the whole call: each use of the unowned
+        // property, or one strong copy of it, would retain and release it.
+        return withStack { stack in
+            let stamp = departure ?? takeDepartureStamp().stamp
+            var h = OutboundHeader(tuple: tuple, seq: seq, ack: rcvNxt, flags: flags, window: 0)
+            if flags.contains(.syn) {
+                h.mss = UInt16(truncatingIfNeeded: advmss)
+                if stack.sysctls.tcpTimestamps != 0 { h.timestamp = (stack.timestampClock &+ tsOffset, tsRecent) }
+                if stack.sysctls.tcpWindowScaling != 0 { h.windowScale = rcvWscale }
+                h.sackPermitted = stack.sysctls.tcpSack != 0
+                h.window = UInt16(truncatingIfNeeded: min(rcvWnd, 65535))
+                if fastOpenRequest { h.fastOpenCookie = fastOpenCookie.map(FastOpenCookieBytes.init) ?? FastOpenCookieBytes() }
             } else {
-                destination.initializeMemory(as: UInt8.self, repeating: 0, count: payloadLength)
+                if timestampOK { h.timestamp = (stack.timestampClock &+ tsOffset, tsRecent) }
+                // The blocks live in the rarely used state: without it there are none.
+                if sackOK && rare != nil { h.sackBlocks = outgoingSackBlocks() }
+                h.window = selectWindow()
             }
+            h.tos = tosByte
+            h.ipID = ipID
+            ipID &+= 1
+            if flags.contains(.ack) { eventAckSent() }
+            if payloadLength > 0 {
+                eventDataSent()
+                dataSegsOut &+= 1
+                bytesSent &+= UInt64(payloadLength)
+            }
+            if countAsNew { stack.counters.increment(.tcpOutSegs) }
+            segsOut &+= 1
+            // The payload goes from the send queue into the packet in one pass
+            // that also sums it, in a buffer the link may have handed back. The
+            // closure gets the payload's place in the ring, not the socket: it
+            // captures no reference to retain.
+            var bytes = stack.packetBuffer(length: SegmentBuilder.packetLength(h, payloadLength: payloadLength))
+            let payload = sendBytes.runs(offset: payloadOffset, length: payloadLength)
+            SegmentBuilder.build(h, payloadLength: payloadLength, checksumOffload: stack.addresses.checksumOffload,
+                                 into: &bytes) { destination, sum in
+                if let payload {
+                    payload.copy(to: destination, summing: &sum)
+                } else {
+                    destination.initializeMemory(as: UInt8.self, repeating: 0, count: payloadLength)
+                }
+            }
+            let charge = truesize ?? (payloadLength + sendSkbOverhead)
+            if stack.emit(consume bytes, departure: stamp, owner: self, truesize: charge,
+                          gsoContinuation: continuesBurst ? payloadLength : nil) { return true }
+            // The device queue refused it: local congestion (err > 0 in __tcp_transmit_skb).
+            enterCWR()
+            return false
         }
-        let charge = truesize ?? (payloadLength + sendSkbOverhead)
-        if stack.emit(consume bytes, departure: stamp, owner: self, truesize: charge,
-                      gsoContinuation: continuesBurst ? payloadLength : nil) { return true }
-        // The device queue refused it: local congestion (err > 0 in __tcp_transmit_skb).
-        enterCWR()
-        return false
     }
 
     /// The SACK blocks the next segment carries: a D-SACK first, then the receive
