@@ -70,9 +70,12 @@ import Testing
     @Test func aStackBuildsLaterPacketsInRecycledStorage() throws {
         // A recycled buffer of another length still yields a packet of exactly
         // the right bytes: the builder resizes it and overwrites every byte.
+        // Five kept: the first packet grows a 30-byte buffer, the second
+        // shrinks a 90-byte one, the third (three kept) gets fresh storage.
         let stack = NetworkStack(addresses: StackAddresses(ipv4: IPv4Address(10, 0, 0, 1)))
-        stack.recycle(SentPacket(bytes: [UInt8](repeating: 0xAA, count: 30), time: 0))
-        stack.recycle(SentPacket(bytes: [UInt8](repeating: 0xBB, count: 90), time: 0))
+        for length in [30, 90, 30, 90, 30] {
+            stack.recycle(SentPacket(bytes: [UInt8](repeating: 0xAA, count: length), time: 0))
+        }
         let tuple = FourTuple(local: TCPEndpoint(.v4(IPv4Address(10, 0, 0, 1)), 80),
                               remote: TCPEndpoint(.v4(IPv4Address(10, 0, 0, 2)), 4000))
         var header = OutboundHeader(tuple: tuple, seq: SequenceNumber(5), ack: SequenceNumber(9), flags: [.ack], window: 100)
