@@ -304,9 +304,10 @@ extension TCPSocket {
             ato = min(ato, maxAto)
         }
         ato = min(ato, delackMax)
-        var timeout = stack.now + ato
+        let now = stack.now
+        var timeout = now + ato
         if ackPending & AckPendingBits.timer != 0 {
-            if ackTimeout <= stack.now + (ato >> 2) {
+            if ackTimeout <= now + (ato >> 2) {
                 sendAck()
                 return
             }
@@ -314,7 +315,8 @@ extension TCPSocket {
         }
         ackPending |= AckPendingBits.sched | AckPendingBits.timer
         ackTimeout = timeout
-        stack.rearm(&delackTimer, at: timeout, .delayedAck(self))
+        // Borrowed: the rearm's out-of-line calls would retain the stack.
+        withStack { stack in stack.rearm(&delackTimer, at: timeout, .delayedAck(self)) }
     }
 
     /// tcp_delack_max: 200 ms, but below the minimum RTO.
@@ -323,8 +325,10 @@ extension TCPSocket {
     /// Arms the delayed-ACK timer for `delay` (inet_csk_reset_xmit_timer ICSK_TIME_DACK).
     func resetDelackTimer(after delay: Int64) {
         ackPending |= AckPendingBits.timer
-        ackTimeout = stack.now + delay
-        stack.rearm(&delackTimer, at: ackTimeout, .delayedAck(self))
+        withStack { stack in
+            ackTimeout = stack.now + delay
+            stack.rearm(&delackTimer, at: ackTimeout, .delayedAck(self))
+        }
     }
 
     /// tcp_send_active_reset: RST+ACK at the next sequence number.
