@@ -534,7 +534,8 @@ enum SegmentBuilder {
         // in place, after the fixed header, with no staging area to copy from.
         let optionLength = min(optionLength(h), maximumOptionLength)
         let tcpLength = 20 + optionLength + payloadLength
-        resize(&out, to: ipLength + tcpLength)
+        // The call only when needed: the pool usually lends the right length.
+        if out.count != ipLength + tcpLength { resize(&out, to: ipLength + tcpLength) }
         out.withUnsafeMutableBytes { packet in
             let base = packet.baseAddress.unsafelyUnwrapped
             var pseudo = InternetChecksum()
@@ -611,9 +612,7 @@ enum SegmentBuilder {
     /// Makes `out` exactly `count` bytes long, keeping its storage; the bytes'
     /// values do not matter (the builder overwrites every one).
     private static func resize(_ out: inout [UInt8], to count: Int) {
-        if out.count == count {
-            // The usual case: a buffer picked for this length.
-        } else if out.capacity < count {
+        if out.capacity < count {
             // Fresh storage, not zero-filled first: every byte is written next.
             out = [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         } else if out.count > count {

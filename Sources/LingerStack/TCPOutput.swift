@@ -711,14 +711,11 @@ extension TCPSocket {
         let truesize = total + sendSkbOverhead
         let now = stack.now
         for k in 0..<pieces {
-            var piece = pieces == 1 ? record : sendQueue[index + k]
-            piece.skbID = skbID
+            // Stamped where it lies: no copy of the record out and back.
+            markSent(&sendQueue[index + k], skbID: skbID, now: now)
+            let piece = sendQueue[index + k]
             var flags = piece.flags.union(piece.flags.contains(.syn) ? [] : [.ack])
             if pieces > 1 && k == pieces - 1 { flags.insert(.psh) }
-            piece.txTime = now
-            if piece.firstTxTime == 0 { piece.firstTxTime = now }
-            rateSkbSent(&piece)
-            sendQueue[index + k] = piece
             transmit(seq: piece.seq, flags: flags, payloadOffset: payloadOffset(of: piece),
                      payloadLength: piece.dataLength, countAsNew: true, departure: stamp,
                      truesize: k == 0 ? truesize : 0, continuesBurst: k > 0)
@@ -733,6 +730,15 @@ extension TCPSocket {
         if priorPackets == 0 || pending == .lossProbe { rearmRTO() }
         stack.counters.increment(.tcpExtTCPOrigDataSent, by: Int64(pieces))
         return pieces
+    }
+
+    /// A piece of a new burst leaving now: its skb, send times and rate-sample state.
+    @inline(__always)
+    private func markSent(_ piece: inout SendRecord, skbID: UInt32, now: Int64) {
+        piece.skbID = skbID
+        piece.txTime = now
+        if piece.firstTxTime == 0 { piece.firstTxTime = now }
+        rateSkbSent(&piece)
     }
 
     /// tcp_fragment for a record longer than the MSS: the record becomes
