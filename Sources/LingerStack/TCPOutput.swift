@@ -8,6 +8,17 @@ struct NagleMode: OptionSet {
     static let push = NagleMode(rawValue: 4)
 }
 
+extension SendRecord {
+    /// Adds `chunk` bytes of data at the end (a write joining the tail record),
+    /// first clearing PSH when `clearingPush`. Returns the new data length.
+    @inline(__always)
+    fileprivate mutating func extend(by chunk: Int, clearingPush: Bool) -> Int {
+        if clearingPush { flags.remove(.psh) }
+        endSeq = endSeq + chunk
+        return dataLength
+    }
+}
+
 /// TCP output: building segments, the send queue and its transmission
 /// (tcp_output.c, and tcp_sendmsg_locked from tcp.c).
 extension TCPSocket {
@@ -427,21 +438,16 @@ extension TCPSocket {
             } else {
                 sendBytes.appendZeros(chunk)
             }
-            var tail = sendQueue[tailIndex]
-            if copied == 0 { tail.flags.remove(.psh) }
-            tail.endSeq = tail.endSeq + chunk
-            sendQueue[tailIndex] = tail
+            // The tail grows where it lies: no copy of the record out and back.
+            let tailLength = sendQueue[tailIndex].extend(by: chunk, clearingPush: copied == 0)
             chargeSend(chunk)
             writeSeq = writeSeq + chunk
             copied += chunk
             if copied == count {
-                if eor {
-                    tail.eor = true
-                    sendQueue[tailIndex] = tail
-                }
+                if eor { sendQueue[tailIndex].eor = true }
                 break
             }
-            if tail.dataLength < goal { continue }
+            if tailLength < goal { continue }
             if forcedPush {
                 markPush(tailIndex)
                 writeXmit(mss: mss, nonagle: .push, pushOne: 0)
@@ -457,9 +463,7 @@ extension TCPSocket {
 
     /// tcp_mark_push.
     func markPush(_ index: Int) {
-        var r = sendQueue[index]
-        r.flags.insert(.psh)
-        sendQueue[index] = r
+        sendQueue[index].flags.insert(.psh)
         pushedSeq = writeSeq
     }
 
