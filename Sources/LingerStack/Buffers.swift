@@ -347,7 +347,9 @@ struct RingQueue<Element> {
     /// The element at `i` (0..<count); callers check the bound.
     subscript(i: Int) -> Element {
         get { elements[Int(head) + i] }
-        set { elements[Int(head) + i] = newValue }
+        // In place: `queue[i].field = x` or `f(&queue[i])` checks uniqueness
+        // once and copies no record out and back.
+        _modify { yield &elements[Int(head) + i] }
     }
 
     /// Inserts `e` at position `i` (0...count).

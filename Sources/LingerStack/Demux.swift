@@ -264,9 +264,9 @@ extension NetworkStack {
     /// in a buffer the link handed back rather than a new array.
     @discardableResult
     func emitControl(_ header: OutboundHeader) -> Bool {
-        var bytes = packetBuffer()
+        var bytes = packetBuffer(length: SegmentBuilder.packetLength(header, payloadLength: 0))
         SegmentBuilder.build(header, payloadLength: 0, checksumOffload: addresses.checksumOffload, into: &bytes) { _, _ in }
-        return emit(bytes)
+        return emit(consume bytes)
     }
 
     /// A bare ACK on behalf of a request or time-wait entry (tcp_v4_send_ack).

@@ -423,9 +423,10 @@ public final class NetworkStack {
     /// Packet buffers handed back through ``recycle(_:)``, newest taken first.
     private let spareBuffers = PacketBufferPool(limit: 64)
 
-    /// Storage for the next packet built: a recycled buffer, or an empty array.
-    func packetBuffer() -> [UInt8] {
-        spareBuffers.take()
+    /// Storage for the next packet built, `length` bytes long: a recycled
+    /// buffer (of that length when one of the newest is), or an empty array.
+    func packetBuffer(length: Int) -> [UInt8] {
+        spareBuffers.take(count: length)
     }
 
     // MARK: - Input

@@ -35,4 +35,34 @@ final class PacketBufferPool {
         count -= 1
         return (slots + count).move()
     }
+
+    /// How many of the newest buffers ``take(count:)`` looks through, and how
+    /// many the pool holds before it lends one of another length.
+    static let matchDepth = 4
+
+    /// A buffer for a packet of `length` bytes. Packet lengths alternate (a
+    /// pure ACK's, a SYN's, a small write's), and resizing an array costs more
+    /// than building the packet's headers: so the newest buffer already that
+    /// long among the newest few, replaced in its slot by the top one. Failing
+    /// that, while fewer than ``matchDepth`` are kept, an empty array (the
+    /// builder allocates, and the pool comes to hold a buffer of each length
+    /// in use, at most ``matchDepth`` plus those in flight); else the newest,
+    /// which the builder resizes.
+    func take(count length: Int) -> [UInt8] {
+        var index = count - 1
+        let lowest = count > Self.matchDepth ? count - Self.matchDepth : 0
+        while index >= lowest {
+            let slot = slots + index
+            if slot.pointee.count == length {
+                count -= 1
+                let buffer = slot.move()
+                if index != count { slot.moveInitialize(from: slots + count, count: 1) }
+                return buffer
+            }
+            index -= 1
+        }
+        guard count >= Self.matchDepth else { return [] }
+        count -= 1
+        return (slots + count).move()
+    }
 }

@@ -484,6 +484,20 @@ enum SegmentBuilder {
         }
     }
 
+    /// The length of the packet `build` makes for `h` with `payloadLength`
+    /// payload bytes (0 when the addresses' families differ), to pick a
+    /// buffer of that length.
+    @inline(__always)
+    static func packetLength(_ h: OutboundHeader, payloadLength: Int) -> Int {
+        let ipLength: Int
+        switch (h.tuple.local.address, h.tuple.remote.address) {
+        case (.v4, .v4): ipLength = 20
+        case (.v6, .v6): ipLength = 40
+        default: return 0
+        }
+        return ipLength + 20 + min(optionLength(h), maximumOptionLength) + payloadLength
+    }
+
     /// The whole IP packet for `h` carrying `payload` (may be empty);
     /// `checksumOffload`: the device's (see ``StackAddresses/checksumOffload``).
     static func build(_ h: OutboundHeader, payload: UnsafeRawBufferPointer, checksumOffload: Bool = false) -> [UInt8] {
@@ -520,7 +534,8 @@ enum SegmentBuilder {
         // in place, after the fixed header, with no staging area to copy from.
         let optionLength = min(optionLength(h), maximumOptionLength)
         let tcpLength = 20 + optionLength + payloadLength
-        resize(&out, to: ipLength + tcpLength)
+        // The call only when needed: the pool usually lends the right length.
+        if out.count != ipLength + tcpLength { resize(&out, to: ipLength + tcpLength) }
         out.withUnsafeMutableBytes { packet in
             let base = packet.baseAddress.unsafelyUnwrapped
             var pseudo = InternetChecksum()

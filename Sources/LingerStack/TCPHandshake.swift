@@ -97,8 +97,10 @@ extension TCPSocket {
         h.sackPermitted = req.sackOK
         h.tos = tosByte
         if req.synAckTime == 0 { req.synAckTime = stack.now }
-        stack.counters.increment(.tcpOutSegs)
-        stack.emitControl(h)
+        withStack { stack in
+            stack.counters.increment(.tcpOutSegs)
+            stack.emitControl(h)
+        }
     }
 
     /// reqsk_timer_handler: retransmits the SYN-ACK with backoff until
@@ -475,7 +477,7 @@ extension TCPSocket {
         if userMSS > 0 { mssClamp = userMSS }
         maxWindow = 0
         syncMSS(pmtu: stack.addresses.mtu, headerExtra: headerExtra)
-        let routeAdvmss = stack.routeMSS(ipv6: isIPv6Connection)
+        let routeAdvmss = withStack { $0.routeMSS(ipv6: isIPv6Connection) }
         advmss = (userMSS > 0 && userMSS < routeAdvmss) ? userMSS : routeAdvmss
         initializeReceiveMSS()
         var clamp = UInt32(windowClampOption)
@@ -492,7 +494,7 @@ extension TCPSocket {
         sndWnd = 0
         sndWl1 = SequenceNumber(0)
         sendQueue.removeAll()
-        stack.giveSpareStorage(to: self)
+        withStack { $0.giveSpareStorage(to: self) }
         sendHead = 0
         sndUna = writeSeq
         sndSml = writeSeq

@@ -8,6 +8,17 @@ struct NagleMode: OptionSet {
     static let push = NagleMode(rawValue: 4)
 }
 
+extension SendRecord {
+    /// Adds `chunk` bytes of data at the end (a write joining the tail record),
+    /// first clearing PSH when `clearingPush`. Returns the new data length.
+    @inline(__always)
+    fileprivate mutating func extend(by chunk: Int, clearingPush: Bool) -> Int {
+        if clearingPush { flags.remove(.psh) }
+        endSeq = endSeq + chunk
+        return dataLength
+    }
+}
+
 /// TCP output: building segments, the send queue and its transmission
 /// (tcp_output.c, and tcp_sendmsg_locked from tcp.c).
 extension TCPSocket {
@@ -30,55 +41,56 @@ extension TCPSocket {
                   countAsNew: Bool, departure: Int64? = nil, truesize: Int? = nil,
                   continuesBurst: Bool = false) -> Bool {
         guard let tuple else { return false }
-        // One strong reference for the whole call: each use of the unowned
-        // property would otherwise retain and release the stack around it.
-        let stack = self.stack
-        let stamp = departure ?? takeDepartureStamp().stamp
-        var h = OutboundHeader(tuple: tuple, seq: seq, ack: rcvNxt, flags: flags, window: 0)
-        if flags.contains(.syn) {
-            h.mss = UInt16(truncatingIfNeeded: advmss)
-            if stack.sysctls.tcpTimestamps != 0 { h.timestamp = (stack.timestampClock &+ tsOffset, tsRecent) }
-            if stack.sysctls.tcpWindowScaling != 0 { h.windowScale = rcvWscale }
-            h.sackPermitted = stack.sysctls.tcpSack != 0
-            h.window = UInt16(truncatingIfNeeded: min(rcvWnd, 65535))
-            if fastOpenRequest { h.fastOpenCookie = fastOpenCookie.map(FastOpenCookieBytes.init) ?? FastOpenCookieBytes() }
-        } else {
-            if timestampOK { h.timestamp = (stack.timestampClock &+ tsOffset, tsRecent) }
-            // The blocks live in the rarely used state: without it there are none.
-            if sackOK && rare != nil { h.sackBlocks = outgoingSackBlocks() }
-            h.window = selectWindow()
-        }
-        h.tos = tosByte
-        h.ipID = ipID
-        ipID &+= 1
-        if flags.contains(.ack) { eventAckSent() }
-        if payloadLength > 0 {
-            eventDataSent()
-            dataSegsOut &+= 1
-            bytesSent &+= UInt64(payloadLength)
-        }
-        if countAsNew { stack.counters.increment(.tcpOutSegs) }
-        segsOut &+= 1
-        // The payload goes from the send queue into the packet in one pass
-        // that also sums it, in a buffer the link may have handed back. The
-        // closure gets the payload's place in the ring, not the socket: it
-        // captures no reference to retain.
-        var bytes = stack.packetBuffer()
-        let payload = sendBytes.runs(offset: payloadOffset, length: payloadLength)
-        SegmentBuilder.build(h, payloadLength: payloadLength, checksumOffload: stack.addresses.checksumOffload,
-                             into: &bytes) { destination, sum in
-            if let payload {
-                payload.copy(to: destination, summing: &sum)
+        // The stack borrowed for the whole call: each use of the unowned
+        // property, or one strong copy of it, would retain and release it.
+        return withStack { stack in
+            let stamp = departure ?? takeDepartureStamp().stamp
+            var h = OutboundHeader(tuple: tuple, seq: seq, ack: rcvNxt, flags: flags, window: 0)
+            if flags.contains(.syn) {
+                h.mss = UInt16(truncatingIfNeeded: advmss)
+                if stack.sysctls.tcpTimestamps != 0 { h.timestamp = (stack.timestampClock &+ tsOffset, tsRecent) }
+                if stack.sysctls.tcpWindowScaling != 0 { h.windowScale = rcvWscale }
+                h.sackPermitted = stack.sysctls.tcpSack != 0
+                h.window = UInt16(truncatingIfNeeded: min(rcvWnd, 65535))
+                if fastOpenRequest { h.fastOpenCookie = fastOpenCookie.map(FastOpenCookieBytes.init) ?? FastOpenCookieBytes() }
             } else {
-                destination.initializeMemory(as: UInt8.self, repeating: 0, count: payloadLength)
+                if timestampOK { h.timestamp = (stack.timestampClock &+ tsOffset, tsRecent) }
+                // The blocks live in the rarely used state: without it there are none.
+                if sackOK && rare != nil { h.sackBlocks = outgoingSackBlocks() }
+                h.window = selectWindow()
             }
+            h.tos = tosByte
+            h.ipID = ipID
+            ipID &+= 1
+            if flags.contains(.ack) { eventAckSent() }
+            if payloadLength > 0 {
+                eventDataSent()
+                dataSegsOut &+= 1
+                bytesSent &+= UInt64(payloadLength)
+            }
+            if countAsNew { stack.counters.increment(.tcpOutSegs) }
+            segsOut &+= 1
+            // The payload goes from the send queue into the packet in one pass
+            // that also sums it, in a buffer the link may have handed back. The
+            // closure gets the payload's place in the ring, not the socket: it
+            // captures no reference to retain.
+            var bytes = stack.packetBuffer(length: SegmentBuilder.packetLength(h, payloadLength: payloadLength))
+            let payload = sendBytes.runs(offset: payloadOffset, length: payloadLength)
+            SegmentBuilder.build(h, payloadLength: payloadLength, checksumOffload: stack.addresses.checksumOffload,
+                                 into: &bytes) { destination, sum in
+                if let payload {
+                    payload.copy(to: destination, summing: &sum)
+                } else {
+                    destination.initializeMemory(as: UInt8.self, repeating: 0, count: payloadLength)
+                }
+            }
+            let charge = truesize ?? (payloadLength + sendSkbOverhead)
+            if stack.emit(consume bytes, departure: stamp, owner: self, truesize: charge,
+                          gsoContinuation: continuesBurst ? payloadLength : nil) { return true }
+            // The device queue refused it: local congestion (err > 0 in __tcp_transmit_skb).
+            enterCWR()
+            return false
         }
-        let charge = truesize ?? (payloadLength + sendSkbOverhead)
-        if stack.emit(consume bytes, departure: stamp, owner: self, truesize: charge,
-                      gsoContinuation: continuesBurst ? payloadLength : nil) { return true }
-        // The device queue refused it: local congestion (err > 0 in __tcp_transmit_skb).
-        enterCWR()
-        return false
     }
 
     /// The SACK blocks the next segment carries: a D-SACK first, then the receive
@@ -303,9 +315,10 @@ extension TCPSocket {
             ato = min(ato, maxAto)
         }
         ato = min(ato, delackMax)
-        var timeout = stack.now + ato
+        let now = stack.now
+        var timeout = now + ato
         if ackPending & AckPendingBits.timer != 0 {
-            if ackTimeout <= stack.now + (ato >> 2) {
+            if ackTimeout <= now + (ato >> 2) {
                 sendAck()
                 return
             }
@@ -313,7 +326,8 @@ extension TCPSocket {
         }
         ackPending |= AckPendingBits.sched | AckPendingBits.timer
         ackTimeout = timeout
-        stack.rearm(&delackTimer, at: timeout, .delayedAck(self))
+        // Borrowed: the rearm's out-of-line calls would retain the stack.
+        withStack { stack in stack.rearm(&delackTimer, at: timeout, .delayedAck(self)) }
     }
 
     /// tcp_delack_max: 200 ms, but below the minimum RTO.
@@ -322,8 +336,10 @@ extension TCPSocket {
     /// Arms the delayed-ACK timer for `delay` (inet_csk_reset_xmit_timer ICSK_TIME_DACK).
     func resetDelackTimer(after delay: Int64) {
         ackPending |= AckPendingBits.timer
-        ackTimeout = stack.now + delay
-        stack.rearm(&delackTimer, at: ackTimeout, .delayedAck(self))
+        withStack { stack in
+            ackTimeout = stack.now + delay
+            stack.rearm(&delackTimer, at: ackTimeout, .delayedAck(self))
+        }
     }
 
     /// tcp_send_active_reset: RST+ACK at the next sequence number.
@@ -422,21 +438,16 @@ extension TCPSocket {
             } else {
                 sendBytes.appendZeros(chunk)
             }
-            var tail = sendQueue[tailIndex]
-            if copied == 0 { tail.flags.remove(.psh) }
-            tail.endSeq = tail.endSeq + chunk
-            sendQueue[tailIndex] = tail
+            // The tail grows where it lies: no copy of the record out and back.
+            let tailLength = sendQueue[tailIndex].extend(by: chunk, clearingPush: copied == 0)
             chargeSend(chunk)
             writeSeq = writeSeq + chunk
             copied += chunk
             if copied == count {
-                if eor {
-                    tail.eor = true
-                    sendQueue[tailIndex] = tail
-                }
+                if eor { sendQueue[tailIndex].eor = true }
                 break
             }
-            if tail.dataLength < goal { continue }
+            if tailLength < goal { continue }
             if forcedPush {
                 markPush(tailIndex)
                 writeXmit(mss: mss, nonagle: .push, pushOne: 0)
@@ -452,9 +463,7 @@ extension TCPSocket {
 
     /// tcp_mark_push.
     func markPush(_ index: Int) {
-        var r = sendQueue[index]
-        r.flags.insert(.psh)
-        sendQueue[index] = r
+        sendQueue[index].flags.insert(.psh)
         pushedSeq = writeSeq
     }
 
@@ -706,14 +715,11 @@ extension TCPSocket {
         let truesize = total + sendSkbOverhead
         let now = stack.now
         for k in 0..<pieces {
-            var piece = pieces == 1 ? record : sendQueue[index + k]
-            piece.skbID = skbID
+            // Stamped where it lies: no copy of the record out and back.
+            markSent(&sendQueue[index + k], skbID: skbID, now: now)
+            let piece = sendQueue[index + k]
             var flags = piece.flags.union(piece.flags.contains(.syn) ? [] : [.ack])
             if pieces > 1 && k == pieces - 1 { flags.insert(.psh) }
-            piece.txTime = now
-            if piece.firstTxTime == 0 { piece.firstTxTime = now }
-            rateSkbSent(&piece)
-            sendQueue[index + k] = piece
             transmit(seq: piece.seq, flags: flags, payloadOffset: payloadOffset(of: piece),
                      payloadLength: piece.dataLength, countAsNew: true, departure: stamp,
                      truesize: k == 0 ? truesize : 0, continuesBurst: k > 0)
@@ -728,6 +734,15 @@ extension TCPSocket {
         if priorPackets == 0 || pending == .lossProbe { rearmRTO() }
         stack.counters.increment(.tcpExtTCPOrigDataSent, by: Int64(pieces))
         return pieces
+    }
+
+    /// A piece of a new burst leaving now: its skb, send times and rate-sample state.
+    @inline(__always)
+    private func markSent(_ piece: inout SendRecord, skbID: UInt32, now: Int64) {
+        piece.skbID = skbID
+        piece.txTime = now
+        if piece.firstTxTime == 0 { piece.firstTxTime = now }
+        rateSkbSent(&piece)
     }
 
     /// tcp_fragment for a record longer than the MSS: the record becomes
