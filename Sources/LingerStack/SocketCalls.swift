@@ -140,7 +140,10 @@ public final class SocketLayer {
 
     // MARK: - socket, bind, listen
 
-    func socket(domain: Int32, type: Int32, protocol proto: Int32) -> SocketCallResult {
+    /// `socket(domain, type, protocol)`, as ``start(_:)`` runs it, called
+    /// directly as a program calls it (no ``SocketCall`` built and dispatched).
+    public func socket(domain: Int32, type: Int32, protocol proto: Int32) -> SocketCallResult {
+        if exiting { return Self.fail(ESRCH) }
         let baseType = type & 0xF
         if type & ~(0xF | SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 { return Self.fail(EINVAL) }
         guard domain == AF_INET || domain == AF_INET6 else { return Self.fail(EAFNOSUPPORT) }
@@ -242,8 +245,10 @@ public final class SocketLayer {
 
     // MARK: - accept and connect
 
-    func accept(fd: Int32, flags: Int32) -> SyscallOutcome {
-        withSocket(fd, failure: { .completed(Self.fail($0)) }) { accept(file: $0, sk: $1, flags: flags) }
+    /// `accept4(fd, ..., flags)`, as ``start(_:)`` runs it, called directly.
+    public func accept(fd: Int32, flags: Int32) -> SyscallOutcome {
+        if exiting { return .completed(Self.fail(ESRCH)) }
+        return withSocket(fd, failure: { .completed(Self.fail($0)) }) { accept(file: $0, sk: $1, flags: flags) }
     }
 
     private func accept(file: OpenFile, sk: TCPSocket, flags: Int32) -> SyscallOutcome {
@@ -291,8 +296,10 @@ public final class SocketLayer {
         }
     }
 
-    func connect(fd: Int32, address: SocketAddress, length: UInt32) -> SyscallOutcome {
-        withSocket(fd, failure: { .completed(Self.fail($0)) }) {
+    /// `connect(fd, address, length)`, as ``start(_:)`` runs it, called directly.
+    public func connect(fd: Int32, address: SocketAddress, length: UInt32) -> SyscallOutcome {
+        if exiting { return .completed(Self.fail(ESRCH)) }
+        return withSocket(fd, failure: { .completed(Self.fail($0)) }) {
             connect(file: $0, sk: $1, address: address, length: length)
         }
     }
@@ -647,7 +654,9 @@ public final class SocketLayer {
         return err == 0 ? SocketCallResult(value: 0) : Self.fail(err)
     }
 
-    func close(fd: Int32) -> SyscallOutcome {
+    /// `close(fd)`, as ``start(_:)`` runs it, called directly.
+    public func close(fd: Int32) -> SyscallOutcome {
+        if exiting { return .completed(Self.fail(ESRCH)) }
         guard let f = files.remove(fd) else { return .completed(Self.fail(EBADF)) }
         guard f.references == 0 else { return .completed(SocketCallResult(value: 0)) }
         let outcome = release(f)
