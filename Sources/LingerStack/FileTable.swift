@@ -107,12 +107,13 @@ public final class ProcessFiles {
     /// kind drops the socket, pipe or epoll instance now, as freeing it would.
     /// Consumed: the caller's reference moves into the spare list.
     func recycle(_ file: consuming OpenFile) {
-        var f = file
-        guard spare.count < Self.spareLimit, isKnownUniquelyReferenced(&f) else { return }
+        guard spare.count < Self.spareLimit else { return }
+        var f = consume file
+        guard isKnownUniquelyReferenced(&f) else { return }
         f.kind = .terminal
         f.statusFlags = 0
         f.references = 0
-        spare.append(f)
+        spare.append(consume f)
     }
 
     /// How many released descriptions wait for reuse.
