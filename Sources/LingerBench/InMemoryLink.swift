@@ -102,10 +102,20 @@ public final class InMemoryLink {
         }
     }
 
+    /// The result of a call made directly (not through ``SocketLayer/start(_:)``)
+    /// that must complete at once.
+    static func completed(_ outcome: SyscallOutcome, _ name: String) throws(BenchError) -> SocketCallResult {
+        switch outcome {
+        case .completed(let r): return r
+        case .blocked: throw BenchError("\(name) blocked on a Linger stack")
+        }
+    }
+
     /// A non-blocking TCP socket's descriptor: socket(AF_INET, SOCK_STREAM |
     /// SOCK_NONBLOCK, IPPROTO_TCP), as an event-driven program opens one.
     static func nonBlockingSocket(_ process: SocketLayer) throws(BenchError) -> Int32 {
-        let fd = try call(process, .socket(domain: 2, type: 1 | 0o4000, protocol: 6))
+        // Called directly, as a program calls socket(2): no call value to build and dispatch.
+        let fd = process.socket(domain: 2, type: 1 | 0o4000, protocol: 6)
         guard fd.value >= 0 else { throw BenchError("socket failed: errno \(fd.errno)") }
         return Int32(fd.value)
     }
@@ -127,11 +137,12 @@ public final class InMemoryLink {
         let listener = try listenerFD(port)
         let fd = try Self.nonBlockingSocket(clientProcess)
         if noDelay { try Self.setNoDelay(clientProcess, fd) }
-        let c = try Self.call(clientProcess, .connect(fd: fd, address: .ipv4(Self.serverAddress, port: port), length: 16))
+        let c = try Self.completed(
+            clientProcess.connect(fd: fd, address: .ipv4(Self.serverAddress, port: port), length: 16), "connect")
         guard c.value == 0 || c.errno == 115 else { throw BenchError("connect failed: errno \(c.errno)") }
         carry()
         // accept4(SOCK_NONBLOCK): the accepted socket is non-blocking too.
-        let a = try Self.call(serverProcess, .accept(fd: listener, flags: 0o4000))
+        let a = try Self.completed(serverProcess.accept(fd: listener, flags: 0o4000), "accept4")
         guard a.value >= 0 else { throw BenchError("accept failed: errno \(a.errno)") }
         if noDelay { try Self.setNoDelay(serverProcess, Int32(a.value)) }
         return (fd, Int32(a.value))
@@ -254,11 +265,11 @@ extension InMemoryLink {
             let (c, s) = try connect(port: port, noDelay: true)
             try passByte(0x51, from: clientProcess, fd: c, to: serverProcess, fd: s, through: byte, what: "request", cycle: i)
             try passByte(0x52, from: serverProcess, fd: s, to: clientProcess, fd: c, through: byte, what: "response", cycle: i)
-            try Self.call(clientProcess, .close(fd: c))
+            _ = try Self.completed(clientProcess.close(fd: c), "close")
             carry()
             let end = serverProcess.receive(fd: s, into: byte)
             guard end.value == 0 else { throw BenchError("Linger: cycle \(i): server saw no end (errno \(end.errno))") }
-            try Self.call(serverProcess, .close(fd: s))
+            _ = try Self.completed(serverProcess.close(fd: s), "close")
             carry()
         }
         let elapsed = monotonicNanoseconds() - start

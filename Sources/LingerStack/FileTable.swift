@@ -14,9 +14,9 @@ enum OpenFileKind {
 /// dup() and dup2() add references; the object is released when the last
 /// descriptor referring to it is closed (fput -> __fput).
 final class OpenFile {
-    /// Constant for the description's life: reading it needs no exclusive
-    /// access, and a case's payload is taken without copying the whole enum.
-    let kind: OpenFileKind
+    /// What the description refers to. Set when it is opened and reset when
+    /// its object goes back to the process's spare list (``ProcessFiles/recycle(_:)``).
+    var kind: OpenFileKind
     /// File status flags (O_NONBLOCK, O_RDWR, ...), as fcntl(F_GETFL) reports them.
     var statusFlags: Int32
     /// How many descriptors refer to this description.
@@ -32,6 +32,14 @@ final class OpenFile {
     /// The socket, when the description is one.
     var socket: TCPSocket? {
         if case .socket(let s) = kind { return s }
+        return nil
+    }
+
+    /// The socket, unretained, for a caller that lends it on while this
+    /// description holds it (``SocketLayer/withSocket(_:failure:_:)``).
+    @inline(__always)
+    var unretainedSocket: Unmanaged<TCPSocket>? {
+        if case .socket(let s) = kind { return Unmanaged.passUnretained(s) }
         return nil
     }
 }
@@ -55,6 +63,13 @@ public final class ProcessFiles {
     private var closeOnExecFlags: [Bool] = []
     /// RLIMIT_NOFILE.
     var limit: Int32 = 1024
+    /// Released descriptions kept for reuse, as struct file comes from a slab
+    /// cache: a socket opened after one was closed takes the closed one's
+    /// object instead of a new allocation (and its free). Every field is reset
+    /// when an object comes back.
+    private var spare: [OpenFile] = []
+    /// At most this many spare objects: a burst of closes keeps no more.
+    static let spareLimit = 16
     /// files_struct's next_fd: every descriptor below it is open, so the search
     /// for a free one starts here (without it, opening the millionth descriptor
     /// would walk past 999,999 open ones).
@@ -75,10 +90,47 @@ public final class ProcessFiles {
         }
     }
 
+    /// A new open file description of `kind` (alloc_file): a spare object when
+    /// there is one. Not yet installed at any descriptor.
+    func open(_ kind: OpenFileKind, statusFlags: Int32) -> OpenFile {
+        if let f = spare.popLast() {
+            f.kind = kind
+            f.statusFlags = statusFlags
+            return f
+        }
+        return OpenFile(kind: kind, statusFlags: statusFlags)
+    }
+
+    /// Takes back a released description (references 0) for reuse, unless
+    /// anyone else still holds the object (an epoll registration, a sleeping
+    /// call): then it stays theirs. A kept object carries nothing over: its
+    /// kind drops the socket, pipe or epoll instance now, as freeing it would.
+    /// Consumed: the caller's reference moves into the spare list.
+    func recycle(_ file: consuming OpenFile) {
+        guard spare.count < Self.spareLimit else { return }
+        var f = consume file
+        guard isKnownUniquelyReferenced(&f) else { return }
+        f.kind = .terminal
+        f.statusFlags = 0
+        f.references = 0
+        spare.append(consume f)
+    }
+
+    /// How many released descriptions wait for reuse.
+    var spareCount: Int { spare.count }
+
     /// The open file description of `fd`, if open.
     func file(_ fd: Int32) -> OpenFile? {
         guard fd >= 0, Int(fd) < table.count else { return nil }
         return table[Int(fd)]
+    }
+
+    /// The open file description of `fd`, unretained, for a caller that lends
+    /// it on while the table holds it (``SocketLayer/withSocket(_:failure:_:)``).
+    @inline(__always)
+    func unretainedFile(_ fd: Int32) -> Unmanaged<OpenFile>? {
+        guard fd >= 0, Int(fd) < table.count, let f = table[Int(fd)] else { return nil }
+        return Unmanaged.passUnretained(f)
     }
 
     /// The lowest free descriptor at or above `minimum` (get_unused_fd_flags).

@@ -124,9 +124,26 @@ public final class SocketLayer {
         return .success((f, s))
     }
 
+    /// `body` with the open file of `fd` and its socket, lent without a
+    /// retain of either: the descriptor table holds the file, and the file
+    /// its socket, for the whole call (no call made this way closes a
+    /// descriptor; a sleeping call's closures hold their socket themselves).
+    /// `failure` gets the errno Linux gives when there is none (EBADF, ENOTSOCK).
+    @inline(__always)
+    func withSocket<R>(_ fd: Int32, failure: (Int32) -> R, _ body: (OpenFile, TCPSocket) -> R) -> R {
+        guard let file = files.unretainedFile(fd) else { return failure(EBADF) }
+        return file._withUnsafeGuaranteedRef { f in
+            guard let sk = f.unretainedSocket else { return failure(ENOTSOCK) }
+            return sk._withUnsafeGuaranteedRef { body(f, $0) }
+        }
+    }
+
     // MARK: - socket, bind, listen
 
-    func socket(domain: Int32, type: Int32, protocol proto: Int32) -> SocketCallResult {
+    /// `socket(domain, type, protocol)`, as ``start(_:)`` runs it, called
+    /// directly as a program calls it (no ``SocketCall`` built and dispatched).
+    public func socket(domain: Int32, type: Int32, protocol proto: Int32) -> SocketCallResult {
+        if exiting { return Self.fail(ESRCH) }
         let baseType = type & 0xF
         if type & ~(0xF | SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 { return Self.fail(EINVAL) }
         guard domain == AF_INET || domain == AF_INET6 else { return Self.fail(EAFNOSUPPORT) }
@@ -137,7 +154,7 @@ public final class SocketLayer {
         guard let fd = files.lowestFree() else { return Self.fail(EMFILE) }
         let sk = TCPSocket(stack: stack, family: domain, id: stack.makeSocketID())
         sk.ipID = UInt16(truncatingIfNeeded: stack.randomUInt32())
-        let f = OpenFile(kind: .socket(sk), statusFlags: O_RDWR | (type & SOCK_NONBLOCK != 0 ? O_NONBLOCK : 0))
+        let f = files.open(.socket(sk), statusFlags: O_RDWR | (type & SOCK_NONBLOCK != 0 ? O_NONBLOCK : 0))
         files.install(f, at: fd, cloexec: type & SOCK_CLOEXEC != 0)
         return SocketCallResult(value: Int64(fd))
     }
@@ -228,12 +245,13 @@ public final class SocketLayer {
 
     // MARK: - accept and connect
 
-    func accept(fd: Int32, flags: Int32) -> SyscallOutcome {
-        let (file, sk): (OpenFile, TCPSocket)
-        switch socket(fd) {
-        case .success(let pair): (file, sk) = pair
-        case .failure(let e): return .completed(Self.fail(e.errno))
-        }
+    /// `accept4(fd, ..., flags)`, as ``start(_:)`` runs it, called directly.
+    public func accept(fd: Int32, flags: Int32) -> SyscallOutcome {
+        if exiting { return .completed(Self.fail(ESRCH)) }
+        return withSocket(fd, failure: { .completed(Self.fail($0)) }) { accept(file: $0, sk: $1, flags: flags) }
+    }
+
+    private func accept(file: OpenFile, sk: TCPSocket, flags: Int32) -> SyscallOutcome {
         if flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC) != 0 { return .completed(Self.fail(EINVAL)) }
         if sk.state != .listen { return .completed(Self.fail(EINVAL)) }
         if let r = acceptAttempt(sk, flags: flags) { return .completed(r) }
@@ -258,7 +276,7 @@ public final class SocketLayer {
         guard let newFD = files.lowestFree() else { return Self.fail(EMFILE) }
         child.hasFile = true
         child.connectState = .connected
-        let nf = OpenFile(kind: .socket(child), statusFlags: O_RDWR | (flags & SOCK_NONBLOCK != 0 ? O_NONBLOCK : 0))
+        let nf = files.open(.socket(child), statusFlags: O_RDWR | (flags & SOCK_NONBLOCK != 0 ? O_NONBLOCK : 0))
         files.install(nf, at: newFD, cloexec: flags & SOCK_CLOEXEC != 0)
         var peer: SocketAddress?
         if let r = child.remoteAddress { peer = Self.socketAddress(r, port: child.remotePort, family: child.family) }
@@ -278,12 +296,15 @@ public final class SocketLayer {
         }
     }
 
-    func connect(fd: Int32, address: SocketAddress, length: UInt32) -> SyscallOutcome {
-        let (file, sk): (OpenFile, TCPSocket)
-        switch socket(fd) {
-        case .success(let pair): (file, sk) = pair
-        case .failure(let e): return .completed(Self.fail(e.errno))
+    /// `connect(fd, address, length)`, as ``start(_:)`` runs it, called directly.
+    public func connect(fd: Int32, address: SocketAddress, length: UInt32) -> SyscallOutcome {
+        if exiting { return .completed(Self.fail(ESRCH)) }
+        return withSocket(fd, failure: { .completed(Self.fail($0)) }) {
+            connect(file: $0, sk: $1, address: address, length: length)
         }
+    }
+
+    private func connect(file: OpenFile, sk: TCPSocket, address: SocketAddress, length: UInt32) -> SyscallOutcome {
         if length < 2 { return .completed(Self.fail(EINVAL)) }
         if case .unspecified = address {
             sk.disconnect()
@@ -529,11 +550,22 @@ public final class SocketLayer {
     public func send(fd: Int32, bytes: UnsafeRawBufferPointer, flags: Int32 = 0) -> SocketCallResult {
         if exiting { return Self.fail(ESRCH) }
         let flags = flags | MSG_DONTWAIT
-        guard let sk = files.file(fd)?.socket, flags & MSG_FASTOPEN == 0, !sk.deferConnect,
-              bytes.count > 0 else {
-            // Everything but the plain socket case takes the general path.
-            return completedNow(send(fd: fd, source: (Array(bytes), nil), flags: flags, name: "send"))
+        // Everything but the plain socket case takes the general path.
+        return withSocket(fd, failure: { _ in sendGeneral(fd: fd, bytes: bytes, flags: flags) }) { _, sk in
+            guard flags & MSG_FASTOPEN == 0, !sk.deferConnect, bytes.count > 0 else {
+                return sendGeneral(fd: fd, bytes: bytes, flags: flags)
+            }
+            return send(sk, bytes: bytes, flags: flags)
         }
+    }
+
+    /// send(fd:bytes:flags:) for everything but the plain socket case.
+    private func sendGeneral(fd: Int32, bytes: UnsafeRawBufferPointer, flags: Int32) -> SocketCallResult {
+        completedNow(send(fd: fd, source: (Array(bytes), nil), flags: flags, name: "send"))
+    }
+
+    /// send(fd:bytes:flags:) on a plain socket.
+    private func send(_ sk: TCPSocket, bytes: UnsafeRawBufferPointer, flags: Int32) -> SocketCallResult {
         sk.rateCheckAppLimited()
         var copied = 0
         return sk.sendAttempt(bytes, offset: &copied, count: bytes.count, flags: flags, canBlock: false,
@@ -549,17 +581,24 @@ public final class SocketLayer {
     public func receive(fd: Int32, into buffer: UnsafeMutableRawBufferPointer, flags: Int32 = 0) -> SocketCallResult {
         if exiting { return Self.fail(ESRCH) }
         let flags = flags | MSG_DONTWAIT
-        guard let sk = files.file(fd)?.socket, sk.state != .listen,
-              flags & (MSG_OOB | MSG_ERRQUEUE) == 0, let destination = buffer.baseAddress else {
-            // Everything but the plain socket case takes the general path.
-            let r = completedNow(receive(fd: fd, room: (buffer.count, false), flags: flags, name: "recv",
-                                         form: .plain))
-            guard case .received(let data) = r.output else { return r }
-            data.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(buffer.count))) }
-            return SocketCallResult(value: r.value, errno: r.errno)
+        // Everything but the plain socket case takes the general path.
+        return withSocket(fd, failure: { _ in receiveGeneral(fd: fd, into: buffer, flags: flags) }) { _, sk in
+            guard sk.state != .listen, flags & (MSG_OOB | MSG_ERRQUEUE) == 0, let destination = buffer.baseAddress else {
+                return receiveGeneral(fd: fd, into: buffer, flags: flags)
+            }
+            return sk.receiveAttempt(capacity: buffer.count, flags: flags, nullBuffer: false, canBlock: false,
+                                     into: destination) ?? Self.fail(EAGAIN)
         }
-        return sk.receiveAttempt(capacity: buffer.count, flags: flags, nullBuffer: false, canBlock: false,
-                                 into: destination) ?? Self.fail(EAGAIN)
+    }
+
+    /// receive(fd:into:flags:) for everything but the plain socket case.
+    private func receiveGeneral(fd: Int32, into buffer: UnsafeMutableRawBufferPointer, flags: Int32)
+        -> SocketCallResult
+    {
+        let r = completedNow(receive(fd: fd, room: (buffer.count, false), flags: flags, name: "recv", form: .plain))
+        guard case .received(let data) = r.output else { return r }
+        data.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0.prefix(buffer.count))) }
+        return SocketCallResult(value: r.value, errno: r.errno)
     }
 
     /// The result of a call started with MSG_DONTWAIT (which completes at once).
@@ -615,27 +654,36 @@ public final class SocketLayer {
         return err == 0 ? SocketCallResult(value: 0) : Self.fail(err)
     }
 
-    func close(fd: Int32) -> SyscallOutcome {
+    /// `close(fd)`, as ``start(_:)`` runs it, called directly.
+    public func close(fd: Int32) -> SyscallOutcome {
+        if exiting { return .completed(Self.fail(ESRCH)) }
         guard let f = files.remove(fd) else { return .completed(Self.fail(EBADF)) }
         guard f.references == 0 else { return .completed(SocketCallResult(value: 0)) }
-        return release(f)
+        let outcome = release(f)
+        // The object is kept for the next open, unless someone still holds it.
+        files.recycle(f)
+        return outcome
     }
 
     /// __fput: the last reference to an open file description is gone.
     func release(_ f: OpenFile) -> SyscallOutcome {
-        // Sockets first: the hot case takes only the socket out of the kind.
-        guard let sk = f.socket else {
-            switch f.kind {
-            case .terminal, .socket:
-                break
-            case .pipe(let pipe, let isReadEnd):
-                if isReadEnd { pipe.readersOpen -= 1 } else { pipe.writersOpen -= 1 }
-                pipe.wakeCount &+= 1
-            case .epoll(let ep):
-                ep.close()
-            }
-            return .completed(SocketCallResult(value: 0))
+        // Sockets first: the hot case takes only the socket out of the kind,
+        // lent on unretained (`f` holds it; a sleeping close holds its own).
+        if let sk = f.unretainedSocket { return sk._withUnsafeGuaranteedRef { release(socket: $0) } }
+        switch f.kind {
+        case .terminal, .socket:
+            break
+        case .pipe(let pipe, let isReadEnd):
+            if isReadEnd { pipe.readersOpen -= 1 } else { pipe.writersOpen -= 1 }
+            pipe.wakeCount &+= 1
+        case .epoll(let ep):
+            ep.close()
         }
+        return .completed(SocketCallResult(value: 0))
+    }
+
+    /// __fput -> sock_close -> inet_release for a socket.
+    private func release(socket sk: TCPSocket) -> SyscallOutcome {
         // Most sockets were never in an epoll set: no dictionary to walk or empty.
         if sk.hasEpollWatchers {
             for (_, ep) in sk.epollWatchers { ep.forget(sk) }
@@ -772,13 +820,13 @@ public final class SocketLayer {
     func pipe() -> SocketCallResult {
         guard let r = files.lowestFree() else { return Self.fail(EMFILE) }
         let buffer = PipeBuffer()
-        let rf = OpenFile(kind: .pipe(buffer, isReadEnd: true), statusFlags: O_RDONLY)
+        let rf = files.open(.pipe(buffer, isReadEnd: true), statusFlags: O_RDONLY)
         files.install(rf, at: r)
         guard let w = files.lowestFree() else {
             _ = files.remove(r)
             return Self.fail(EMFILE)
         }
-        let wf = OpenFile(kind: .pipe(buffer, isReadEnd: false), statusFlags: O_WRONLY)
+        let wf = files.open(.pipe(buffer, isReadEnd: false), statusFlags: O_WRONLY)
         files.install(wf, at: w)
         return SocketCallResult(value: 0, output: .pipe(read: r, write: w))
     }

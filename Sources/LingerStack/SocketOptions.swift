@@ -39,11 +39,11 @@ extension SocketLayer {
     func setsockopt(fd: Int32, level: Int32, name: Int32, bytes value: UnsafeRawBufferPointer?, length: UInt32)
         -> SocketCallResult
     {
-        let sk: TCPSocket
-        switch socket(fd) {
-        case .success(let pair): sk = pair.1
-        case .failure(let e): return Self.fail(e.errno)
-        }
+        withSocket(fd, failure: { Self.fail($0) }) { setsockopt($1, level: level, name: name, bytes: value, length: length) }
+    }
+
+    private func setsockopt(_ sk: TCPSocket, level: Int32, name: Int32, bytes value: UnsafeRawBufferPointer?,
+                            length: UInt32) -> SocketCallResult {
         let optlen = Int(Int32(bitPattern: length))
         if level == SOL_TCP && name == TCP_CONGESTION {
             if optlen < 1 { return Self.fail(EINVAL) }
