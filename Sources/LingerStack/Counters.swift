@@ -717,6 +717,13 @@ public struct Counters: Equatable, Sendable {
         self[counter] = self[counter] &+ amount
     }
 
+    /// Adds 1 to the counter `offset` cases after `first`: one of a run of
+    /// counters (the ECN counts) picked by arithmetic, as Counter(rawValue:)
+    /// is an outlined switch.
+    mutating func increment(_ first: Counter, plus offset: Int) {
+        values[first.rawValue &+ offset] &+= 1
+    }
+
     /// Subtracts `amount` (1 by default); for the TcpCurrEstab gauge.
     @inlinable
     public mutating func decrement(_ counter: Counter, by amount: Int64 = 1) {

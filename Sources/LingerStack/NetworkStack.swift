@@ -473,22 +473,14 @@ public final class NetworkStack {
             let length = 40 + Int(raw[4]) << 8 + Int(raw[5])
             counters.increment(.ip6InReceives)
             counters.increment(.ip6InOctets, by: Int64(length))
-            switch (raw[1] >> 4) & 3 {
-            case 0: counters.increment(.ip6InNoECTPkts)
-            case 1: counters.increment(.ip6InECT1Pkts)
-            case 2: counters.increment(.ip6InECT0Pkts)
-            default: counters.increment(.ip6InCEPkts)
-            }
+            // The ECN codepoint (Not-ECT, ECT(1), ECT(0), CE) picks one of four
+            // counters declared in that order.
+            counters.increment(.ip6InNoECTPkts, plus: Int((raw[1] >> 4) & 3))
         } else {
             let length = Int(raw[2]) << 8 + Int(raw[3])
             counters.increment(.ipInReceives)
             counters.increment(.ipExtInOctets, by: Int64(length))
-            switch raw[1] & 3 {
-            case 0: counters.increment(.ipExtInNoECTPkts)
-            case 1: counters.increment(.ipExtInECT1Pkts)
-            case 2: counters.increment(.ipExtInECT0Pkts)
-            default: counters.increment(.ipExtInCEPkts)
-            }
+            counters.increment(.ipExtInNoECTPkts, plus: Int(raw[1] & 3))
         }
         return isIPv6
     }

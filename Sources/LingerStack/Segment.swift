@@ -120,8 +120,10 @@ struct InboundSegment {
     var hasAck: Bool { flags.contains(.ack) }
 
     /// The sequence number after this segment: data, SYN and FIN each count.
+    /// Wrapping 32-bit sums (sequence space wraps anyway; a payload is below
+    /// 2^16): read several times per segment, it needs no overflow checks.
     var endSeq: SequenceNumber {
-        seq + (payloadCount + (isSyn ? 1 : 0) + (isFin ? 1 : 0))
+        seq + (UInt32(truncatingIfNeeded: payloadCount) &+ (isSyn ? 1 : 0) &+ (isFin ? 1 : 0))
     }
 
     /// The connection this segment belongs to, from the stack's side.

@@ -22,6 +22,23 @@ struct SlotIndex {
         }
     }
 
+    /// `find` and `insert`'s probe in one: the bucket holding an entry for
+    /// which `matches` holds and that entry's number, or else the empty bucket
+    /// where a new entry with hash `hash` goes (entry nil; fill it with
+    /// `setEntry`). The index must have room for one more entry (`canHold`).
+    @inline(__always)
+    func findOrVacancy(hash: Int, matches: (Int) -> Bool) -> (bucket: Int, entry: Int?) {
+        let mask = buckets.count - 1
+        var bucket = hash & mask
+        while true {
+            let value = buckets[bucket]
+            if value == 0 { return (bucket, nil) }
+            let entry = Int(value) - 1
+            if matches(entry) { return (bucket, entry) }
+            bucket = (bucket + 1) & mask
+        }
+    }
+
     /// The bucket holding entry number `entry` (which is in the index), whose hash is `hash`.
     func bucket(ofEntry entry: Int, hash: Int) -> Int {
         let mask = buckets.count - 1

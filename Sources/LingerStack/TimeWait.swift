@@ -270,13 +270,16 @@ struct TimeWaitTable {
         var entry = entry
         entry.timerStamp = takeTimerStamp()
         let slot: Int
-        if let found = find(key, hash: hash) {
-            slot = found.slot
+        // One probe finds the key or the bucket for it (the index grows
+        // first, so it has room even when the key turns out to be there).
+        growIndex(toHold: count + 1)
+        let place = slotIndex.findOrVacancy(hash: hash) { slots[$0].key == key }
+        if let found = place.entry {
+            slot = found
             release(port: tuple.local.port, slots[slot].entry)
             staleTimerRecords += 1
             slots[slot].entry = entry
         } else {
-            growIndex(toHold: count + 1)
             if freeHead != Self.noSlot {
                 slot = Int(freeHead)
                 freeHead = slots[slot].key.ports
@@ -285,12 +288,15 @@ struct TimeWaitTable {
                 slot = slots.count
                 slots.append(Slot(key: key, entry: entry))
             }
-            slotIndex.insert(slot, hash: hash)
+            slotIndex.setEntry(slot, at: place.bucket)
             count += 1
         }
         if ports.isEmpty { ports = [PortHolders](repeating: PortHolders(), count: Int(UInt16.max) + 1) }
-        ports[Int(tuple.local.port)].entries += 1
-        if entry.flags.contains(.portFromBind) { ports[Int(tuple.local.port)].fromBind += 1 }
+        // Read and written back whole: one uniqueness check, not one per field.
+        var holders = ports[Int(tuple.local.port)]
+        holders.entries += 1
+        if entry.flags.contains(.portFromBind) { holders.fromBind += 1 }
+        ports[Int(tuple.local.port)] = holders
         pushTimer(slot: slot, stamp: entry.timerStamp, deadline: entry.deadline)
         return true
     }

@@ -97,3 +97,18 @@ func namesFollowTheLiveKernelsNstatList() throws {
     let notKept = kernel.filter { name in !ours.contains(name) && !perTypeOrMPTCP.contains { name.hasPrefix($0) } }
     #expect(notKept.isEmpty, "nstat lists counters the stack lacks: \(notKept)")
 }
+
+@Test func ecnCountersFollowTheCodepointOrder() {
+    // countInboundIP picks the counter as first + codepoint (Not-ECT 0,
+    // ECT(1) 1, ECT(0) 2, CE 3).
+    let v4: [Counter] = [.ipExtInNoECTPkts, .ipExtInECT1Pkts, .ipExtInECT0Pkts, .ipExtInCEPkts]
+    let v6: [Counter] = [.ip6InNoECTPkts, .ip6InECT1Pkts, .ip6InECT0Pkts, .ip6InCEPkts]
+    for run in [v4, v6] {
+        for (codepoint, counter) in run.enumerated() {
+            var counters = Counters()
+            counters.increment(run[0], plus: codepoint)
+            #expect(counters[counter] == 1)
+            #expect(run.allSatisfy { $0 == counter || counters[$0] == 0 })
+        }
+    }
+}

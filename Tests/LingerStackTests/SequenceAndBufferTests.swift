@@ -351,3 +351,18 @@ import Testing
         #expect(f.value == 900)
     }
 }
+
+@Test func inboundEndSeqCountsDataSynAndFinAndWraps() {
+    func segment(seq: UInt32, payload: Int, flags: TCPFlags) -> InboundSegment {
+        let address = IPAddress.v4(IPv4Address(10, 0, 0, 1))
+        return InboundSegment(source: address, destination: address, sourcePort: 1, destinationPort: 2,
+                              seq: SequenceNumber(seq), ack: SequenceNumber(0), flags: flags, window: 0,
+                              options: SegmentOptions(), payloadStart: 40, payloadCount: payload,
+                              tcpHeaderLength: 20, alignedTimestamp: false, ecn: 0, tos: 0)
+    }
+    #expect(segment(seq: 100, payload: 0, flags: .ack).endSeq == SequenceNumber(100))
+    #expect(segment(seq: 100, payload: 10, flags: [.ack, .fin]).endSeq == SequenceNumber(111))
+    #expect(segment(seq: 100, payload: 0, flags: .syn).endSeq == SequenceNumber(101))
+    #expect(segment(seq: 100, payload: 5, flags: [.syn, .fin]).endSeq == SequenceNumber(107))
+    #expect(segment(seq: UInt32.max - 1, payload: 3, flags: .fin).endSeq == SequenceNumber(2))
+}
