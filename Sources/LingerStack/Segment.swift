@@ -21,6 +21,16 @@ struct SegmentOptions {
     var fastOpenCookie: (UInt64, UInt64) = (0, 0)
     var fastOpenExperimental = false
 
+    /// No options.
+    init() {}
+
+    /// Timestamps alone (the fast path's option area).
+    init(tsVal: UInt32, tsEcr: UInt32) {
+        hasTimestamp = true
+        self.tsVal = tsVal
+        self.tsEcr = tsEcr
+    }
+
     /// The Fast Open cookie, if the option carried one.
     var cookie: [UInt8]? {
         guard fastOpenLength > 0 else { return nil }
@@ -139,17 +149,23 @@ enum InboundDrop: Error {
 
 /// Reading IP packets into ``InboundSegment``s.
 enum SegmentParser {
+    // One load each, not a byte at a time with an overflow-checked index per
+    // byte (the callers have checked that the field lies inside the packet).
     @inline(__always)
-    static func be16(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt16 { UInt16(b[o]) << 8 | UInt16(b[o + 1]) }
+    static func be16(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt16 {
+        UInt16(bigEndian: b.loadUnaligned(fromByteOffset: o, as: UInt16.self))
+    }
 
     @inline(__always)
     static func be32(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt32 {
-        UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3])
+        UInt32(bigEndian: b.loadUnaligned(fromByteOffset: o, as: UInt32.self))
     }
 
     /// Parses an IPv4 or IPv6 packet carrying TCP; checks lengths and, unless the
     /// device vouches for it (checksum offload), the TCP checksum. Mirrors the
     /// checks of ip_rcv_core, ipv6_rcv and tcp_v4_rcv before the lookup.
+    /// Inlined into the stack's one caller: the segment is built in its frame.
+    @inline(__always)
     static func parse(_ bytes: UnsafeRawBufferPointer, verifyingChecksum: Bool = true) throws(InboundDrop) -> InboundSegment {
         guard bytes.count >= 1 else { throw .malformed("empty packet") }
         let version = bytes[0] >> 4
@@ -209,37 +225,52 @@ enum SegmentParser {
         } else {
             throw .malformed("IP version \(version)")
         }
-        guard tcpEnd - tcpStart >= 20 else { throw .malformed("TCP header truncated") }
-        let dataOffset = Int(bytes[tcpStart + 12] >> 4) * 4
-        guard dataOffset >= 20, tcpStart + dataOffset <= tcpEnd else { throw .malformed("bad TCP data offset") }
+        // Never negative: both families checked tcpStart <= tcpEnd above.
+        guard tcpEnd &- tcpStart >= 20 else { throw .malformed("TCP header truncated") }
+        let dataOffset = Int(bytes[tcpStart &+ 12] >> 4) &* 4
+        guard dataOffset >= 20, tcpStart &+ dataOffset <= tcpEnd else { throw .malformed("bad TCP data offset") }
         if verifyingChecksum {
             var sum = pseudo
             sum.add(UnsafeRawBufferPointer(rebasing: bytes[tcpStart..<tcpEnd]))
             guard sum.checksum == 0 else { throw .badChecksum }
         }
-        var options = SegmentOptions()
-        let alignedTimestamp = dataOffset >= 32 && bytes[tcpStart + 20] == 1 && bytes[tcpStart + 21] == 1
-            && bytes[tcpStart + 22] == 8 && bytes[tcpStart + 23] == 10
+        // NOP, NOP, kind 8, length 10 as one word; the area is inside the
+        // packet (data offset checked above).
+        let alignedTimestamp = dataOffset >= 32
+            && bytes.loadUnaligned(fromByteOffset: tcpStart &+ 20, as: UInt32.self) == UInt32(0x0101_080A).bigEndian
+        let flagBits = (UInt16(bytes[tcpStart &+ 12] & 0x01) << 8) | UInt16(bytes[tcpStart &+ 13])
+        // Each return builds the segment in the caller's slot: the options are
+        // written there, not built in a local struct and copied in.
+        @inline(__always)
+        func segment(_ options: SegmentOptions) -> InboundSegment {
+            InboundSegment(
+                source: source, destination: destination,
+                sourcePort: be16(bytes, tcpStart), destinationPort: be16(bytes, tcpStart &+ 2),
+                seq: SequenceNumber(be32(bytes, tcpStart &+ 4)), ack: SequenceNumber(be32(bytes, tcpStart &+ 8)),
+                flags: TCPFlags(rawValue: flagBits), window: be16(bytes, tcpStart &+ 14), options: options,
+                payloadStart: tcpStart &+ dataOffset, payloadCount: tcpEnd &- tcpStart &- dataOffset,
+                tcpHeaderLength: dataOffset,
+                alignedTimestamp: alignedTimestamp,
+                ecn: tos & 3, tos: tos)
+        }
         if alignedTimestamp && dataOffset == 32 {
             // tcp_fast_parse_options: an option area of NOP, NOP, timestamps and
             // nothing else (every segment of a connection with timestamps after
             // the handshake) is read without walking it.
-            options.hasTimestamp = true
-            options.tsVal = be32(bytes, tcpStart + 24)
-            options.tsEcr = be32(bytes, tcpStart + 28)
-        } else if dataOffset > 20 {
-            parseOptions(bytes, from: tcpStart + 20, to: tcpStart + dataOffset, into: &options)
+            return segment(SegmentOptions(tsVal: be32(bytes, tcpStart &+ 24), tsEcr: be32(bytes, tcpStart &+ 28)))
         }
-        let flagBits = (UInt16(bytes[tcpStart + 12] & 0x01) << 8) | UInt16(bytes[tcpStart + 13])
-        return InboundSegment(
-            source: source, destination: destination,
-            sourcePort: be16(bytes, tcpStart), destinationPort: be16(bytes, tcpStart + 2),
-            seq: SequenceNumber(be32(bytes, tcpStart + 4)), ack: SequenceNumber(be32(bytes, tcpStart + 8)),
-            flags: TCPFlags(rawValue: flagBits), window: be16(bytes, tcpStart + 14), options: options,
-            payloadStart: tcpStart + dataOffset, payloadCount: tcpEnd - tcpStart - dataOffset,
-            tcpHeaderLength: dataOffset,
-            alignedTimestamp: alignedTimestamp,
-            ecn: tos & 3, tos: tos)
+        guard dataOffset > 20 else { return segment(SegmentOptions()) }
+        return segment(parseOptions(bytes, from: tcpStart &+ 20, to: tcpStart &+ dataOffset))
+    }
+
+    /// The options in `b[start..<end]` (see the walk below).
+    static func parseOptions(_ b: UnsafeRawBufferPointer, from start: Int, to end: Int) -> SegmentOptions {
+        // The walk fills an inout struct and this returns it from one exit: a
+        // struct `var` returned from early exits inside the loop is what
+        // Swift 6.3's optimizer miscompiled (parsed timestamps were lost).
+        var options = SegmentOptions()
+        parseOptions(b, from: start, to: end, into: &options)
+        return options
     }
 
     /// Reads the option area as Linux does: a malformed length ends the walk, options
