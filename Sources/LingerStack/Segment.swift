@@ -21,16 +21,6 @@ struct SegmentOptions {
     var fastOpenCookie: (UInt64, UInt64) = (0, 0)
     var fastOpenExperimental = false
 
-    /// No options.
-    init() {}
-
-    /// Timestamps alone (the fast path's option area).
-    init(tsVal: UInt32, tsEcr: UInt32) {
-        hasTimestamp = true
-        self.tsVal = tsVal
-        self.tsEcr = tsEcr
-    }
-
     /// The Fast Open cookie, if the option carried one.
     var cookie: [UInt8]? {
         guard fastOpenLength > 0 else { return nil }
@@ -169,11 +159,12 @@ enum SegmentParser {
     static func parse(_ bytes: UnsafeRawBufferPointer, verifyingChecksum: Bool = true) throws(InboundDrop) -> InboundSegment {
         guard bytes.count >= 1 else { throw .malformed("empty packet") }
         let version = bytes[0] >> 4
-        var source: IPAddress
-        var destination: IPAddress
-        var tcpStart: Int
-        var tcpEnd: Int
-        var tos: UInt8
+        // The addresses are read from the packet where the segment is built:
+        // kept in registers across the checks they would be spilled.
+        let isIPv6: Bool
+        let tcpStart: Int
+        let tcpEnd: Int
+        let tos: UInt8
         // The pseudo-header's sum, taken only when the checksum is verified
         // (under offload nobody reads it).
         var pseudo = InternetChecksum()
@@ -185,15 +176,13 @@ enum SegmentParser {
             guard bytes[9] == IPProtocolNumber.tcp else { throw .notTCP }
             let fragment = be16(bytes, 6)
             guard fragment & 0x3FFF == 0 else { throw .malformed("IPv4 fragment") }
-            let s = IPv4Address(be32(bytes, 12))
-            let d = IPv4Address(be32(bytes, 16))
-            source = .v4(s)
-            destination = .v4(d)
+            isIPv6 = false
             tcpStart = ihl
             tcpEnd = total
             tos = bytes[1]
             if verifyingChecksum {
-                pseudo.addPseudoHeader(source: s, destination: d, protocol: IPProtocolNumber.tcp, length: total - ihl)
+                pseudo.addPseudoHeader(source: IPv4Address(be32(bytes, 12)), destination: IPv4Address(be32(bytes, 16)),
+                                       protocol: IPProtocolNumber.tcp, length: total - ihl)
             }
         } else if version == 6 {
             guard bytes.count >= 40 else { throw .malformed("IPv6 header truncated") }
@@ -210,17 +199,13 @@ enum SegmentParser {
             }
             guard next == IPProtocolNumber.tcp else { throw .notTCP }
             guard offset <= 40 + payload else { throw .malformed("IPv6 extension header truncated") }
-            let s = IPv6Address(high: UInt64(be32(bytes, 8)) << 32 | UInt64(be32(bytes, 12)),
-                                low: UInt64(be32(bytes, 16)) << 32 | UInt64(be32(bytes, 20)))
-            let d = IPv6Address(high: UInt64(be32(bytes, 24)) << 32 | UInt64(be32(bytes, 28)),
-                                low: UInt64(be32(bytes, 32)) << 32 | UInt64(be32(bytes, 36)))
-            source = .v6(s)
-            destination = .v6(d)
+            isIPv6 = true
             tcpStart = offset
             tcpEnd = 40 + payload
             tos = UInt8(truncatingIfNeeded: (be32(bytes, 0) >> 20) & 0xFF)
             if verifyingChecksum {
-                pseudo.addPseudoHeader(source: s, destination: d, nextHeader: IPProtocolNumber.tcp, length: tcpEnd - tcpStart)
+                pseudo.addPseudoHeader(source: ipv6Address(bytes, 8), destination: ipv6Address(bytes, 24),
+                                       nextHeader: IPProtocolNumber.tcp, length: tcpEnd - tcpStart)
             }
         } else {
             throw .malformed("IP version \(version)")
@@ -239,38 +224,36 @@ enum SegmentParser {
         let alignedTimestamp = dataOffset >= 32
             && bytes.loadUnaligned(fromByteOffset: tcpStart &+ 20, as: UInt32.self) == UInt32(0x0101_080A).bigEndian
         let flagBits = (UInt16(bytes[tcpStart &+ 12] & 0x01) << 8) | UInt16(bytes[tcpStart &+ 13])
-        // Each return builds the segment in the caller's slot: the options are
-        // written there, not built in a local struct and copied in.
-        @inline(__always)
-        func segment(_ options: SegmentOptions) -> InboundSegment {
-            InboundSegment(
-                source: source, destination: destination,
-                sourcePort: be16(bytes, tcpStart), destinationPort: be16(bytes, tcpStart &+ 2),
-                seq: SequenceNumber(be32(bytes, tcpStart &+ 4)), ack: SequenceNumber(be32(bytes, tcpStart &+ 8)),
-                flags: TCPFlags(rawValue: flagBits), window: be16(bytes, tcpStart &+ 14), options: options,
-                payloadStart: tcpStart &+ dataOffset, payloadCount: tcpEnd &- tcpStart &- dataOffset,
-                tcpHeaderLength: dataOffset,
-                alignedTimestamp: alignedTimestamp,
-                ecn: tos & 3, tos: tos)
-        }
+        // Built once, in the caller's frame (parse is inlined there); the
+        // options are then filled in place.
+        var segment = InboundSegment(
+            source: isIPv6 ? .v6(ipv6Address(bytes, 8)) : .v4(IPv4Address(be32(bytes, 12))),
+            destination: isIPv6 ? .v6(ipv6Address(bytes, 24)) : .v4(IPv4Address(be32(bytes, 16))),
+            sourcePort: be16(bytes, tcpStart), destinationPort: be16(bytes, tcpStart &+ 2),
+            seq: SequenceNumber(be32(bytes, tcpStart &+ 4)), ack: SequenceNumber(be32(bytes, tcpStart &+ 8)),
+            flags: TCPFlags(rawValue: flagBits), window: be16(bytes, tcpStart &+ 14), options: SegmentOptions(),
+            payloadStart: tcpStart &+ dataOffset, payloadCount: tcpEnd &- tcpStart &- dataOffset,
+            tcpHeaderLength: dataOffset,
+            alignedTimestamp: alignedTimestamp,
+            ecn: tos & 3, tos: tos)
         if alignedTimestamp && dataOffset == 32 {
             // tcp_fast_parse_options: an option area of NOP, NOP, timestamps and
             // nothing else (every segment of a connection with timestamps after
             // the handshake) is read without walking it.
-            return segment(SegmentOptions(tsVal: be32(bytes, tcpStart &+ 24), tsEcr: be32(bytes, tcpStart &+ 28)))
+            segment.options.hasTimestamp = true
+            segment.options.tsVal = be32(bytes, tcpStart &+ 24)
+            segment.options.tsEcr = be32(bytes, tcpStart &+ 28)
+        } else if dataOffset > 20 {
+            parseOptions(bytes, from: tcpStart &+ 20, to: tcpStart &+ dataOffset, into: &segment.options)
         }
-        guard dataOffset > 20 else { return segment(SegmentOptions()) }
-        return segment(parseOptions(bytes, from: tcpStart &+ 20, to: tcpStart &+ dataOffset))
+        return segment
     }
 
-    /// The options in `b[start..<end]` (see the walk below).
-    static func parseOptions(_ b: UnsafeRawBufferPointer, from start: Int, to end: Int) -> SegmentOptions {
-        // The walk fills an inout struct and this returns it from one exit: a
-        // struct `var` returned from early exits inside the loop is what
-        // Swift 6.3's optimizer miscompiled (parsed timestamps were lost).
-        var options = SegmentOptions()
-        parseOptions(b, from: start, to: end, into: &options)
-        return options
+    /// The IPv6 address in the 16 bytes at `offset`.
+    @inline(__always)
+    static func ipv6Address(_ b: UnsafeRawBufferPointer, _ offset: Int) -> IPv6Address {
+        IPv6Address(high: UInt64(bigEndian: b.loadUnaligned(fromByteOffset: offset, as: UInt64.self)),
+                    low: UInt64(bigEndian: b.loadUnaligned(fromByteOffset: offset &+ 8, as: UInt64.self)))
     }
 
     /// Reads the option area as Linux does: a malformed length ends the walk, options
