@@ -3,23 +3,37 @@ public import LingerWire
 /// The TCP options of one segment that the stack acts on, parsed without allocating.
 ///
 /// Up to four SACK blocks are kept (a 40-byte option area holds at most four).
+///
+/// The small fields come first and the counts are bytes: every inbound segment
+/// starts from an empty set, and a compact one takes fewer stores to clear.
 struct SegmentOptions {
     var mss: UInt16?
     var windowScale: UInt8?
     var sackPermitted = false
     var hasTimestamp = false
+    private var storedSackCount: UInt8 = 0
+    private var storedFastOpenLength: Int8 = -1
+    var fastOpenExperimental = false
     var tsVal: UInt32 = 0
     var tsEcr: UInt32 = 0
-    var sackCount = 0
     var sack0 = (SequenceNumber(0), SequenceNumber(0))
     var sack1 = (SequenceNumber(0), SequenceNumber(0))
     var sack2 = (SequenceNumber(0), SequenceNumber(0))
     var sack3 = (SequenceNumber(0), SequenceNumber(0))
-    /// A TCP Fast Open option: -1 absent, 0 a cookie request, else the cookie's length.
-    var fastOpenLength = -1
     /// The cookie's bytes (at most 16), big-endian in two words.
     var fastOpenCookie: (UInt64, UInt64) = (0, 0)
-    var fastOpenExperimental = false
+
+    /// How many SACK blocks were read (0...4).
+    var sackCount: Int {
+        get { Int(storedSackCount) }
+        set { storedSackCount = UInt8(truncatingIfNeeded: newValue) }
+    }
+
+    /// A TCP Fast Open option: -1 absent, 0 a cookie request, else the cookie's length (4...16).
+    var fastOpenLength: Int {
+        get { Int(storedFastOpenLength) }
+        set { storedFastOpenLength = Int8(truncatingIfNeeded: newValue) }
+    }
 
     /// The Fast Open cookie, if the option carried one.
     var cookie: [UInt8]? {
@@ -110,9 +124,10 @@ struct InboundSegment {
     var tcpHeaderLength: Int
     /// The options begin with NOP, NOP, timestamps (what header prediction expects).
     var alignedTimestamp: Bool
-    var ecn: UInt8
     /// The IPv6 traffic class or IPv4 TOS byte.
     var tos: UInt8
+    /// The ECN codepoint (the low two bits of ``tos``).
+    var ecn: UInt8 { tos & 3 }
 
     var isSyn: Bool { flags.contains(.syn) }
     var isFin: Bool { flags.contains(.fin) }
@@ -234,8 +249,7 @@ enum SegmentParser {
             flags: TCPFlags(rawValue: flagBits), window: be16(bytes, tcpStart &+ 14), options: SegmentOptions(),
             payloadStart: tcpStart &+ dataOffset, payloadCount: tcpEnd &- tcpStart &- dataOffset,
             tcpHeaderLength: dataOffset,
-            alignedTimestamp: alignedTimestamp,
-            ecn: tos & 3, tos: tos)
+            alignedTimestamp: alignedTimestamp, tos: tos)
         if alignedTimestamp && dataOffset == 32 {
             // tcp_fast_parse_options: an option area of NOP, NOP, timestamps and
             // nothing else (every segment of a connection with timestamps after
