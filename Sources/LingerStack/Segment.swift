@@ -273,27 +273,29 @@ enum SegmentParser {
     /// Reads the option area as Linux does: a malformed length ends the walk, options
     /// with a wrong length are ignored. Mirrors tcp_parse_options.
     static func parseOptions(_ b: UnsafeRawBufferPointer, from start: Int, to end: Int, into o: inout SegmentOptions) {
+        // Indices stay below the packet's length plus 255 (one length byte):
+        // the arithmetic cannot overflow, so it wraps instead of checking.
         var i = start
         while i < end {
             let kind = b[i]
             if kind == 0 { return }
-            if kind == 1 { i += 1; continue }
-            guard i + 1 < end else { return }
-            let length = Int(b[i + 1])
-            guard length >= 2, i + length <= end else { return }
+            if kind == 1 { i &+= 1; continue }
+            guard i &+ 1 < end else { return }
+            let length = Int(b[i &+ 1])
+            guard length >= 2, i &+ length <= end else { return }
             switch (kind, length) {
-            case (2, 4): o.mss = be16(b, i + 2)
-            case (3, 3): o.windowScale = b[i + 2]
+            case (2, 4): o.mss = be16(b, i &+ 2)
+            case (3, 3): o.windowScale = b[i &+ 2]
             case (4, 2): o.sackPermitted = true
             case (8, 10):
                 o.hasTimestamp = true
-                o.tsVal = be32(b, i + 2)
-                o.tsEcr = be32(b, i + 6)
+                o.tsVal = be32(b, i &+ 2)
+                o.tsEcr = be32(b, i &+ 6)
             case (5, _) where length >= 10 && (length - 2) % 8 == 0:
-                var k = i + 2
-                while k + 8 <= i + length {
-                    o.appendSack(SequenceNumber(be32(b, k)), SequenceNumber(be32(b, k + 4)))
-                    k += 8
+                var k = i &+ 2
+                while k &+ 8 <= i &+ length {
+                    o.appendSack(SequenceNumber(be32(b, k)), SequenceNumber(be32(b, k &+ 4)))
+                    k &+= 8
                 }
             case (34, _), (254, _):
                 // tcp_parse_fastopen_option: an even length of 4 to 16 bytes, or a request.
@@ -318,7 +320,7 @@ enum SegmentParser {
                 }
             default: break
             }
-            i += length
+            i &+= length
         }
     }
 }
