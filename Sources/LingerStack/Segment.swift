@@ -3,23 +3,37 @@ public import LingerWire
 /// The TCP options of one segment that the stack acts on, parsed without allocating.
 ///
 /// Up to four SACK blocks are kept (a 40-byte option area holds at most four).
+///
+/// The small fields come first and the counts are bytes: every inbound segment
+/// starts from an empty set, and a compact one takes fewer stores to clear.
 struct SegmentOptions {
     var mss: UInt16?
     var windowScale: UInt8?
     var sackPermitted = false
     var hasTimestamp = false
+    private var storedSackCount: UInt8 = 0
+    private var storedFastOpenLength: Int8 = -1
+    var fastOpenExperimental = false
     var tsVal: UInt32 = 0
     var tsEcr: UInt32 = 0
-    var sackCount = 0
     var sack0 = (SequenceNumber(0), SequenceNumber(0))
     var sack1 = (SequenceNumber(0), SequenceNumber(0))
     var sack2 = (SequenceNumber(0), SequenceNumber(0))
     var sack3 = (SequenceNumber(0), SequenceNumber(0))
-    /// A TCP Fast Open option: -1 absent, 0 a cookie request, else the cookie's length.
-    var fastOpenLength = -1
     /// The cookie's bytes (at most 16), big-endian in two words.
     var fastOpenCookie: (UInt64, UInt64) = (0, 0)
-    var fastOpenExperimental = false
+
+    /// How many SACK blocks were read (0...4).
+    var sackCount: Int {
+        get { Int(storedSackCount) }
+        set { storedSackCount = UInt8(truncatingIfNeeded: newValue) }
+    }
+
+    /// A TCP Fast Open option: -1 absent, 0 a cookie request, else the cookie's length (4...16).
+    var fastOpenLength: Int {
+        get { Int(storedFastOpenLength) }
+        set { storedFastOpenLength = Int8(truncatingIfNeeded: newValue) }
+    }
 
     /// The Fast Open cookie, if the option carried one.
     var cookie: [UInt8]? {
@@ -110,9 +124,10 @@ struct InboundSegment {
     var tcpHeaderLength: Int
     /// The options begin with NOP, NOP, timestamps (what header prediction expects).
     var alignedTimestamp: Bool
-    var ecn: UInt8
     /// The IPv6 traffic class or IPv4 TOS byte.
     var tos: UInt8
+    /// The ECN codepoint (the low two bits of ``tos``).
+    var ecn: UInt8 { tos & 3 }
 
     var isSyn: Bool { flags.contains(.syn) }
     var isFin: Bool { flags.contains(.fin) }
@@ -141,25 +156,32 @@ enum InboundDrop: Error {
 
 /// Reading IP packets into ``InboundSegment``s.
 enum SegmentParser {
+    // One load each, not a byte at a time with an overflow-checked index per
+    // byte (the callers have checked that the field lies inside the packet).
     @inline(__always)
-    static func be16(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt16 { UInt16(b[o]) << 8 | UInt16(b[o + 1]) }
+    static func be16(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt16 {
+        UInt16(bigEndian: b.loadUnaligned(fromByteOffset: o, as: UInt16.self))
+    }
 
     @inline(__always)
     static func be32(_ b: UnsafeRawBufferPointer, _ o: Int) -> UInt32 {
-        UInt32(b[o]) << 24 | UInt32(b[o + 1]) << 16 | UInt32(b[o + 2]) << 8 | UInt32(b[o + 3])
+        UInt32(bigEndian: b.loadUnaligned(fromByteOffset: o, as: UInt32.self))
     }
 
     /// Parses an IPv4 or IPv6 packet carrying TCP; checks lengths and, unless the
     /// device vouches for it (checksum offload), the TCP checksum. Mirrors the
     /// checks of ip_rcv_core, ipv6_rcv and tcp_v4_rcv before the lookup.
+    /// Inlined into the stack's one caller: the segment is built in its frame.
+    @inline(__always)
     static func parse(_ bytes: UnsafeRawBufferPointer, verifyingChecksum: Bool = true) throws(InboundDrop) -> InboundSegment {
         guard bytes.count >= 1 else { throw .malformed("empty packet") }
         let version = bytes[0] >> 4
-        var source: IPAddress
-        var destination: IPAddress
-        var tcpStart: Int
-        var tcpEnd: Int
-        var tos: UInt8
+        // The addresses are read from the packet where the segment is built:
+        // kept in registers across the checks they would be spilled.
+        let isIPv6: Bool
+        let tcpStart: Int
+        let tcpEnd: Int
+        let tos: UInt8
         // The pseudo-header's sum, taken only when the checksum is verified
         // (under offload nobody reads it).
         var pseudo = InternetChecksum()
@@ -171,15 +193,13 @@ enum SegmentParser {
             guard bytes[9] == IPProtocolNumber.tcp else { throw .notTCP }
             let fragment = be16(bytes, 6)
             guard fragment & 0x3FFF == 0 else { throw .malformed("IPv4 fragment") }
-            let s = IPv4Address(be32(bytes, 12))
-            let d = IPv4Address(be32(bytes, 16))
-            source = .v4(s)
-            destination = .v4(d)
+            isIPv6 = false
             tcpStart = ihl
             tcpEnd = total
             tos = bytes[1]
             if verifyingChecksum {
-                pseudo.addPseudoHeader(source: s, destination: d, protocol: IPProtocolNumber.tcp, length: total - ihl)
+                pseudo.addPseudoHeader(source: IPv4Address(be32(bytes, 12)), destination: IPv4Address(be32(bytes, 16)),
+                                       protocol: IPProtocolNumber.tcp, length: total - ihl)
             }
         } else if version == 6 {
             guard bytes.count >= 40 else { throw .malformed("IPv6 header truncated") }
@@ -196,78 +216,88 @@ enum SegmentParser {
             }
             guard next == IPProtocolNumber.tcp else { throw .notTCP }
             guard offset <= 40 + payload else { throw .malformed("IPv6 extension header truncated") }
-            let s = IPv6Address(high: UInt64(be32(bytes, 8)) << 32 | UInt64(be32(bytes, 12)),
-                                low: UInt64(be32(bytes, 16)) << 32 | UInt64(be32(bytes, 20)))
-            let d = IPv6Address(high: UInt64(be32(bytes, 24)) << 32 | UInt64(be32(bytes, 28)),
-                                low: UInt64(be32(bytes, 32)) << 32 | UInt64(be32(bytes, 36)))
-            source = .v6(s)
-            destination = .v6(d)
+            isIPv6 = true
             tcpStart = offset
             tcpEnd = 40 + payload
             tos = UInt8(truncatingIfNeeded: (be32(bytes, 0) >> 20) & 0xFF)
             if verifyingChecksum {
-                pseudo.addPseudoHeader(source: s, destination: d, nextHeader: IPProtocolNumber.tcp, length: tcpEnd - tcpStart)
+                pseudo.addPseudoHeader(source: ipv6Address(bytes, 8), destination: ipv6Address(bytes, 24),
+                                       nextHeader: IPProtocolNumber.tcp, length: tcpEnd - tcpStart)
             }
         } else {
             throw .malformed("IP version \(version)")
         }
-        guard tcpEnd - tcpStart >= 20 else { throw .malformed("TCP header truncated") }
-        let dataOffset = Int(bytes[tcpStart + 12] >> 4) * 4
-        guard dataOffset >= 20, tcpStart + dataOffset <= tcpEnd else { throw .malformed("bad TCP data offset") }
+        // Never negative: both families checked tcpStart <= tcpEnd above.
+        guard tcpEnd &- tcpStart >= 20 else { throw .malformed("TCP header truncated") }
+        let dataOffset = Int(bytes[tcpStart &+ 12] >> 4) &* 4
+        guard dataOffset >= 20, tcpStart &+ dataOffset <= tcpEnd else { throw .malformed("bad TCP data offset") }
         if verifyingChecksum {
             var sum = pseudo
             sum.add(UnsafeRawBufferPointer(rebasing: bytes[tcpStart..<tcpEnd]))
             guard sum.checksum == 0 else { throw .badChecksum }
         }
-        var options = SegmentOptions()
-        let alignedTimestamp = dataOffset >= 32 && bytes[tcpStart + 20] == 1 && bytes[tcpStart + 21] == 1
-            && bytes[tcpStart + 22] == 8 && bytes[tcpStart + 23] == 10
+        // NOP, NOP, kind 8, length 10 as one word; the area is inside the
+        // packet (data offset checked above).
+        let alignedTimestamp = dataOffset >= 32
+            && bytes.loadUnaligned(fromByteOffset: tcpStart &+ 20, as: UInt32.self) == UInt32(0x0101_080A).bigEndian
+        let flagBits = (UInt16(bytes[tcpStart &+ 12] & 0x01) << 8) | UInt16(bytes[tcpStart &+ 13])
+        // Built once, in the caller's frame (parse is inlined there); the
+        // options are then filled in place.
+        var segment = InboundSegment(
+            source: isIPv6 ? .v6(ipv6Address(bytes, 8)) : .v4(IPv4Address(be32(bytes, 12))),
+            destination: isIPv6 ? .v6(ipv6Address(bytes, 24)) : .v4(IPv4Address(be32(bytes, 16))),
+            sourcePort: be16(bytes, tcpStart), destinationPort: be16(bytes, tcpStart &+ 2),
+            seq: SequenceNumber(be32(bytes, tcpStart &+ 4)), ack: SequenceNumber(be32(bytes, tcpStart &+ 8)),
+            flags: TCPFlags(rawValue: flagBits), window: be16(bytes, tcpStart &+ 14), options: SegmentOptions(),
+            payloadStart: tcpStart &+ dataOffset, payloadCount: tcpEnd &- tcpStart &- dataOffset,
+            tcpHeaderLength: dataOffset,
+            alignedTimestamp: alignedTimestamp, tos: tos)
         if alignedTimestamp && dataOffset == 32 {
             // tcp_fast_parse_options: an option area of NOP, NOP, timestamps and
             // nothing else (every segment of a connection with timestamps after
             // the handshake) is read without walking it.
-            options.hasTimestamp = true
-            options.tsVal = be32(bytes, tcpStart + 24)
-            options.tsEcr = be32(bytes, tcpStart + 28)
+            segment.options.hasTimestamp = true
+            segment.options.tsVal = be32(bytes, tcpStart &+ 24)
+            segment.options.tsEcr = be32(bytes, tcpStart &+ 28)
         } else if dataOffset > 20 {
-            parseOptions(bytes, from: tcpStart + 20, to: tcpStart + dataOffset, into: &options)
+            parseOptions(bytes, from: tcpStart &+ 20, to: tcpStart &+ dataOffset, into: &segment.options)
         }
-        let flagBits = (UInt16(bytes[tcpStart + 12] & 0x01) << 8) | UInt16(bytes[tcpStart + 13])
-        return InboundSegment(
-            source: source, destination: destination,
-            sourcePort: be16(bytes, tcpStart), destinationPort: be16(bytes, tcpStart + 2),
-            seq: SequenceNumber(be32(bytes, tcpStart + 4)), ack: SequenceNumber(be32(bytes, tcpStart + 8)),
-            flags: TCPFlags(rawValue: flagBits), window: be16(bytes, tcpStart + 14), options: options,
-            payloadStart: tcpStart + dataOffset, payloadCount: tcpEnd - tcpStart - dataOffset,
-            tcpHeaderLength: dataOffset,
-            alignedTimestamp: alignedTimestamp,
-            ecn: tos & 3, tos: tos)
+        return segment
+    }
+
+    /// The IPv6 address in the 16 bytes at `offset`.
+    @inline(__always)
+    static func ipv6Address(_ b: UnsafeRawBufferPointer, _ offset: Int) -> IPv6Address {
+        IPv6Address(high: UInt64(bigEndian: b.loadUnaligned(fromByteOffset: offset, as: UInt64.self)),
+                    low: UInt64(bigEndian: b.loadUnaligned(fromByteOffset: offset &+ 8, as: UInt64.self)))
     }
 
     /// Reads the option area as Linux does: a malformed length ends the walk, options
     /// with a wrong length are ignored. Mirrors tcp_parse_options.
     static func parseOptions(_ b: UnsafeRawBufferPointer, from start: Int, to end: Int, into o: inout SegmentOptions) {
+        // Indices stay below the packet's length plus 255 (one length byte):
+        // the arithmetic cannot overflow, so it wraps instead of checking.
         var i = start
         while i < end {
             let kind = b[i]
             if kind == 0 { return }
-            if kind == 1 { i += 1; continue }
-            guard i + 1 < end else { return }
-            let length = Int(b[i + 1])
-            guard length >= 2, i + length <= end else { return }
+            if kind == 1 { i &+= 1; continue }
+            guard i &+ 1 < end else { return }
+            let length = Int(b[i &+ 1])
+            guard length >= 2, i &+ length <= end else { return }
             switch (kind, length) {
-            case (2, 4): o.mss = be16(b, i + 2)
-            case (3, 3): o.windowScale = b[i + 2]
+            case (2, 4): o.mss = be16(b, i &+ 2)
+            case (3, 3): o.windowScale = b[i &+ 2]
             case (4, 2): o.sackPermitted = true
             case (8, 10):
                 o.hasTimestamp = true
-                o.tsVal = be32(b, i + 2)
-                o.tsEcr = be32(b, i + 6)
+                o.tsVal = be32(b, i &+ 2)
+                o.tsEcr = be32(b, i &+ 6)
             case (5, _) where length >= 10 && (length - 2) % 8 == 0:
-                var k = i + 2
-                while k + 8 <= i + length {
-                    o.appendSack(SequenceNumber(be32(b, k)), SequenceNumber(be32(b, k + 4)))
-                    k += 8
+                var k = i &+ 2
+                while k &+ 8 <= i &+ length {
+                    o.appendSack(SequenceNumber(be32(b, k)), SequenceNumber(be32(b, k &+ 4)))
+                    k &+= 8
                 }
             case (34, _), (254, _):
                 // tcp_parse_fastopen_option: an even length of 4 to 16 bytes, or a request.
@@ -292,7 +322,7 @@ enum SegmentParser {
                 }
             default: break
             }
-            i += length
+            i &+= length
         }
     }
 }
