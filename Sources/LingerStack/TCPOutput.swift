@@ -74,10 +74,13 @@ extension TCPSocket {
             // that also sums it, in a buffer the link may have handed back. The
             // closure gets the payload's place in the ring, not the socket: it
             // captures no reference to retain.
-            var bytes = stack.packetBuffer(length: SegmentBuilder.packetLength(h, payloadLength: payloadLength))
+            // The option length once, for the buffer and the builder.
+            let optionLength = min(SegmentBuilder.optionLength(h), SegmentBuilder.maximumOptionLength)
+            var bytes = stack.packetBuffer(length: SegmentBuilder.packetLength(
+                h, optionLength: optionLength, payloadLength: payloadLength))
             let payload = sendBytes.runs(offset: payloadOffset, length: payloadLength)
-            SegmentBuilder.build(h, payloadLength: payloadLength, checksumOffload: stack.addresses.checksumOffload,
-                                 into: &bytes) { destination, sum in
+            SegmentBuilder.build(&h, optionLength: optionLength, payloadLength: payloadLength,
+                                 checksumOffload: stack.addresses.checksumOffload, into: &bytes) { destination, sum in
                 if let payload {
                     payload.copy(to: destination, summing: &sum)
                 } else {
