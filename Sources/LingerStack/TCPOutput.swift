@@ -664,17 +664,17 @@ extension TCPSocket {
             }
             var limit = mss
             if segs > 1 { limit = mssSplitPoint(sendHead, mss: mss, maxSegs: quota, nonagle: nonagle) }
-            // The head record is read again only when fragmenting changed it.
-            var toSend = record
-            if record.dataLength > limit {
-                fragmentUnsent(sendHead, length: limit)
-                toSend = sendQueue[sendHead]
-            }
-            if toSend.endSeq == toSend.seq { break }
-            if smallQueueFull(truesize: recordTruesize(toSend), factor: 0) { break }
+            if record.dataLength > limit { fragmentUnsent(sendHead, length: limit) }
+            // The few fields still needed, read from the queue (fragmenting may
+            // have changed the head): no second copy of the whole record.
+            let sendSeq = sendQueue[sendHead].seq
+            let sendEnd = sendQueue[sendHead].endSeq
+            let sendLength = sendQueue[sendHead].dataLength
+            if sendEnd == sendSeq { break }
+            if smallQueueFull(truesize: sendLength + sendQueue[sendHead].headerTruesize, factor: 0) { break }
             let pieces = transmitNew(sendHead, mss: mss)
             if pieces == 0 { break }
-            if toSend.dataLength < pieces * mss { sndSml = toSend.endSeq }
+            if sendLength < pieces * mss { sndSml = sendEnd }
             sentPackets += pieces
             if pushOne != 0 { break }
         }
