@@ -1254,12 +1254,14 @@ extension TCPSocket {
 
 /// struct rate_sample: one ACK's delivery-rate measurement.
 struct RateSample {
-    /// Whether a delivered segment has set the prior fields.
-    var hasPrior = false
+    // Widest fields first: no padding holes, so the per-ACK zero setup is a
+    // few wide stores.
     var priorTime: Int64 = 0
-    var priorDelivered: UInt32 = 0
     var delivered: Int64 = 0
     var intervalUs: Int64 = 0
+    var priorDelivered: UInt32 = 0
     var lastEndSeq = SequenceNumber(0)
+    /// Whether a delivered segment has set the prior fields.
+    var hasPrior = false
     var isAppLimited = false
 }
