@@ -521,13 +521,19 @@ enum SegmentBuilder {
     /// buffer of that length.
     @inline(__always)
     static func packetLength(_ h: OutboundHeader, payloadLength: Int) -> Int {
+        packetLength(h, optionLength: min(optionLength(h), maximumOptionLength), payloadLength: payloadLength)
+    }
+
+    /// `packetLength` with the capped option length already computed.
+    @inline(__always)
+    static func packetLength(_ h: borrowing OutboundHeader, optionLength: Int, payloadLength: Int) -> Int {
         let ipLength: Int
         switch (h.tuple.local.address, h.tuple.remote.address) {
         case (.v4, .v4): ipLength = 20
         case (.v6, .v6): ipLength = 40
         default: return 0
         }
-        return ipLength + 20 + min(optionLength(h), maximumOptionLength) + payloadLength
+        return ipLength + 20 + optionLength + payloadLength
     }
 
     /// The whole IP packet for `h` carrying `payload` (may be empty);
@@ -554,6 +560,19 @@ enum SegmentBuilder {
     /// `out` is empty when the addresses' families differ.
     static func build(_ h: OutboundHeader, payloadLength: Int, checksumOffload: Bool = false, into out: inout [UInt8],
                       payload writePayload: (UnsafeMutableRawPointer, inout InternetChecksum?) -> Void) {
+        var h = h
+        build(&h, optionLength: min(optionLength(h), maximumOptionLength), payloadLength: payloadLength,
+              checksumOffload: checksumOffload, into: &out, payload: writePayload)
+    }
+
+    /// `build` for a header the caller holds in a variable, with its capped
+    /// option length already computed (as sizing the buffer needed it). The
+    /// header is taken inout so the closure that writes the packet captures its
+    /// address: a by-value header (~150 bytes) would be copied field by field
+    /// into the closure's context on every segment.
+    static func build(_ h: inout OutboundHeader, optionLength: Int, payloadLength: Int, checksumOffload: Bool,
+                      into out: inout [UInt8],
+                      payload writePayload: (UnsafeMutableRawPointer, inout InternetChecksum?) -> Void) {
         let ipLength: Int
         switch (h.tuple.local.address, h.tuple.remote.address) {
         case (.v4, .v4): ipLength = 20
@@ -564,7 +583,6 @@ enum SegmentBuilder {
         }
         // The option area's length is known up front: the options are written
         // in place, after the fixed header, with no staging area to copy from.
-        let optionLength = min(optionLength(h), maximumOptionLength)
         let tcpLength = 20 + optionLength + payloadLength
         // The call only when needed: the pool usually lends the right length.
         if out.count != ipLength + tcpLength { resize(&out, to: ipLength + tcpLength) }

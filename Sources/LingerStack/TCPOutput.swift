@@ -74,10 +74,13 @@ extension TCPSocket {
             // that also sums it, in a buffer the link may have handed back. The
             // closure gets the payload's place in the ring, not the socket: it
             // captures no reference to retain.
-            var bytes = stack.packetBuffer(length: SegmentBuilder.packetLength(h, payloadLength: payloadLength))
+            // The option length once, for the buffer and the builder.
+            let optionLength = min(SegmentBuilder.optionLength(h), SegmentBuilder.maximumOptionLength)
+            var bytes = stack.packetBuffer(length: SegmentBuilder.packetLength(
+                h, optionLength: optionLength, payloadLength: payloadLength))
             let payload = sendBytes.runs(offset: payloadOffset, length: payloadLength)
-            SegmentBuilder.build(h, payloadLength: payloadLength, checksumOffload: stack.addresses.checksumOffload,
-                                 into: &bytes) { destination, sum in
+            SegmentBuilder.build(&h, optionLength: optionLength, payloadLength: payloadLength,
+                                 checksumOffload: stack.addresses.checksumOffload, into: &bytes) { destination, sum in
                 if let payload {
                     payload.copy(to: destination, summing: &sum)
                 } else {
@@ -661,17 +664,17 @@ extension TCPSocket {
             }
             var limit = mss
             if segs > 1 { limit = mssSplitPoint(sendHead, mss: mss, maxSegs: quota, nonagle: nonagle) }
-            // The head record is read again only when fragmenting changed it.
-            var toSend = record
-            if record.dataLength > limit {
-                fragmentUnsent(sendHead, length: limit)
-                toSend = sendQueue[sendHead]
-            }
-            if toSend.endSeq == toSend.seq { break }
-            if smallQueueFull(truesize: recordTruesize(toSend), factor: 0) { break }
+            if record.dataLength > limit { fragmentUnsent(sendHead, length: limit) }
+            // The few fields still needed, read from the queue (fragmenting may
+            // have changed the head): no second copy of the whole record.
+            let sendSeq = sendQueue[sendHead].seq
+            let sendEnd = sendQueue[sendHead].endSeq
+            let sendLength = sendQueue[sendHead].dataLength
+            if sendEnd == sendSeq { break }
+            if smallQueueFull(truesize: sendLength + sendQueue[sendHead].headerTruesize, factor: 0) { break }
             let pieces = transmitNew(sendHead, mss: mss)
             if pieces == 0 { break }
-            if toSend.dataLength < pieces * mss { sndSml = toSend.endSeq }
+            if sendLength < pieces * mss { sndSml = sendEnd }
             sentPackets += pieces
             if pushOne != 0 { break }
         }
@@ -1251,12 +1254,14 @@ extension TCPSocket {
 
 /// struct rate_sample: one ACK's delivery-rate measurement.
 struct RateSample {
-    /// Whether a delivered segment has set the prior fields.
-    var hasPrior = false
+    // Widest fields first: no padding holes, so the per-ACK zero setup is a
+    // few wide stores.
     var priorTime: Int64 = 0
-    var priorDelivered: UInt32 = 0
     var delivered: Int64 = 0
     var intervalUs: Int64 = 0
+    var priorDelivered: UInt32 = 0
     var lastEndSeq = SequenceNumber(0)
+    /// Whether a delivered segment has set the prior fields.
+    var hasPrior = false
     var isAppLimited = false
 }
