@@ -40,20 +40,26 @@ struct TupleMap<Value>: Sequence {
                 removeValue(forKey: key)
                 return
             }
-            if let found = find(key) {
-                entries[found.entry].value = newValue
-                return
-            }
-            if !index.canHold(entries.count + 1) {
-                // A second reference only while the index is rebuilt.
-                let entries = self.entries
-                index.grow(toHold: entries.count + 1, minimumSize: 8, entries: entries.indices) {
-                    Int(EstablishedTable.hash(entries[$0].key))
-                }
-            }
-            entries.append((key, newValue))
-            index.insert(entries.count - 1, hash: Int(EstablishedTable.hash(key)))
+            setValue(newValue, forKey: key)
         }
+    }
+
+    /// Adds or replaces the value for `key`: the subscript's setter without
+    /// the Optional, which costs two copies of a large value per call.
+    mutating func setValue(_ value: Value, forKey key: FourTuple) {
+        if let found = find(key) {
+            entries[found.entry].value = value
+            return
+        }
+        if !index.canHold(entries.count + 1) {
+            // A second reference only while the index is rebuilt.
+            let entries = self.entries
+            index.grow(toHold: entries.count + 1, minimumSize: 8, entries: entries.indices) {
+                Int(EstablishedTable.hash(entries[$0].key))
+            }
+        }
+        entries.append((key, value))
+        index.insert(entries.count - 1, hash: Int(EstablishedTable.hash(key)))
     }
 
     /// Removes and returns the value for `key`.
