@@ -268,7 +268,7 @@ extension TCPSocket {
     }
 
     func dropRequest(_ tuple: FourTuple) {
-        if let req = synQueue.removeValue(forKey: tuple), let h = req.timer { withStack { $0.timers.drop(h) } }
+        if case let h?? = synQueue.removeValue(forKey: tuple, keeping: { $0.timer }) { withStack { $0.timers.drop(h) } }
     }
 
     /// tcp_create_openreq_child (with inet_csk_clone_lock's copy of the listener's options).

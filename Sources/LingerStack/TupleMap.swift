@@ -65,7 +65,14 @@ struct TupleMap<Value>: Sequence {
     /// Removes and returns the value for `key`.
     @discardableResult
     mutating func removeValue(forKey key: FourTuple) -> Value? {
+        removeValue(forKey: key) { $0 }
+    }
+
+    /// Removes the value for `key` and returns what `part` reads of it:
+    /// returning a large value whole copies it twice.
+    mutating func removeValue<T>(forKey key: FourTuple, keeping part: (Value) -> T) -> T? {
         guard let found = find(key) else { return nil }
+        let kept = part(entries[found.entry].value)
         do {
             // A second reference only while the index shifts (entries change after).
             let current = entries
@@ -78,7 +85,8 @@ struct TupleMap<Value>: Sequence {
             entries.swapAt(found.entry, last)
             index.setEntry(found.entry, at: moved)
         }
-        return entries.removeLast().value
+        entries.removeLast(1)
+        return kept
     }
 
     mutating func removeAll() {
