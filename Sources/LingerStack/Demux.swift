@@ -21,7 +21,9 @@ extension NetworkStack {
             if unhashedSocket != nil { unhashedSocket = nil }
             return
         }
-        if timeWait[tuple] != nil {
+        // A stack with no time-wait entry (a server that closes passively)
+        // skips the table's lookup and the copy of its fields for the call.
+        if !timeWait.isEmpty, timeWait[tuple] != nil {
             timeWaitReceive(seg, raw, tuple: tuple)
             return
         }

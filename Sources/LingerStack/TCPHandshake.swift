@@ -68,7 +68,7 @@ extension TCPSocket {
             synTime: stack.now, synAckTime: 0)
         req.timer = stack.schedule(at: stack.now + initialRTO, .synAck(listener: self, tuple: tuple))
         sendSynAck(&req)
-        synQueue[tuple] = req
+        synQueue.setValue(req, forKey: tuple)
     }
 
     var maxAckBacklog: Int { min(backlog, stack.sysctls.coreSomaxconn) }
@@ -151,7 +151,9 @@ extension TCPSocket {
         // One strong reference for the call: each use of the unowned property
         // would otherwise retain and release the stack around it.
         let stack = self.stack
-        var req = request
+        // Read in place: the branches that change the request copy it (a copy
+        // here, on every handshake ACK, is a 148-byte memcpy).
+        let req = request
         let tuple = req.tuple
         var pawsReject = false
         // Linux 6.18: the echo must be one of the TS values our SYN-ACKs carried
@@ -167,6 +169,7 @@ extension TCPSocket {
         }
         let flagBits: TCPFlags = seg.flags.intersection([.rst, .syn, .ack])
         if seg.seq == req.irs && flagBits == [.syn] && !pawsReject {
+            var req = req
             var last = lastOOWAckTime
             if !stack.outOfWindowRateLimited(seg, last: &last) {
                 sendSynAck(&req)
@@ -224,6 +227,7 @@ extension TCPSocket {
         }
         guard flags.contains(.ack) else { return }
         if req.numTimeout < deferAcceptSeconds && seg.endSeq == req.irs + 1 {
+            var req = req
             req.acked = true
             synQueue[tuple] = req
             stack.counters.increment(.tcpExtTCPDeferAcceptDrop)
@@ -235,6 +239,7 @@ extension TCPSocket {
             stack.counters.increment(.tcpExtListenOverflows)
             listenDrop()
             if stack.sysctls.tcpAbortOnOverflow == 0 {
+                var req = req
                 req.acked = true
                 synQueue[tuple] = req
             } else {
@@ -263,7 +268,7 @@ extension TCPSocket {
     }
 
     func dropRequest(_ tuple: FourTuple) {
-        if let req = synQueue.removeValue(forKey: tuple), let h = req.timer { withStack { $0.timers.drop(h) } }
+        if case let h?? = synQueue.removeValue(forKey: tuple, keeping: { $0.timer }) { withStack { $0.timers.drop(h) } }
     }
 
     /// tcp_create_openreq_child (with inet_csk_clone_lock's copy of the listener's options).

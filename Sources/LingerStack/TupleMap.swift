@@ -40,26 +40,39 @@ struct TupleMap<Value>: Sequence {
                 removeValue(forKey: key)
                 return
             }
-            if let found = find(key) {
-                entries[found.entry].value = newValue
-                return
-            }
-            if !index.canHold(entries.count + 1) {
-                // A second reference only while the index is rebuilt.
-                let entries = self.entries
-                index.grow(toHold: entries.count + 1, minimumSize: 8, entries: entries.indices) {
-                    Int(EstablishedTable.hash(entries[$0].key))
-                }
-            }
-            entries.append((key, newValue))
-            index.insert(entries.count - 1, hash: Int(EstablishedTable.hash(key)))
+            setValue(newValue, forKey: key)
         }
+    }
+
+    /// Adds or replaces the value for `key`: the subscript's setter without
+    /// the Optional, which costs two copies of a large value per call.
+    mutating func setValue(_ value: Value, forKey key: FourTuple) {
+        if let found = find(key) {
+            entries[found.entry].value = value
+            return
+        }
+        if !index.canHold(entries.count + 1) {
+            // A second reference only while the index is rebuilt.
+            let entries = self.entries
+            index.grow(toHold: entries.count + 1, minimumSize: 8, entries: entries.indices) {
+                Int(EstablishedTable.hash(entries[$0].key))
+            }
+        }
+        entries.append((key, value))
+        index.insert(entries.count - 1, hash: Int(EstablishedTable.hash(key)))
     }
 
     /// Removes and returns the value for `key`.
     @discardableResult
     mutating func removeValue(forKey key: FourTuple) -> Value? {
+        removeValue(forKey: key) { $0 }
+    }
+
+    /// Removes the value for `key` and returns what `part` reads of it:
+    /// returning a large value whole copies it twice.
+    mutating func removeValue<T>(forKey key: FourTuple, keeping part: (Value) -> T) -> T? {
         guard let found = find(key) else { return nil }
+        let kept = part(entries[found.entry].value)
         do {
             // A second reference only while the index shifts (entries change after).
             let current = entries
@@ -72,7 +85,8 @@ struct TupleMap<Value>: Sequence {
             entries.swapAt(found.entry, last)
             index.setEntry(found.entry, at: moved)
         }
-        return entries.removeLast().value
+        entries.removeLast(1)
+        return kept
     }
 
     mutating func removeAll() {
