@@ -449,7 +449,9 @@ struct SocketStorageCache {
     mutating func give(sendBytes: inout ByteRing, receiveBytes: inout ByteRing,
                        sendRecords: inout RingQueue<SendRecord>, receiveRecords: inout RingQueue<ReceiveRecord>) {
         // A socket that carried a connection before keeps its own storage.
-        guard sendRecords.capacity == 0, sendBytes.hasNoStorage, var spare = spares.popLast() else { return }
+        guard sendRecords.capacity == 0, sendBytes.hasNoStorage, !spares.isEmpty else { return }
+        // removeLast, not popLast: the generic popLast is a call of its own.
+        var spare = spares.removeLast()
         if let s = spare.sendBytes { sendBytes.adoptSpareStorage(s) }
         if let s = spare.receiveBytes { receiveBytes.adoptSpareStorage(s) }
         sendRecords.adoptSpareStorage(&spare.sendRecords)

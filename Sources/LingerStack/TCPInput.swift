@@ -401,7 +401,9 @@ extension TCPSocket {
     func done() {
         if state == .synSent || state == .synReceived { stack.counters.increment(.tcpAttemptFails) }
         setState(.close)
-        clearTimers()
+        // destroy() clears the timers first thing: cleared here only when
+        // it will not run.
+        if !isOrphan || isDestroyed { clearTimers() }
         shutdownMask = .both
         if !isOrphan {
             wakeWaiters()
