@@ -417,7 +417,7 @@ extension TCPSocket {
         let old = state
         if old == new { return }
         withStack { stack in
-            if stack.explanationLog != nil { stack.explainStateChange(self, from: old, to: new) }
+            if stack.explanationLog != nil { explainStateChange(from: old, to: new) }
             switch new {
             case .established:
                 stack.counters.increment(.tcpCurrEstab)
@@ -434,6 +434,13 @@ extension TCPSocket {
             }
         }
         state = new
+    }
+
+    /// setState's explanation, out of line: it is made only while
+    /// explaining, and inlined it made setState's closure too big to inline.
+    @inline(never)
+    private func explainStateChange(from old: TCPState, to new: TCPState) {
+        stack.explainStateChange(self, from: old, to: new)
     }
 
     // MARK: - Data
