@@ -358,7 +358,7 @@ import Testing
         return InboundSegment(source: address, destination: address, sourcePort: 1, destinationPort: 2,
                               seq: SequenceNumber(seq), ack: SequenceNumber(0), flags: flags, window: 0,
                               options: SegmentOptions(), payloadStart: 40, payloadCount: payload,
-                              tcpHeaderLength: 20, alignedTimestamp: false, ecn: 0, tos: 0)
+                              tcpHeaderLength: 20, alignedTimestamp: false, tos: 0)
     }
     #expect(segment(seq: 100, payload: 0, flags: .ack).endSeq == SequenceNumber(100))
     #expect(segment(seq: 100, payload: 10, flags: [.ack, .fin]).endSeq == SequenceNumber(111))
