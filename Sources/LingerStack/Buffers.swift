@@ -434,14 +434,16 @@ struct SocketStorageCache {
     mutating func keep(sendBytes: inout ByteRing, receiveBytes: inout ByteRing,
                        sendRecords: inout RingQueue<SendRecord>, receiveRecords: inout RingQueue<ReceiveRecord>) {
         guard spares.count < Self.limit else { return }
-        var spare = Spare(sendBytes: sendBytes.takeSpareStorage(largest: Self.largestRing),
-                          receiveBytes: receiveBytes.takeSpareStorage(largest: Self.largestRing),
-                          sendRecords: [], receiveRecords: [])
-        if sendRecords.capacity <= Self.largestQueue { spare.sendRecords = sendRecords.takeSpareStorage() }
-        if receiveRecords.capacity <= Self.largestQueue { spare.receiveRecords = receiveRecords.takeSpareStorage() }
-        if spare.sendBytes == nil && spare.receiveBytes == nil
-            && spare.sendRecords.capacity == 0 && spare.receiveRecords.capacity == 0 { return }
-        spares.append(spare)
+        // Taken into constants and moved into the spare at the end: a spare
+        // built first and then changed field by field costs a retain and a
+        // release of the ring storage.
+        let sendRing = sendBytes.takeSpareStorage(largest: Self.largestRing)
+        let receiveRing = receiveBytes.takeSpareStorage(largest: Self.largestRing)
+        let sendQueue = sendRecords.capacity <= Self.largestQueue ? sendRecords.takeSpareStorage() : []
+        let receiveQueue = receiveRecords.capacity <= Self.largestQueue ? receiveRecords.takeSpareStorage() : []
+        if sendRing == nil && receiveRing == nil && sendQueue.capacity == 0 && receiveQueue.capacity == 0 { return }
+        spares.append(Spare(sendBytes: sendRing, receiveBytes: receiveRing,
+                            sendRecords: sendQueue, receiveRecords: receiveQueue))
     }
 
     /// Gives queues without storage the storage of one destroyed socket
@@ -449,7 +451,9 @@ struct SocketStorageCache {
     mutating func give(sendBytes: inout ByteRing, receiveBytes: inout ByteRing,
                        sendRecords: inout RingQueue<SendRecord>, receiveRecords: inout RingQueue<ReceiveRecord>) {
         // A socket that carried a connection before keeps its own storage.
-        guard sendRecords.capacity == 0, sendBytes.hasNoStorage, var spare = spares.popLast() else { return }
+        guard sendRecords.capacity == 0, sendBytes.hasNoStorage, !spares.isEmpty else { return }
+        // removeLast, not popLast: the generic popLast is a call of its own.
+        var spare = spares.removeLast()
         if let s = spare.sendBytes { sendBytes.adoptSpareStorage(s) }
         if let s = spare.receiveBytes { receiveBytes.adoptSpareStorage(s) }
         sendRecords.adoptSpareStorage(&spare.sendRecords)

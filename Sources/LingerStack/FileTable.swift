@@ -144,7 +144,8 @@ public final class ProcessFiles {
     }
 
     /// Points `fd` at `file`, adding a reference (fd_install).
-    func install(_ file: OpenFile, at fd: Int32, cloexec: Bool = false) {
+    /// Consumed: a caller done with `file` moves its reference into the table.
+    func install(_ file: consuming OpenFile, at fd: Int32, cloexec: Bool = false) {
         guard fd >= 0 else { return }
         file.references += 1
         let index = Int(fd)

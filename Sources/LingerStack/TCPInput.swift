@@ -401,7 +401,9 @@ extension TCPSocket {
     func done() {
         if state == .synSent || state == .synReceived { stack.counters.increment(.tcpAttemptFails) }
         setState(.close)
-        clearTimers()
+        // destroy() clears the timers first thing: cleared here only when
+        // it will not run.
+        if !isOrphan || isDestroyed { clearTimers() }
         shutdownMask = .both
         if !isOrphan {
             wakeWaiters()
@@ -415,7 +417,7 @@ extension TCPSocket {
         let old = state
         if old == new { return }
         withStack { stack in
-            if stack.explanationLog != nil { stack.explainStateChange(self, from: old, to: new) }
+            if stack.explanationLog != nil { explainStateChange(from: old, to: new) }
             switch new {
             case .established:
                 stack.counters.increment(.tcpCurrEstab)
@@ -432,6 +434,13 @@ extension TCPSocket {
             }
         }
         state = new
+    }
+
+    /// setState's explanation, out of line: it is made only while
+    /// explaining, and inlined it made setState's closure too big to inline.
+    @inline(never)
+    private func explainStateChange(from old: TCPState, to new: TCPState) {
+        stack.explainStateChange(self, from: old, to: new)
     }
 
     // MARK: - Data
