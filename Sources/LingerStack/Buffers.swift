@@ -278,9 +278,18 @@ struct RingQueue<Element> {
             head -= 1
             elements[Int(head)] = e
         } else {
+            dropDeadSlots()
             elements.insert(e, at: 0)
             tail += 1
         }
+    }
+
+    /// Drops the emptied slots after the live elements before the storage
+    /// grows in the middle: kept, each insert would shift them along and
+    /// leave one more of them, so a long transfer's splits would make the
+    /// storage, and every later insert, ever larger.
+    private mutating func dropDeadSlots() {
+        if Self.keepsDeadSlots, Int(tail) < elements.count { elements.removeSubrange(Int(tail)...) }
     }
 
     /// The empty check, and the removal of a queue's only element, are
@@ -354,6 +363,7 @@ struct RingQueue<Element> {
 
     /// Inserts `e` at position `i` (0...count).
     mutating func insert(_ e: Element, at i: Int) {
+        dropDeadSlots()
         elements.insert(e, at: Int(head) + i)
         tail += 1
     }

@@ -274,6 +274,27 @@ import Testing
         #expect(q.isEmpty)
     }
 
+    @Test func ringQueueOfTrivialElementsStaysBoundedUnderInserts() {
+        // A send queue splits its head record (an insert) and then drains,
+        // over and over: the storage must stay near the queue's peak length,
+        // not grow by one dead slot per insert.
+        var q = RingQueue<Int>()
+        var model: [Int] = []
+        for round in 0..<5_000 {
+            for k in 0..<4 {
+                q.append(round * 10 + k)
+                model.append(round * 10 + k)
+            }
+            q.insert(-round, at: 1)
+            model.insert(-round, at: 1)
+            q.prepend(-round - 1)
+            model.insert(-round - 1, at: 0)
+            #expect((0..<q.count).map { q[$0] } == model)
+            while let e = q.removeFirst() { #expect(e == model.removeFirst()) }
+        }
+        #expect(q.capacity < 64)
+    }
+
     @Test func ringQueueOfTrivialElementsReusesItsEmptiedSlots() {
         // Emptied queues of plain values keep their slots and write over them;
         // what the queue holds must be what an array would hold, whichever
