@@ -29,6 +29,14 @@ import Testing
         return sk
     }
 
+    /// The table holds what the dictionary holds, for each of the first `keys` tuples.
+    private func expectAgreement(_ table: EstablishedTable, _ oracle: [FourTuple: TCPSocket], keys: Int) {
+        #expect(table.count == oracle.count)
+        for i in 0..<keys {
+            #expect(table[tuple(i)] === oracle[tuple(i)])
+        }
+    }
+
     @Test func lookupsAgreeWithADictionary() {
         var table = EstablishedTable()
         var oracle: [FourTuple: TCPSocket] = [:]
@@ -44,10 +52,7 @@ import Testing
                 oracle[t] = sk
             }
         }
-        #expect(table.count == oracle.count)
-        for i in 0..<4000 {
-            #expect(table[tuple(i)] === oracle[tuple(i)])
-        }
+        expectAgreement(table, oracle, keys: 4000)
         #expect(Set(table.allSockets.map { ObjectIdentifier($0) }) == Set(oracle.values.map { ObjectIdentifier($0) }))
         // An address of the other family with the same low bits is another key.
         let v4 = tuple(1)
@@ -76,10 +81,7 @@ import Testing
                 oracle[t] = sk
             }
         }
-        #expect(table.count == oracle.count)
-        for i in 0..<3000 {
-            #expect(table[tuple(i)] === oracle[tuple(i)])
-        }
+        expectAgreement(table, oracle, keys: 3000)
         var empty = EstablishedTable()
         empty.remove(socket(tuple(1), id: 1), at: tuple(1))
         #expect(empty.isEmpty)
