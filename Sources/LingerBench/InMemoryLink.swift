@@ -96,10 +96,7 @@ public final class InMemoryLink {
     /// A call that must complete at once (non-blocking sockets): its result.
     @discardableResult
     static func call(_ process: SocketLayer, _ c: SocketCall) throws(BenchError) -> SocketCallResult {
-        switch process.start(c) {
-        case .completed(let r): return r
-        case .blocked: throw BenchError("\(c.name) blocked on a Linger stack")
-        }
+        try completed(process.start(c), c.name)
     }
 
     /// The result of a call made directly (not through ``SocketLayer/start(_:)``)
